@@ -1,0 +1,21 @@
+"""`helpdesk check`: every problem with settings, rules and templates, each with its file and key."""
+
+from __future__ import annotations
+
+from .config import Settings
+from .outbound.compose import Templates
+
+REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure")
+
+
+def problems(settings: Settings) -> list[str]:
+    """Problems that stop the daemon from starting; settings themselves were validated on load."""
+    found = Templates(settings.templates_dir).check(REQUIRED_TEMPLATES)
+    offices = {o.code for o in settings.offices}
+    for op in settings.operators:
+        if op.office not in offices:
+            found.append(f"{settings.path}: operators: {op.address}: unknown office {op.office}")
+    for office in settings.offices:
+        if office.imap is None:
+            found.append(f"{settings.path}: offices[{office.code}].imap: missing: no mailbox to read")
+    return found

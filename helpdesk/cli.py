@@ -1,0 +1,162 @@
+"""The `helpdesk` command: run, check, tickets, show, status, calendar, deadline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from . import config, logs
+from .app import App
+from .clock import Clock, FixedClock, SystemClock
+from .errors import ConfigError, StoreCorrupt
+
+log = logging.getLogger(__name__)
+
+
+def _parse_now(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("--now needs an offset, e.g. 2026-12-29T10:00:00+07:00")
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="helpdesk", description="PST email helpdesk daemon")
+    p.add_argument("--config", help="settings file (default: $HELPDESK_CONFIG or ./settings.toml)")
+    p.add_argument("--log-level", default="INFO")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the daemon")
+    run.add_argument("--once", action="store_true", help="fetch, process, send, then exit")
+    run.add_argument("--now", type=_parse_now, help="act as if it were this instant (with --once)")
+    sub.add_parser("check", help="validate settings, rules and templates")
+    tickets = sub.add_parser("tickets", help="list tickets")
+    tickets.add_argument("--json", action="store_true", help="one JSON object a line")
+    tickets.add_argument("--all", action="store_true", help="include closed (archived) tickets")
+    tickets.add_argument("--office")
+    show = sub.add_parser("show", help="one ticket with its whole thread")
+    show.add_argument("number")
+    sub.add_parser("status", help="mailboxes and outbox")
+    cal = sub.add_parser("calendar", help="an office's closed days")
+    cal.add_argument("office")
+    cal.add_argument("--year", type=int)
+    dl = sub.add_parser("deadline", help="the reply deadline for a receipt time")
+    dl.add_argument("office")
+    dl.add_argument("--received", required=True, type=_parse_now)
+    dl.add_argument("--days", type=int)
+    dl.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logs.setup(args.log_level)
+    try:
+        settings = config.load(args.config)
+    except ConfigError as exc:
+        print(f"configuration has {len(exc.problems)} problem(s):", file=sys.stderr)  # noqa: T201
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)  # noqa: T201
+        return 2
+    clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
+    try:
+        return COMMANDS[args.command](settings, args, clock)
+    except StoreCorrupt as exc:
+        print(f"store cannot be read, refusing to go on: {exc}", file=sys.stderr)  # noqa: T201
+        return 3
+
+
+def cmd_check(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .checks import problems
+    found = problems(settings)
+    for problem in found:
+        print(problem)  # noqa: T201
+    if found:
+        print(f"{len(found)} problem(s)")  # noqa: T201
+        return 2
+    print(f"ok: {len(settings.offices)} offices, {len(settings.operators)} operators")  # noqa: T201
+    return 0
+
+
+def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .checks import problems
+    from .daemon import Daemon
+    found = problems(settings)
+    if found:
+        for problem in found:
+            log.error("configuration: %s", problem)
+        return 2
+    daemon = Daemon(App.build(settings, clock))
+    asyncio.run(daemon.run_once() if args.once else daemon.run())
+    return 0
+
+
+def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .views import ticket_rows
+    app = App.build(settings, clock)
+    tickets = list(app.store.all_tickets() if args.all else app.store.open_tickets())
+    tickets = [t for t in tickets if args.office in (None, t.office)]
+    tickets.sort(key=lambda t: t.number)
+    rows = ticket_rows(tickets)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))  # noqa: T201
+        return 0
+    from .views import table
+    print(table(rows, ["number", "status", "requester", "subject", "assignee", "received_at", "due_at"]))  # noqa: T201
+    return 0
+
+
+def cmd_show(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .views import thread_text
+    app = App.build(settings, clock)
+    ticket = app.store.ticket(args.number)
+    if ticket is None:
+        print(f"no ticket {args.number}", file=sys.stderr)  # noqa: T201
+        return 1
+    print(thread_text(ticket, app.store))  # noqa: T201
+    return 0
+
+
+def cmd_status(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .views import status_text
+    app = App.build(settings, clock)
+    print(status_text(settings, app.store, Path(settings.data_dir) / "status"))  # noqa: T201
+    return 0
+
+
+def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .sla.workdays import WorkingCalendar
+    office = _office(settings, args.office)
+    cal = WorkingCalendar.for_office(office)
+    year = args.year or clock.now().astimezone(office.tz).year
+    print(f"{office.name} ({office.code}), {year}: hari libur dan cuti bersama")  # noqa: T201
+    for day, name in cal.closed_days(year):
+        print(f"{day.isoformat()}  {name}")  # noqa: T201
+    return 0
+
+
+def cmd_deadline(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .sla.deadlines import explain_deadline
+    from .sla.workdays import WorkingCalendar
+    office = _office(settings, args.office)
+    info = explain_deadline(args.received, WorkingCalendar.for_office(office), args.days or office.reply_days)
+    print(info["deadline"].isoformat() if isinstance(info["deadline"], datetime) else info["deadline"])  # noqa: T201
+    if args.json:
+        print(json.dumps(info, default=lambda v: v.isoformat(), ensure_ascii=False))  # noqa: T201
+    return 0
+
+
+def _office(settings: config.Settings, code: str) -> config.Office:
+    try:
+        return settings.office(code)
+    except KeyError:
+        raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}")
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "tickets": cmd_tickets, "show": cmd_show,
+            "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline}

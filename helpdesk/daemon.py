@@ -1,0 +1,112 @@
+"""Wiring and lifecycle: mailbox workers, the intake, the outbox worker; SIGTERM drains and exits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from .app import App
+from .inbound.intake import Intake
+from .inbound.mailbox import MailboxWorker
+from .model import OutgoingMail
+from .outbound.compose import build_mail, mint_message_id
+from .outbound.outbox import Outbox
+
+log = logging.getLogger(__name__)
+SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
+
+
+class Daemon:
+    """Everything that runs: built from an App, started with `run()` or `run_once()`."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.intake = Intake(app)
+        self.outbox = Outbox(app.store, app.settings.smtp, app.clock,
+                             on_permanent_failure=self.report_failure)
+        self.workers = [MailboxWorker(o, self.intake, on_ingested=self._wake_outbox)
+                        for o in app.settings.offices if o.imap is not None]
+        self.stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._outbox_wake: asyncio.Event | None = None
+
+    # -- one pass, for cron and tests --------------------------------------------------------------
+    async def run_once(self) -> None:
+        """Fetch everything that waits in every mailbox, process it, drain the outbox, then return."""
+        self.intake.process_pending()
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=min(8, max(1, len(self.workers)))) as pool:
+            counts = await asyncio.gather(*(loop.run_in_executor(pool, w.run_once) for w in self.workers))
+        log.info("run --once: %d mails fetched from %d mailboxes", sum(counts), len(self.workers))
+        await self.after_ingest()
+        result = await self.outbox.drain()
+        log.info("outbox: %d sent, %d to retry, %d failed", len(result.sent), len(result.retrying),
+                 len(result.failed))
+
+    async def after_ingest(self) -> None:
+        """Hook for the stages that act on time (the SLA sweep) after mail was taken in."""
+
+    # -- the daemon --------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Run until SIGTERM/SIGINT: workers in threads, the outbox in the event loop."""
+        self._loop = asyncio.get_running_loop()
+        self._outbox_wake = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._loop.add_signal_handler(sig, self.request_stop)
+        self.intake.process_pending()
+        threads = [threading.Thread(target=w.run_forever, args=(self.stop,), daemon=True,
+                                    name=f"mailbox-{w.office.code}") for w in self.workers]
+        for t in threads:
+            t.start()
+        log.info("helpdesk running: %d mailboxes", len(threads))
+        try:
+            await self._outbox_loop()
+        finally:
+            self.stop.set()
+            for t in threads:
+                await asyncio.to_thread(t.join)
+            await self.outbox.drain()
+            log.info("helpdesk stopped cleanly")
+
+    def request_stop(self) -> None:
+        log.info("stop requested: finishing the mail in hand")
+        self.stop.set()
+        self._wake_outbox()
+
+    def _wake_outbox(self) -> None:
+        if self._loop is not None and self._outbox_wake is not None:
+            self._loop.call_soon_threadsafe(self._outbox_wake.set)
+
+    async def _outbox_loop(self) -> None:
+        assert self._outbox_wake is not None
+        while not self.stop.is_set():
+            await self.outbox.drain()
+            nxt = self.outbox.next_attempt()
+            timeout = 60.0
+            if nxt is not None:
+                timeout = max(0.05, min(timeout, (nxt - self.app.clock.now()).total_seconds()))
+            try:
+                await asyncio.wait_for(self._outbox_wake.wait(), timeout)
+            except TimeoutError:
+                pass
+            self._outbox_wake.clear()
+
+    # -- failures ----------------------------------------------------------------------------------
+    def report_failure(self, failed: OutgoingMail) -> None:
+        """A mail that can never be delivered is reported to the office's supervisors."""
+        if failed.purpose in SUPERVISOR_PURPOSES:
+            return        # reporting a failed report would only fail again, or loop
+        office = self.app.settings.office(failed.office)
+        if not office.supervisors:
+            return
+        rendered = self.app.templates.render("delivery_failure", "id", office=office, mail=failed)
+        domain = office.address.split("@", 1)[1]
+        self.app.store.queue_mail(build_mail(
+            office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
+            to=list(office.supervisors), subject=rendered.subject, text=rendered.text, html=None,
+            purpose="delivery_failure", ticket=failed.ticket,
+            message_id=mint_message_id("failure", failed.ticket, domain),
+            auto_submitted="auto-generated", now=self.app.clock.now()))

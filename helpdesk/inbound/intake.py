@@ -1,0 +1,149 @@
+"""A fetched batch becomes durable work: spool, in-flight record, pipeline, commit (stage 1 -> 2).
+
+The order is the durability promise of DESIGN.md:
+  1. raw bytes to the spool (fsync), the batch recorded as in flight with the mailbox's new
+     high-water mark: commit;
+  2. each mail through the pipeline, its ticket changes and outgoing mail applied together: commit;
+  3. only then does the mailbox worker mark the messages processed on the IMAP server.
+An in-flight mail left by a crash is processed again from the spool at the next start; one that has
+failed three times is quarantined, so a poisonous mail never becomes a crash loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from .. import faults, pipeline
+from ..app import App
+from ..config import Office
+from ..outbound.compose import build_mail, mint_message_id
+from ..tickets.conversation import match_thread
+from .classify import classify
+from .parse import parse
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    raw: bytes
+    received_at: datetime     # IMAP INTERNALDATE, timezone-aware
+
+
+def entry_key(office: str, uidvalidity: int, uid: int) -> str:
+    return f"{office}:{uidvalidity}:{uid}"
+
+
+class Intake:
+    """Turns fetched mail into tickets and queued mail; the single writer of the store."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def ingest(self, office: Office, uidvalidity: int, batch: list[Fetched]) -> list[int]:
+        """Make a batch durable and process it; returns the UIDs that may now be marked processed."""
+        store = self.app.store
+        with store.lock:
+            for item in batch:
+                key = entry_key(office.code, uidvalidity, item.uid)
+                if key in store.inflight:
+                    continue
+                store.inflight[key] = {
+                    "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,
+                    "spool": self.app.spool.put_inbound(item.raw, item.received_at),
+                    "received_at": item.received_at.isoformat(), "attempts": 0, "last_error": ""}
+            state = store.mailboxes.setdefault(office.code, {})
+            if state.get("uidvalidity") != uidvalidity:
+                state.update(uidvalidity=uidvalidity, last_uid=0)
+            state["last_uid"] = max([state.get("last_uid", 0)] + [i.uid for i in batch])
+            handled = self.process_pending(office.code)
+        return [e["uid"] for e in handled if e["uidvalidity"] == uidvalidity]
+
+    def process_pending(self, office: str | None = None) -> list[dict]:
+        """Process every in-flight mail (of one office); returns the entries now handled."""
+        store = self.app.store
+        with store.lock:
+            entries = [(k, e) for k, e in store.inflight.items() if office in (None, e["office"])]
+            if not entries:
+                return []
+            for _, entry in entries:
+                entry["attempts"] += 1
+            # The attempt is counted durably before it runs, so a mail that kills the process
+            # is still counted and set aside after three tries.
+            store.commit()
+            handled = []
+            for key, entry in entries:
+                if self._process_entry(key, entry):
+                    handled.append(entry)
+            store.commit()
+            faults.failpoint("after_ticket_commit")
+        return handled
+
+    def _process_entry(self, key: str, entry: dict) -> bool:
+        store = self.app.store
+        if entry["attempts"] > MAX_ATTEMPTS:
+            self._quarantine(key, entry, entry.get("last_error") or "processing stopped the daemon")
+            return True
+        try:
+            self._process(entry)
+        except Exception as exc:  # noqa: BLE001 - one bad mail must never stop the others
+            error = f"{type(exc).__name__}: {exc}"
+            entry["last_error"] = error[:500]
+            log.exception("processing %s failed (attempt %d of %d)", key, entry["attempts"], MAX_ATTEMPTS)
+            if entry["attempts"] >= MAX_ATTEMPTS:
+                self._quarantine(key, entry, error)
+                return True
+            return False
+        store.inflight.pop(key, None)
+        return True
+
+    def _process(self, entry: dict) -> None:
+        app = self.app
+        office = app.settings.office(entry["office"])
+        raw = app.spool.read(entry["spool"])
+        mail = parse(raw, datetime.fromisoformat(entry["received_at"]))
+        if app.store.ticket_for_message(mail.message_id) is not None:
+            log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry["uid"])
+            return
+        ctx = pipeline.Context(
+            app=app, office=office, mail=mail, spool_path=entry["spool"], now=app.clock.now(),
+            verdict=classify(mail, own_addresses=app.settings.own_addresses,
+                             operators=app.operator_addresses),
+            thread=match_thread(mail, app.store.ticket_for_message, self._requester_of))
+        pipeline.run(ctx)
+
+    def _requester_of(self, number: str) -> str | None:
+        ticket = self.app.store.ticket(number)
+        return ticket.requester if ticket else None
+
+    def _quarantine(self, key: str, entry: dict, reason: str) -> None:
+        """Set a mail aside for a human, tell the supervisors, and let the rest go on."""
+        app, store = self.app, self.app.store
+        store.inflight.pop(key, None)
+        raw = app.spool.read(entry["spool"])
+        copy = app.spool.put_quarantine(key, raw)
+        store.quarantine[key] = dict(entry, reason=reason[:500], copy=copy,
+                                     quarantined_at=app.clock.now().isoformat())
+        log.error("quarantined %s after %d attempts: %s (copy in spool/%s)", key, entry["attempts"],
+                  reason, copy)
+        office = app.settings.office(entry["office"])
+        if not office.supervisors:
+            return
+        try:
+            mail = parse(raw, datetime.fromisoformat(entry["received_at"]))
+            sender, subject = mail.from_addr, mail.subject
+        except Exception:  # noqa: BLE001 - the notice must go out even when nothing parses
+            sender, subject = "", ""
+        rendered = app.templates.render(
+            "quarantine", "id", office=office, attempts=entry["attempts"], sender=sender,
+            subject=subject, reason=reason[:300], spool=copy, received_text=entry["received_at"])
+        domain = office.address.split("@", 1)[1]
+        store.queue_mail(build_mail(
+            office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
+            to=list(office.supervisors), subject=rendered.subject, text=rendered.text, html=None,
+            purpose="quarantine_notice", message_id=mint_message_id("quarantine", "", domain),
+            auto_submitted="auto-generated", now=app.clock.now()))

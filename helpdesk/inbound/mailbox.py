@@ -1,0 +1,202 @@
+"""One office mailbox over IMAP: fetch new mail by UID, hand it to the intake, mark it processed (stage 1).
+
+imapclient is blocking, so each mailbox runs in its own worker thread; one stuck mailbox never blocks
+another. The state is the UID high-water mark (with UIDVALIDITY), never \\Seen: mail someone already
+read in webmail is still ingested, and after a long outage every waiting mail is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from ..config import Office
+from ..tickets.atomic import write_atomic
+from .intake import Fetched, Intake
+
+log = logging.getLogger(__name__)
+MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust memory
+IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
+NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
+
+
+class MailboxWorker:
+    """Fetches one office's new mail; `sync()` does one round, `run_forever()` keeps at it."""
+
+    def __init__(self, office: Office, intake: Intake, on_ingested: Callable[[], None] = lambda: None,
+                 ) -> None:
+        if office.imap is None:
+            raise ValueError(f"office {office.code} has no [offices.imap] settings")
+        self.office, self.imap, self.intake = office, office.imap, intake
+        self.on_ingested = on_ingested
+        self.client: IMAPClient | None = None
+        self.status_path = intake.app.settings.data_dir / "status" / f"{office.code}.json"
+        self.status: dict[str, object] = {"office": office.code}
+
+    # -- connection ------------------------------------------------------------------------------
+    def connect(self) -> IMAPClient:
+        s = self.imap
+        context = ssl.create_default_context() if s.tls != "none" else None
+        client = IMAPClient(s.host, port=s.port, ssl=s.tls == "ssl", ssl_context=context,
+                            timeout=s.timeout)
+        if s.tls == "starttls":
+            client.starttls(context)
+        client.normalise_times = False     # keep INTERNALDATE's offset: the server's clock is the truth
+        client.login(s.username, s.password)
+        self.client = client
+        return client
+
+    def disconnect(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:  # noqa: BLE001 - a dead connection cannot be closed politely
+                try:
+                    client.shutdown()
+                except Exception:  # noqa: BLE001
+                    pass
+
+    # -- one round -------------------------------------------------------------------------------
+    def sync(self) -> int:
+        """Process leftovers, mark handled mail, fetch and ingest everything new; returns mails ingested."""
+        client = self.client or self.connect()
+        selected = client.select_folder(self.imap.folder)
+        uidvalidity = int(selected[b"UIDVALIDITY"])
+        flags = [self.imap.processed_flag.encode(), b"\\Seen"]
+        if b"\\*" not in selected.get(b"PERMANENTFLAGS", (b"\\*",)):
+            flags = [b"\\Seen"]      # the server takes no keywords: \Seen is the best mark we can leave
+        self.intake.process_pending(self.office.code)
+        store = self.intake.app.store
+        with store.lock:
+            state = dict(store.mailboxes.get(self.office.code, {}))
+        last_uid = state.get("last_uid", 0) if state.get("uidvalidity") == uidvalidity else 0
+        if state.get("uidvalidity") not in (None, uidvalidity):
+            log.warning("UIDVALIDITY of %s changed (%s -> %s): refetching, Message-IDs dedupe",
+                        self.imap.folder, state.get("uidvalidity"), uidvalidity)
+        self._mark_leftovers(client, uidvalidity, last_uid, flags)
+        new = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+        ingested = 0
+        for batch in self._batches(client, new):
+            fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+            items = [Fetched(uid, data[b"BODY[]"], _aware(data[b"INTERNALDATE"]))
+                     for uid, data in sorted(fetched.items()) if b"BODY[]" in data]
+            handled = self.intake.ingest(self.office, uidvalidity, items)
+            if handled:
+                client.add_flags(handled, flags, silent=True)
+            ingested += len(items)
+            if len(new) > len(batch):
+                log.info("mailbox %s: %d of %d mails fetched", self.office.code, ingested, len(new))
+            self.on_ingested()
+        self._record_status(ok=True, ingested=ingested)
+        return ingested
+
+    def _mark_leftovers(self, client: IMAPClient, uidvalidity: int, last_uid: int,
+                        flags: list[bytes]) -> None:
+        """Mail handled before a crash, but never marked: mark it now (it is already stored)."""
+        if last_uid == 0 or flags == [b"\\Seen"]:
+            return
+        pending = {e["uid"] for e in self.intake.app.store.inflight.values()
+                   if e["office"] == self.office.code and e["uidvalidity"] == uidvalidity}
+        unmarked = [u for u in client.search(["UID", f"1:{last_uid}", "UNKEYWORD", flags[0].decode()])
+                    if u <= last_uid and u not in pending]
+        if unmarked:
+            log.info("marking %d mails stored before an interruption", len(unmarked))
+            client.add_flags(unmarked, flags, silent=True)
+
+    def _batches(self, client: IMAPClient, uids: list[int]) -> list[list[int]]:
+        """Split by count and by size, so a first fetch of a full mailbox stays within memory."""
+        if not uids:
+            return []
+        sizes = client.fetch(uids, ["RFC822.SIZE"])
+        batches: list[list[int]] = [[]]
+        total = 0
+        for uid in uids:
+            size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+            if batches[-1] and (len(batches[-1]) >= self.imap.batch_size or total + size > MAX_BATCH_BYTES):
+                batches.append([])
+                total = 0
+            batches[-1].append(uid)
+            total += size
+        return batches
+
+    # -- waiting ---------------------------------------------------------------------------------
+    def wait_for_mail(self, stop: threading.Event) -> None:
+        """Block until the server announces mail (IDLE) or the poll interval passes."""
+        client = self.client
+        assert client is not None
+        if not (self.imap.idle and client.has_capability("IDLE")):
+            stop.wait(self.imap.poll_seconds)
+            client.noop()
+            return
+        client.idle()
+        started = time.monotonic()
+        try:
+            while not stop.is_set() and time.monotonic() - started < IDLE_RENEW_SECONDS:
+                responses = client.idle_check(timeout=1.0)
+                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    break
+        finally:
+            client.idle_done()
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Sync and wait until stopped; on any failure reconnect with backoff, never give up."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                if self.client is None:
+                    self.connect()
+                self.sync()
+                delay = 1.0
+                self.wait_for_mail(stop)
+            except NETWORK_ERRORS as exc:
+                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
+                log.warning("mailbox %s: %s; reconnecting in %.0f s", self.office.code, exc, delay)
+                self.disconnect()
+                stop.wait(delay)
+                delay = min(delay * 2, 300.0)
+            except Exception as exc:  # noqa: BLE001 - this thread must outlive any one failure
+                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
+                log.exception("mailbox %s: unexpected failure; retrying in %.0f s", self.office.code, delay)
+                self.disconnect()
+                stop.wait(delay)
+                delay = min(delay * 2, 300.0)
+        self.disconnect()
+
+    def run_once(self, attempts: int = 3) -> int:
+        """One full round for `run --once`, retried with a short backoff when the connection fails."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.connect()
+                return self.sync()
+            except NETWORK_ERRORS as exc:
+                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
+                log.warning("mailbox %s: %s (attempt %d of %d)", self.office.code, exc, attempt, attempts)
+                if attempt < attempts:
+                    time.sleep(0.5 * 2 ** (attempt - 1))
+            finally:
+                self.disconnect()
+        return 0
+
+    def _record_status(self, ok: bool, error: str = "", ingested: int = 0) -> None:
+        now = self.intake.app.clock.now().isoformat()
+        if ok:
+            self.status.update(last_ok_at=now, last_ingested=ingested)
+        else:
+            self.status.update(last_error=error[:300], last_error_at=now)
+        try:
+            write_atomic(self.status_path, json.dumps(self.status).encode())
+        except OSError as exc:
+            log.warning("cannot write mailbox status %s: %s", self.status_path, exc)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,55 @@
+"""Step: acknowledge a new ticket to the citizen, unless that would answer a robot (stage 3)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ..sla.wording import format_deadline
+from .compose import build_mail, mint_message_id
+
+if TYPE_CHECKING:
+    from ..pipeline import Context
+
+log = logging.getLogger(__name__)
+QUESTION_LIMIT = 1500
+
+
+def rate_key(sender: str, ctx: Context) -> str:
+    return f"{sender}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
+
+
+def acknowledge(ctx: Context) -> None:
+    """Queue the acknowledgement for a new ticket."""
+    ticket, office, mail = ctx.ticket, ctx.office, ctx.mail
+    assert ticket is not None
+    if not mail.from_addr:
+        ctx.note("acknowledge skipped: no readable sender address")
+        return
+    if mail.from_addr in ctx.app.settings.own_addresses:
+        ctx.note("acknowledge skipped: sender is a helpdesk address")
+        return
+    key = rate_key(mail.from_addr, ctx)
+    sent_today = ctx.app.store.meta["ratelimit"].get(key, 0)
+    if sent_today >= office.ack_per_sender_per_day:
+        # Two robots, or a flood, must not ping-pong: the ticket exists, the reply waits for a human.
+        ctx.note(f"acknowledge skipped: {sent_today} already sent to {mail.from_addr} today")
+        return
+    ctx.ratelimit[key] = sent_today + 1
+    lang = "en" if ticket.language == "en" else "id"
+    question = mail.text.strip()
+    if len(question) > QUESTION_LIMIT:
+        question = question[:QUESTION_LIMIT].rstrip() + " [...]"
+    rendered = ctx.app.templates.render(
+        "acknowledgement", lang, ticket=ticket, office=office, subject=ticket.subject,
+        citizen_name=mail.from_name, question=question or "(tanpa isi)",
+        due_text=format_deadline(ticket.due_at, office.zone_label, lang))
+    domain = office.address.split("@", 1)[1]
+    outgoing = build_mail(
+        office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
+        to=[mail.from_addr], subject=rendered.subject, text=rendered.text, html=rendered.html,
+        purpose="acknowledgement", ticket=ticket.number,
+        message_id=mint_message_id("ack", ticket.number, domain), in_reply_to=mail.message_id,
+        references=[*mail.references, mail.message_id], auto_submitted="auto-replied", now=ctx.now)
+    ctx.send(outgoing)
+    ctx.note(f"acknowledgement {outgoing.message_id} queued")

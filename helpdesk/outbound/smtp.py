@@ -1,0 +1,75 @@
+"""Hand mail to the SMTP server with aiosmtplib; answers become Temporary/PermanentFailure (stage 3)."""
+
+from __future__ import annotations
+
+import logging
+
+import aiosmtplib
+
+from ..config import SmtpSettings
+from ..errors import PermanentFailure, TemporaryFailure
+from ..model import OutgoingMail
+
+log = logging.getLogger(__name__)
+
+
+def _failure(code: int, text: str, refused: list[str] | None = None) -> Exception:
+    """4xx means try again later, 5xx means give up: decided from the code, never the text.
+
+    `refused` names the recipients the server turned down when others were accepted, so a retry
+    goes to those alone and nobody receives the mail twice.
+    """
+    cls = TemporaryFailure if 400 <= code < 500 else PermanentFailure
+    exc = cls(f"{code} {text}".strip())
+    exc.code = code
+    exc.refused = refused
+    return exc
+
+
+class SmtpSender:
+    """One SMTP session reused for a batch of mail; reconnects when the server dropped it."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        client = aiosmtplib.SMTP(hostname=s.host, port=s.port, timeout=s.timeout,
+                                 use_tls=s.tls == "ssl", start_tls=True if s.tls == "starttls" else False,
+                                 username=s.username or None, password=s.password or None)
+        await client.connect()
+        return client
+
+    async def send(self, mail: OutgoingMail) -> str:
+        """Send one mail; returns the server's answer or raises Temporary/PermanentFailure."""
+        try:
+            if self._client is None or not self._client.is_connected:
+                self._client = await self._connect()
+            errors, answer = await self._client.sendmail(mail.mail_from, mail.recipients,
+                                                         mail.raw.encode("utf-8"))
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            worst = max((r.code for r in exc.recipients), default=550)
+            raise _failure(worst, "; ".join(f"{r.recipient}: {r.code} {r.message}"
+                                             for r in exc.recipients)) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            await self.close()
+            raise _failure(exc.code, exc.message) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            # Refused connection, timeout, dropped session: the server may be back soon.
+            await self.close()
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        if errors:
+            # Some recipients refused while the client returned normally: still a failure.
+            worst = max(r.code for r in errors.values())
+            raise _failure(worst, "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in errors.items()),
+                           refused=list(errors))
+        return answer
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                client.close()

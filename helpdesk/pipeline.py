@@ -1,0 +1,160 @@
+"""The whole flow of one inbound mail on one screen: Kind -> steps; changes applied together.
+
+Steps read and change a Context; nothing they do reaches the store until every step has run, so a
+step that fails leaves no half-made ticket behind (the intake then retries or quarantines the mail).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .app import App
+from .config import Office
+from .errors import Discard
+from .inbound.classify import Verdict
+from .model import InboundMail, Kind, OutgoingMail, Ticket
+from .outbound.acknowledge import acknowledge
+from .sla.deadlines import due_at
+from .tickets import lifecycle
+from .tickets.conversation import ThreadMatch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """One mail on its way through the pipeline, with what the steps decided so far."""
+
+    app: App
+    office: Office
+    mail: InboundMail
+    spool_path: str
+    now: datetime
+    verdict: Verdict
+    thread: ThreadMatch
+    ticket: Ticket | None = None
+    outgoing: list[OutgoingMail] = field(default_factory=list)
+    ratelimit: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+        log.info("%s: %s", self.mail.message_id, text)
+
+    def send(self, mail: OutgoingMail) -> None:
+        self.outgoing.append(mail)
+        if self.ticket is not None and mail.message_id not in self.ticket.message_ids:
+            self.ticket.message_ids.append(mail.message_id)
+
+
+Step = Callable[[Context], None]
+
+
+def deadline_from(ctx: Context, received: datetime, days: int | None = None) -> tuple[datetime, datetime]:
+    """(clock start, deadline) for a citizen message received at `received`."""
+    cal = ctx.app.calendar(ctx.office)
+    days = days or (ctx.ticket.reply_days if ctx.ticket and ctx.ticket.reply_days else ctx.office.reply_days)
+    return cal.next_opening(received), due_at(received, cal, days)
+
+
+def store_attachments(ctx: Context) -> None:
+    """Attachment bytes go to the spool under generated names before anything refers to them."""
+    for att in ctx.mail.attachments:
+        if att.payload and not att.spool_name:
+            att.spool_name = ctx.app.spool.put_attachment(att.payload)
+
+
+def record_ticket(ctx: Context) -> None:
+    """A new citizen mail becomes a ticket, numbered per office and year."""
+    if not ctx.mail.from_addr:
+        ctx.note("sender address unreadable; ticket opened without a reply address")
+    store_attachments(ctx)
+    local = ctx.mail.received_at.astimezone(ctx.office.tz)
+    number = ctx.app.store.next_number(ctx.office.code, local.year)
+    start, due = deadline_from(ctx, ctx.mail.received_at, ctx.office.reply_days)
+    ctx.ticket = lifecycle.open_ticket(number, ctx.office.code, ctx.mail, ctx.spool_path, due, start)
+    ctx.note(f"ticket {number} opened, due {due.isoformat()}")
+
+
+def load_ticket(ctx: Context) -> None:
+    """Fetch the thread's ticket as a private copy (closed ones come back from the archive)."""
+    number = ctx.thread.number
+    ticket = ctx.app.store.ticket(number) if number else None
+    if ticket is None:
+        raise Discard(f"thread names ticket {number}, which the store does not hold")
+    ctx.ticket = Ticket.from_dict(ticket.to_dict())
+
+
+def record_follow_up(ctx: Context) -> None:
+    """A citizen writes into an existing ticket; a closed or answered ticket is reopened."""
+    assert ctx.ticket is not None
+    store_attachments(ctx)
+    new = deadline_from(ctx, ctx.mail.received_at) if lifecycle.needs_new_deadline(ctx.ticket) else None
+    lifecycle.add_citizen_message(ctx.ticket, ctx.mail, ctx.spool_path, new)
+    ctx.note(f"follow-up on {ctx.ticket.number} ({ctx.thread.how})"
+             + (f", new deadline {new[1].isoformat()}" if new else ""))
+
+
+def record_automated(ctx: Context) -> None:
+    """Bounces and auto-replies: on their ticket when they belong to one; never answered."""
+    kind = ctx.verdict.kind
+    summary = ctx.mail.report_status if kind is Kind.BOUNCE and ctx.mail.report_status else ctx.verdict.reason
+    if ctx.thread.number is None:
+        ctx.note(f"{kind.value} not linked to any ticket ({ctx.verdict.reason}); kept in spool "
+                 f"{ctx.spool_path}, no reply")
+        return
+    load_ticket(ctx)
+    assert ctx.ticket is not None
+    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, kind.value, summary)
+    ctx.note(f"{kind.value} recorded on {ctx.ticket.number}: {summary}")
+
+
+def record_ignored(ctx: Context) -> None:
+    """Mail that needs no ticket (lists, our own mail): logged with its reason, kept in the spool."""
+    ctx.note(f"{ctx.verdict.kind.value}: {ctx.verdict.reason}; no ticket, no reply, kept in spool "
+             f"{ctx.spool_path}")
+
+
+PIPELINES: dict[Kind, tuple[Step, ...]] = {
+    Kind.NEW: (record_ticket, acknowledge),
+    Kind.FOLLOW_UP: (load_ticket, record_follow_up),
+    Kind.OPERATOR_REPLY: (record_ignored,),
+    Kind.AUTO_REPLY: (record_automated,),
+    Kind.BOUNCE: (record_automated,),
+    Kind.LIST: (record_ignored,),
+    Kind.LOOP: (record_ignored,),
+}
+
+
+def kind_of(ctx: Context) -> Kind:
+    """The classifier's verdict, refined by the thread lookup (a citizen's reply is a follow-up)."""
+    kind = ctx.verdict.kind
+    if kind is Kind.NEW and ctx.thread.number is not None:
+        return Kind.FOLLOW_UP
+    return kind
+
+
+def run(ctx: Context) -> None:
+    """Run the steps for this mail's kind, then apply all their changes to the store at once."""
+    kind = kind_of(ctx)
+    try:
+        for step in PIPELINES[kind]:
+            step(ctx)
+    except Discard as exc:
+        ctx.note(f"discarded: {exc}")
+        return
+    apply(ctx)
+
+
+def apply(ctx: Context) -> None:
+    store = ctx.app.store
+    with store.lock:
+        if ctx.ticket is not None:
+            store.save_ticket(ctx.ticket)
+        store.index_message(ctx.mail.message_id, ctx.ticket.number if ctx.ticket else "")
+        for mail in ctx.outgoing:
+            store.queue_mail(mail)
+        store.meta["ratelimit"].update(ctx.ratelimit)

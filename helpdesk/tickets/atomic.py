@@ -1,0 +1,65 @@
+"""Durable file writes (temp file, fsync, rename) and a TinyDB storage built on them (stage 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+from ..errors import StoreCorrupt
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    # The rename itself is only durable once the directory entry is on disk.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_json(path: Path) -> Any:
+    """Read a store file; a missing file is None, anything unreadable is StoreCorrupt."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreCorrupt(f"{path}: cannot be read: {exc}") from exc
+    if not data.strip():
+        # A zero-byte file is a write that never finished, never a fresh store.
+        raise StoreCorrupt(f"{path}: file is empty; refusing to start over it")
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StoreCorrupt(f"{path}: not valid JSON ({exc}); the file is left untouched") from exc
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage whose every write is atomic; unreadable content stops instead of resetting."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        data = read_json(self.path)
+        if data is not None and not isinstance(data, dict):
+            raise StoreCorrupt(f"{self.path}: expected a JSON object of tables")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def close(self) -> None:
+        pass

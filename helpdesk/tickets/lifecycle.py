@@ -1,0 +1,65 @@
+"""How a ticket changes when mail arrives: open, follow-up, reopen (stage 2, pure).
+
+The SLA clock (DESIGN.md): it runs while the citizen waits for an operator. A citizen writing
+again while it runs keeps the deadline; writing after an answer, while we wait for them, or after
+closing starts a full new one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..model import Attachment, InboundMail, Status, Ticket, TicketEvent
+
+TEXT_LIMIT = 20_000   # characters of a mail's text kept on the event; the whole mail stays in the spool
+
+
+def citizen_event(mail: InboundMail, spool: str, type_: str) -> TicketEvent:
+    return TicketEvent(
+        at=mail.received_at, type=type_, message_id=mail.message_id, actor=mail.from_addr,
+        summary=mail.subject, spool=spool,
+        attachments=[Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments],
+        data={"text": mail.text[:TEXT_LIMIT], "from_name": mail.from_name})
+
+
+def open_ticket(number: str, office: str, mail: InboundMail, spool: str, due_at: datetime,
+                clock_start: datetime) -> Ticket:
+    """A citizen's first mail becomes a ticket whose clock starts now."""
+    return Ticket(number=number, office=office, requester=mail.from_addr,
+                  requester_name=mail.from_name, subject=mail.subject or "(tanpa perihal)",
+                  received_at=mail.received_at, status=Status.OPEN, language=mail.language,
+                  due_at=due_at, clock_started_at=clock_start, updated_at=mail.received_at,
+                  message_ids=[mail.message_id], events=[citizen_event(mail, spool, "received")])
+
+
+def needs_new_deadline(ticket: Ticket) -> bool:
+    """True when a citizen's message starts a new clock rather than joining a running one."""
+    return ticket.status is not Status.OPEN or ticket.due_at is None
+
+
+def add_citizen_message(ticket: Ticket, mail: InboundMail, spool: str,
+                        new_deadline: tuple[datetime, datetime] | None) -> None:
+    """Record a citizen's follow-up; `new_deadline` (clock start, due) when the clock restarts."""
+    was = ticket.status
+    ticket.events.append(citizen_event(mail, spool, "follow_up"))
+    if mail.message_id not in ticket.message_ids:
+        ticket.message_ids.append(mail.message_id)
+    ticket.updated_at = mail.received_at
+    if new_deadline is not None:
+        ticket.clock_started_at, ticket.due_at = new_deadline
+        ticket.status = Status.OPEN
+        ticket.waiting_since = None
+        ticket.closed_at = None
+        if was is not Status.OPEN:
+            ticket.events.append(TicketEvent(at=mail.received_at, type="status", actor=mail.from_addr,
+                                             summary=f"{was.value} -> open",
+                                             data={"from": was.value, "to": "open"}))
+
+
+def record_side_mail(ticket: Ticket, mail: InboundMail, spool: str, type_: str, summary: str) -> None:
+    """Record a bounce or auto-reply on its ticket without touching status or clock."""
+    event = citizen_event(mail, spool, type_)
+    event.summary = summary
+    ticket.events.append(event)
+    if mail.message_id not in ticket.message_ids:
+        ticket.message_ids.append(mail.message_id)

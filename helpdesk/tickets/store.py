@@ -1,0 +1,213 @@
+"""The single source of truth: open tickets, outbox, mailbox state, all committed together (stage 2).
+
+Layout under `<data_dir>/store/`:
+  hot.json             open tickets, outbox, mailbox high-water marks, in-flight mails, quarantine,
+                       counters; a TinyDB-format file rewritten atomically once per commit
+  archive/YYYY-MM.json closed tickets by closing month (TinyDB, atomic storage)
+
+Only open tickets live in the hot file, so the cost of a commit does not grow with history.
+Changes are made in memory and become durable together at `commit()`: a ticket and the mail it
+causes are never stored apart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from ..errors import StoreCorrupt
+from ..model import OutgoingMail, Status, Ticket
+from .atomic import AtomicJSONStorage, read_json, write_atomic
+from .numbering import format_number
+
+log = logging.getLogger(__name__)
+
+
+
+class Store:
+    """Open tickets and queues in memory, written durably by `commit()`; one writer at a time."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = Path(data_dir) / "store"
+        self.hot_path = self.dir / "hot.json"
+        self.archive_dir = self.dir / "archive"
+        self.lock = threading.RLock()
+        self.tickets: dict[str, Ticket] = {}
+        self.outbox: dict[str, OutgoingMail] = {}
+        self.mailboxes: dict[str, dict[str, Any]] = {}
+        self.inflight: dict[str, dict[str, Any]] = {}
+        self.quarantine: dict[str, dict[str, Any]] = {}
+        self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
+        self._ticket_json: dict[str, str] = {}     # serialised form of unchanged tickets
+        self._dirty: set[str] = set()
+        self._to_archive: dict[str, Ticket] = {}
+        self._msgindex: dict[str, str] = {}         # Message-ID -> ticket number (hot and archived)
+        self._archived: dict[str, str] = {}         # ticket number -> archive month file name
+        self._load()
+
+    # -- loading ---------------------------------------------------------------------------------
+    def _load(self) -> None:
+        data = read_json(self.hot_path)
+        if data is not None:
+            try:
+                for doc in data.get("tickets", {}).values():
+                    ticket = Ticket.from_dict(doc)
+                    self.tickets[ticket.number] = ticket
+                    self._ticket_json[ticket.number] = json.dumps(doc, ensure_ascii=False,
+                                                                  separators=(",", ":"))
+                self.outbox = {d["message_id"]: OutgoingMail.from_dict(d)
+                               for d in data.get("outbox", {}).values()}
+                self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
+                self.inflight = {d["key"]: d for d in data.get("inflight", {}).values()}
+                self.quarantine = {d["key"]: d for d in data.get("quarantine", {}).values()}
+                self.meta.update(data.get("meta", {}).get("1", {}))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
+        for path in sorted(self.archive_dir.glob("*.json")):
+            for doc in self._archive_docs(path):
+                self._archived[doc["number"]] = path.name
+                for mid in doc.get("message_ids", []):
+                    self._msgindex[mid] = doc["number"]
+        for ticket in self.tickets.values():
+            self._archived.pop(ticket.number, None)
+            for mid in ticket.message_ids:
+                self._msgindex[mid] = ticket.number
+
+    @staticmethod
+    def _archive_docs(path: Path) -> list[dict[str, Any]]:
+        data = read_json(path)
+        if not isinstance(data, dict):
+            raise StoreCorrupt(f"{path}: expected a TinyDB file")
+        return list(data.get("tickets", {}).values())
+
+    # -- tickets ---------------------------------------------------------------------------------
+    def save_ticket(self, ticket: Ticket) -> None:
+        """Stage a ticket (new or changed); closed tickets move to the month's archive at commit."""
+        with self.lock:
+            self._dirty.add(ticket.number)
+            self.tickets[ticket.number] = ticket
+            self._archived.pop(ticket.number, None)
+            for mid in ticket.message_ids:
+                self._msgindex[mid] = ticket.number
+
+    def ticket(self, number: str) -> Ticket | None:
+        """A ticket by number, hot or archived (an archived one is read from its month file)."""
+        with self.lock:
+            if number in self.tickets:
+                return self.tickets[number]
+            if number in self._to_archive:
+                return self._to_archive[number]
+            month = self._archived.get(number)
+            if month is None:
+                return None
+            for doc in self._archive_docs(self.archive_dir / month):
+                if doc["number"] == number:
+                    return Ticket.from_dict(doc)
+            return None
+
+    def ticket_for_message(self, message_id: str) -> str | None:
+        return self._msgindex.get(message_id)
+
+    def index_message(self, message_id: str, number: str) -> None:
+        with self.lock:
+            self._msgindex[message_id] = number
+
+    def open_tickets(self, office: str | None = None) -> list[Ticket]:
+        with self.lock:
+            return [t for t in self.tickets.values()
+                    if t.status is not Status.CLOSED and (office is None or t.office == office)]
+
+    def all_tickets(self) -> Iterator[Ticket]:
+        """Every ticket, hot then archived (reads the archive files: for reports and exports)."""
+        with self.lock:
+            hot = list(self.tickets.values()) + list(self._to_archive.values())
+        yield from hot
+        seen = {t.number for t in hot}
+        for path in sorted(self.archive_dir.glob("*.json")):
+            for doc in self._archive_docs(path):
+                if doc["number"] not in seen:
+                    yield Ticket.from_dict(doc)
+
+    def next_number(self, office: str, year: int) -> str:
+        """The next ticket number of an office and year; a number once handed out is never reused."""
+        with self.lock:
+            key = f"{office}-{year}"
+            n = self.meta["counters"].get(key, 0) + 1
+            self.meta["counters"][key] = n
+            return format_number(office, year, n)
+
+    # -- outbox ----------------------------------------------------------------------------------
+    def queue_mail(self, mail: OutgoingMail) -> None:
+        with self.lock:
+            self.outbox[mail.message_id] = mail
+            if mail.ticket:
+                self._msgindex[mail.message_id] = mail.ticket
+
+    # -- commit ----------------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Make every staged change durable in one atomic write (plus one per archive month touched)."""
+        with self.lock:
+            self._move_closed_to_archive()
+            if self._to_archive:
+                self._write_archives()
+            for number in self._dirty:
+                if number in self.tickets:
+                    self._ticket_json[number] = json.dumps(
+                        self.tickets[number].to_dict(), ensure_ascii=False, separators=(",", ":"))
+            self._dirty.clear()
+            write_atomic(self.hot_path, self._serialise())
+            self._to_archive.clear()
+
+    def _move_closed_to_archive(self) -> None:
+        for number in [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]:
+            ticket = self.tickets.pop(number)
+            self._ticket_json.pop(number, None)
+            self._to_archive[number] = ticket
+        self._dirty &= set(self.tickets)
+
+    def _write_archives(self) -> None:
+        by_month: dict[str, list[Ticket]] = {}
+        for ticket in self._to_archive.values():
+            closed = ticket.closed_at or ticket.updated_at or ticket.received_at
+            by_month.setdefault(f"{closed:%Y-%m}.json", []).append(ticket)
+        for name, tickets in by_month.items():
+            with TinyDB(storage=AtomicJSONStorage, path=self.archive_dir / name) as db:
+                table = db.table("tickets")
+                numbers = {t.number for t in tickets}
+                table.remove(lambda doc: doc.get("number") in numbers)
+                table.insert_multiple(t.to_dict() for t in tickets)
+            for ticket in tickets:
+                self._archived[ticket.number] = name
+
+    def unarchive(self, number: str) -> Ticket | None:
+        """Bring a closed ticket back to the hot file (a citizen wrote again); staged until commit."""
+        with self.lock:
+            month = self._archived.get(number)
+            ticket = self.ticket(number)
+            if ticket is None or month is None:
+                return ticket
+            with TinyDB(storage=AtomicJSONStorage, path=self.archive_dir / month) as db:
+                db.table("tickets").remove(lambda doc: doc.get("number") == number)
+            self.save_ticket(ticket)
+            return ticket
+
+    def _serialise(self) -> bytes:
+        def table(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+            return {str(i): r for i, r in enumerate(records, start=1)}
+
+        plain = {
+            "outbox": table([m.to_dict() for m in self.outbox.values()]),
+            "mailboxes": table([dict(v, office=k) for k, v in self.mailboxes.items()]),
+            "inflight": table([dict(v, key=k) for k, v in self.inflight.items()]),
+            "quarantine": table([dict(v, key=k) for k, v in self.quarantine.items()]),
+            "meta": {"1": self.meta},
+        }
+        head = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+        tickets = ",".join(f'"{i}":{doc}' for i, doc in enumerate(self._ticket_json.values(), start=1))
+        return (head[:-1] + ',"tickets":{' + tickets + "}}").encode()

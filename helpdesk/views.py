@@ -1,0 +1,86 @@
+"""What the command line shows: ticket rows, a thread, mailbox and outbox status (pure formatting)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .model import Ticket
+from .tickets.store import Store
+
+
+def ticket_rows(tickets: Iterable[Ticket]) -> list[dict[str, Any]]:
+    """One JSON-ready dict per ticket; times in ISO 8601 with their offset."""
+    return [{"number": t.number, "office": t.office, "status": t.status.value,
+             "requester": t.requester, "subject": t.subject, "assignee": t.assignee,
+             "received_at": t.received_at.isoformat(),
+             "due_at": t.due_at.isoformat() if t.due_at else None} for t in tickets]
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int = 40) -> str:
+    """A plain text table, cells cut to `width` characters."""
+    if not rows:
+        return "(no tickets)"
+    cells = [[str(r.get(c) or "")[:width] for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+def thread_text(ticket: Ticket, store: Store) -> str:
+    """The whole thread of a ticket, oldest first, with what went out."""
+    out = [f"{ticket.number}  [{ticket.status.value}]  {ticket.subject}",
+           f"citizen: {ticket.requester_name} <{ticket.requester}>",
+           f"received: {ticket.received_at.isoformat()}   due: "
+           f"{ticket.due_at.isoformat() if ticket.due_at else '-'}   assignee: {ticket.assignee or '-'}"]
+    if ticket.rating is not None:
+        out.append(f"rating: {ticket.rating}/5")
+    for event in ticket.events:
+        out.append("")
+        out.append(f"--- {event.at.isoformat()}  {event.type}  {event.actor}")
+        if event.summary:
+            out.append(f"    {event.summary}")
+        for att in event.attachments:
+            out.append(f"    attachment: {att.filename} ({att.content_type}, {att.size} bytes)")
+        text = event.data.get("text")
+        if text:
+            out += ["    " + line for line in text.strip().splitlines()]
+    queued = [m for m in store.outbox.values() if m.ticket == ticket.number]
+    for mail in queued:
+        out.append(f"\n--- outbox: {mail.purpose} {mail.status} to {', '.join(mail.recipients)}"
+                   + (f" ({mail.last_error})" if mail.last_error else ""))
+    return "\n".join(out)
+
+
+def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
+    """Per mailbox its last good fetch and last error; the outbox's queued and failed mail."""
+    lines = ["mailboxes:"]
+    for office in settings.offices:
+        path = status_dir / f"{office.code}.json"
+        try:
+            st = json.loads(path.read_text())
+        except (OSError, ValueError):
+            st = {}
+        state = store.mailboxes.get(office.code, {})
+        lines.append(f"  {office.code} {office.address}: last ok {st.get('last_ok_at', 'never')}, "
+                     f"last uid {state.get('last_uid', '-')}"
+                     + (f", last error {st.get('last_error_at')}: {st.get('last_error')}"
+                        if st.get("last_error") else ""))
+    counts = Counter(m.status for m in store.outbox.values())
+    lines.append(f"outbox: {counts.get('queued', 0)} queued, {counts.get('sending', 0)} sending, "
+                 f"{counts.get('failed', 0)} failed")
+    for mail in store.outbox.values():
+        if mail.status == "failed":
+            lines.append(f"  failed {mail.purpose} {mail.ticket or ''} to {', '.join(mail.recipients)}: "
+                         f"{mail.last_error}")
+    lines.append(f"in flight: {len(store.inflight)}, quarantined: {len(store.quarantine)}")
+    for key, q in store.quarantine.items():
+        lines.append(f"  quarantined {key}: {q.get('reason')} (spool/{q.get('copy')})")
+    lines.append(f"open tickets: {len(store.open_tickets())}")
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""The store: atomic commits, archives by month, and refusing to start over an unreadable file."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from helpdesk.errors import StoreCorrupt
+from helpdesk.model import OutgoingMail, Status, Ticket
+from helpdesk.tickets.store import Store
+
+T0 = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
+
+
+def make_ticket(store: Store, n: int = 0, status: Status = Status.OPEN) -> Ticket:
+    number = store.next_number("3576", 2026)
+    return Ticket(number=number, office="3576", requester=f"c{n}@example.org", subject=f"s{n}",
+                  received_at=T0 + timedelta(minutes=n), status=status,
+                  message_ids=[f"<m{n}@example.org>"],
+                  closed_at=T0 if status is Status.CLOSED else None)
+
+
+def test_committed_ticket_survives_reopen(tmp_path):
+    store = Store(tmp_path)
+    ticket = make_ticket(store)
+    store.save_ticket(ticket)
+    store.commit()
+    again = Store(tmp_path)
+    assert again.ticket(ticket.number) == ticket
+    assert again.ticket_for_message("<m0@example.org>") == ticket.number
+
+
+def test_uncommitted_changes_are_not_on_disk(tmp_path):
+    store = Store(tmp_path)
+    store.save_ticket(make_ticket(store))
+    assert Store(tmp_path).open_tickets() == []
+
+
+def test_numbers_are_never_reused_across_restarts(tmp_path):
+    store = Store(tmp_path)
+    first = store.next_number("3576", 2026)
+    store.commit()
+    second = Store(tmp_path).next_number("3576", 2026)
+    assert (first, second) == ("PST-3576-2026-000001", "PST-3576-2026-000002")
+
+
+def test_numbers_count_per_office_and_year(tmp_path):
+    store = Store(tmp_path)
+    assert [store.next_number("3576", 2026), store.next_number("3571", 2026),
+            store.next_number("3576", 2027)] == [
+        "PST-3576-2026-000001", "PST-3571-2026-000001", "PST-3576-2027-000001"]
+
+
+def test_closed_ticket_moves_to_month_archive_and_stays_findable(tmp_path):
+    store = Store(tmp_path)
+    ticket = make_ticket(store, status=Status.CLOSED)
+    store.save_ticket(ticket)
+    store.commit()
+    assert (tmp_path / "store" / "archive" / "2026-11.json").exists()
+    again = Store(tmp_path)
+    assert again.open_tickets() == []
+    assert ticket.number not in again.hot_path.read_text()
+    assert again.ticket(ticket.number) == ticket
+    assert again.ticket_for_message("<m0@example.org>") == ticket.number
+
+
+def test_unarchived_ticket_returns_to_hot_file(tmp_path):
+    store = Store(tmp_path)
+    ticket = make_ticket(store, status=Status.CLOSED)
+    store.save_ticket(ticket)
+    store.commit()
+    again = Store(tmp_path)
+    back = again.unarchive(ticket.number)
+    back.status = Status.OPEN
+    again.save_ticket(back)
+    again.commit()
+    third = Store(tmp_path)
+    assert [t.number for t in third.open_tickets()] == [ticket.number]
+    assert [t.number for t in third.all_tickets()] == [ticket.number]
+
+
+@pytest.mark.parametrize("content", [b"", b"   ", b'{"tickets": {"1": {"numb', b"\x00\x01garbage"])
+def test_unreadable_hot_file_stops_and_is_left_untouched(tmp_path, content):
+    path = tmp_path / "store" / "hot.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    with pytest.raises(StoreCorrupt):
+        Store(tmp_path)
+    assert path.read_bytes() == content
+
+
+def test_hot_file_with_wrong_shape_is_corrupt(tmp_path):
+    path = tmp_path / "store" / "hot.json"
+    path.parent.mkdir(parents=True)
+    path.write_text('{"tickets": {"1": {"number": "x"}}}')
+    with pytest.raises(StoreCorrupt):
+        Store(tmp_path)
+
+
+def test_outbox_is_committed_with_the_ticket(tmp_path):
+    store = Store(tmp_path)
+    ticket = make_ticket(store)
+    store.save_ticket(ticket)
+    store.queue_mail(OutgoingMail(message_id="<a@x>", office="3576", mail_from="bps3576@bps.go.id",
+                                  recipients=["c0@example.org"], raw="Subject: x\n\nhi",
+                                  purpose="acknowledgement", ticket=ticket.number, created_at=T0))
+    store.commit()
+    again = Store(tmp_path)
+    assert list(again.outbox) == ["<a@x>"]
+    assert again.ticket_for_message("<a@x>") is None or again.ticket_for_message("<a@x>") == ticket.number
+
+
+def test_commit_leaves_no_temporary_files(tmp_path):
+    store = Store(tmp_path)
+    store.save_ticket(make_ticket(store))
+    store.commit()
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["hot.json"]
