@@ -12,8 +12,10 @@ from .app import App
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
 from .model import OutgoingMail
-from .outbound.compose import build_mail, mint_message_id
+from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
+from .sla.actions import sweep_office
+from .sla.scheduler import SlaScheduler
 
 log = logging.getLogger(__name__)
 SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
@@ -27,8 +29,9 @@ class Daemon:
         self.intake = Intake(app)
         self.outbox = Outbox(app.store, app.settings.smtp, app.clock,
                              on_permanent_failure=self.report_failure)
-        self.workers = [MailboxWorker(o, self.intake, on_ingested=self._wake_outbox)
+        self.workers = [MailboxWorker(o, self.intake, on_ingested=self._mail_taken_in)
                         for o in app.settings.offices if o.imap is not None]
+        self.sla: SlaScheduler | None = None
         self.stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox_wake: asyncio.Event | None = None
@@ -47,7 +50,11 @@ class Daemon:
                  len(result.failed))
 
     async def after_ingest(self) -> None:
-        """Hook for the stages that act on time (the SLA sweep) after mail was taken in."""
+        """Everything due by the clock's now: reminders, escalations, closes, digests."""
+        for office in self.app.settings.offices:
+            actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
+            if actions:
+                log.info("office %s: %d sla actions done", office.code, len(actions))
 
     # -- the daemon --------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -57,6 +64,8 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, self.request_stop)
         self.intake.process_pending()
+        self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
+        self.sla.start()
         threads = [threading.Thread(target=w.run_forever, args=(self.stop,), daemon=True,
                                     name=f"mailbox-{w.office.code}") for w in self.workers]
         for t in threads:
@@ -66,6 +75,7 @@ class Daemon:
             await self._outbox_loop()
         finally:
             self.stop.set()
+            self.sla.shutdown()
             for t in threads:
                 await asyncio.to_thread(t.join)
             await self.outbox.drain()
@@ -75,6 +85,12 @@ class Daemon:
         log.info("stop requested: finishing the mail in hand")
         self.stop.set()
         self._wake_outbox()
+
+    def _mail_taken_in(self) -> None:
+        """Called from a mailbox thread: new tickets may change deadlines, new mail waits to go out."""
+        self._wake_outbox()
+        if self._loop is not None and self.sla is not None:
+            self._loop.call_soon_threadsafe(self.sla.reschedule_all)
 
     def _wake_outbox(self) -> None:
         if self._loop is not None and self._outbox_wake is not None:
@@ -102,11 +118,5 @@ class Daemon:
         office = self.app.settings.office(failed.office)
         if not office.supervisors:
             return
-        rendered = self.app.templates.render("delivery_failure", "id", office=office, mail=failed)
-        domain = office.address.split("@", 1)[1]
-        self.app.store.queue_mail(build_mail(
-            office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
-            to=list(office.supervisors), subject=rendered.subject, text=rendered.text, html=None,
-            purpose="delivery_failure", ticket=failed.ticket,
-            message_id=mint_message_id("failure", failed.ticket, domain),
-            auto_submitted="auto-generated", now=self.app.clock.now()))
+        self.app.store.queue_mail(to_staff(self.app, office, office.supervisors, "delivery_failure",
+                                           "delivery_failure", self.app.clock.now(), mail=failed))

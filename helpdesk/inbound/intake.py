@@ -18,7 +18,8 @@ from datetime import datetime
 from .. import faults, pipeline
 from ..app import App
 from ..config import Office
-from ..outbound.compose import build_mail, mint_message_id
+from ..outbound.compose import FileAttachment
+from ..outbound.notices import to_staff
 from ..tickets.conversation import match_thread
 from .classify import classify
 from .parse import parse
@@ -75,6 +76,7 @@ class Intake:
             # The attempt is counted durably before it runs, so a mail that kills the process
             # is still counted and set aside after three tries.
             store.commit()
+            faults.failpoint("before_process")
             handled = []
             for key, entry in entries:
                 if self._process_entry(key, entry):
@@ -138,12 +140,9 @@ class Intake:
             sender, subject = mail.from_addr, mail.subject
         except Exception:  # noqa: BLE001 - the notice must go out even when nothing parses
             sender, subject = "", ""
-        rendered = app.templates.render(
-            "quarantine", "id", office=office, attempts=entry["attempts"], sender=sender,
-            subject=subject, reason=reason[:300], spool=copy, received_text=entry["received_at"])
-        domain = office.address.split("@", 1)[1]
-        store.queue_mail(build_mail(
-            office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
-            to=list(office.supervisors), subject=rendered.subject, text=rendered.text, html=None,
-            purpose="quarantine_notice", message_id=mint_message_id("quarantine", "", domain),
-            auto_submitted="auto-generated", now=app.clock.now()))
+        store.queue_mail(to_staff(
+            app, office, office.supervisors, "quarantine", "quarantine_notice", app.clock.now(),
+            attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]
+            if len(raw) < 5_000_000 else [],
+            attempts=entry["attempts"], sender=sender, subject=subject, reason=reason[:300],
+            spool=copy, received_text=entry["received_at"]))

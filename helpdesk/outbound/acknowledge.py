@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from ..sla.wording import format_deadline
-from .compose import build_mail, mint_message_id
+from .notices import to_citizen
 
 if TYPE_CHECKING:
     from ..pipeline import Context
@@ -40,16 +40,9 @@ def acknowledge(ctx: Context) -> None:
     question = mail.text.strip()
     if len(question) > QUESTION_LIMIT:
         question = question[:QUESTION_LIMIT].rstrip() + " [...]"
-    rendered = ctx.app.templates.render(
-        "acknowledgement", lang, ticket=ticket, office=office, subject=ticket.subject,
-        citizen_name=mail.from_name, question=question or "(tanpa isi)",
+    outgoing = to_citizen(
+        ctx.app, office, ticket, "acknowledgement", "acknowledgement", ctx.now,
+        subject=ticket.subject, citizen_name=mail.from_name, question=question or "(tanpa isi)",
         due_text=format_deadline(ticket.due_at, office.zone_label, lang))
-    domain = office.address.split("@", 1)[1]
-    outgoing = build_mail(
-        office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
-        to=[mail.from_addr], subject=rendered.subject, text=rendered.text, html=rendered.html,
-        purpose="acknowledgement", ticket=ticket.number,
-        message_id=mint_message_id("ack", ticket.number, domain), in_reply_to=mail.message_id,
-        references=[*mail.references, mail.message_id], auto_submitted="auto-replied", now=ctx.now)
     ctx.send(outgoing)
     ctx.note(f"acknowledgement {outgoing.message_id} queued")

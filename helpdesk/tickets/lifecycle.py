@@ -63,3 +63,32 @@ def record_side_mail(ticket: Ticket, mail: InboundMail, spool: str, type_: str, 
     ticket.events.append(event)
     if mail.message_id not in ticket.message_ids:
         ticket.message_ids.append(mail.message_id)
+
+
+def set_status(ticket: Ticket, status: Status, now: datetime, actor: str, reason: str = "") -> None:
+    """Move a ticket to another status, recording who did it and why; stops or clears the clock."""
+    was, due = ticket.status, ticket.due_at
+    ticket.status = status
+    ticket.updated_at = now
+    if status is Status.CLOSED:
+        ticket.closed_at = now
+        ticket.waiting_since = None
+    elif status is Status.WAITING_CITIZEN:
+        ticket.waiting_since = now
+    if status is not Status.OPEN:
+        ticket.due_at = None        # the clock stops: nothing is owed until the citizen writes
+    ticket.events.append(TicketEvent(at=now, type="status", actor=actor,
+                                     summary=f"{was.value} -> {status.value}" + (f": {reason}" if reason else ""),
+                                     data={"from": was.value, "to": status.value, "reason": reason,
+                                           "due_at": due.isoformat() if due else None}))
+
+
+def record_rating(ticket: Ticket, rating: int, mail: InboundMail, spool: str) -> None:
+    """A citizen's rating after closing: recorded, the ticket stays closed."""
+    ticket.rating = rating
+    event = citizen_event(mail, spool, "rating")
+    event.summary = f"rating {rating}/5"
+    event.data["rating"] = rating
+    ticket.events.append(event)
+    if mail.message_id not in ticket.message_ids:
+        ticket.message_ids.append(mail.message_id)

@@ -1,0 +1,62 @@
+"""Templated mail from an office to a citizen or to its staff, threaded into the ticket (stage 3).
+
+One place decides From, threading and Auto-Submitted for every kind of mail the helpdesk writes;
+the callers only say which template, to whom, and with what context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..config import Office
+from ..model import OutgoingMail, Ticket
+from .compose import FileAttachment, build_mail, mint_message_id
+
+if TYPE_CHECKING:
+    from ..app import App
+
+
+def office_domain(office: Office) -> str:
+    return office.address.split("@", 1)[1]
+
+
+def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) that put a mail into the ticket's conversation."""
+    citizen_ids = [e.message_id for e in ticket.events
+                   if e.type in ("received", "follow_up") and e.message_id]
+    last = citizen_ids[-1] if citizen_ids else ""
+    refs = [mid for mid in ticket.message_ids if mid]
+    return last, refs
+
+
+def to_citizen(app: App, office: Office, ticket: Ticket, template: str, purpose: str, now: datetime,
+               *, attachments: Sequence[FileAttachment] = (), auto_submitted: str = "auto-replied",
+               **context: Any) -> OutgoingMail:
+    """A mail to the ticket's citizen, from the office address, in the ticket's thread."""
+    lang = "en" if ticket.language == "en" else "id"
+    rendered = app.templates.render(template, lang, ticket=ticket, office=office, **context)
+    in_reply_to, refs = thread_headers(ticket)
+    return build_mail(
+        office=office.code, from_addr=office.address, from_name=f"PST {office.name}",
+        to=[ticket.requester], subject=rendered.subject, text=rendered.text, html=rendered.html,
+        purpose=purpose, ticket=ticket.number,
+        message_id=mint_message_id(purpose[:12], ticket.number, office_domain(office)),
+        in_reply_to=in_reply_to, references=refs, auto_submitted=auto_submitted,
+        attachments=attachments, now=now)
+
+
+def to_staff(app: App, office: Office, recipients: Sequence[str], template: str, purpose: str,
+             now: datetime, *, ticket: Ticket | None = None, reply_to: str = "", message_id: str = "",
+             attachments: Sequence[FileAttachment] = (), cc: Sequence[str] = (),
+             **context: Any) -> OutgoingMail:
+    """A mail to operators or supervisors, always in Indonesian, never answered by robots."""
+    rendered = app.templates.render(template, "id", office=office, ticket=ticket, **context)
+    number = ticket.number if ticket else ""
+    return build_mail(
+        office=office.code, from_addr=office.address, from_name=f"PST Helpdesk {office.name}",
+        to=list(recipients), cc=list(cc), subject=rendered.subject, text=rendered.text,
+        html=rendered.html, purpose=purpose, ticket=number, reply_to=reply_to,
+        message_id=message_id or mint_message_id(purpose[:12], number, office_domain(office)),
+        auto_submitted="auto-generated", attachments=attachments, now=now)

@@ -1,0 +1,109 @@
+"""A helpdesk wired to the test Dovecot and SMTP sink: settings in a temp dir, run once or as a daemon."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from helpdesk import config
+from helpdesk.app import App
+from helpdesk.clock import FixedClock, SystemClock
+from helpdesk.daemon import Daemon
+from helpdesk.tickets.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+OFFICES = {
+    "3576": ("BPS Kota Mojokerto", "Asia/Jakarta", 2),
+    "3571": ("BPS Kota Kediri", "Asia/Jakarta", 2),
+    "3514": ("BPS Kabupaten Pasuruan", "Asia/Jakarta", 2),
+    "8200": ("BPS Provinsi Maluku Utara", "Asia/Jayapura", 3),
+    "7604": ("BPS Kabupaten Mamuju", "Asia/Makassar", 3),
+}
+
+
+class Helpdesk:
+    """One helpdesk installation under test: its settings file, data dir and mailboxes."""
+
+    def __init__(self, root: Path, dovecot, smtp_sink, offices=("3576",), imap_port: int | None = None,
+                 extra_settings: str = "", operators: str = "") -> None:
+        self.root, self.dovecot, self.sink = root, dovecot, smtp_sink
+        self.users: dict[str, str] = {}
+        self.env = dict(os.environ, HELPDESK_SECRET="test-secret-" + secrets.token_hex(8))
+        blocks = []
+        for code in offices:
+            user = f"bps{code}x{secrets.token_hex(4)}"
+            dovecot.add_user(user, "pw-" + code)
+            self.users[code] = user
+            self.env[f"IMAP_PASSWORD_{code}"] = "pw-" + code
+            name, tz, days = OFFICES[code]
+            blocks.append(f'''
+[[offices]]
+code = "{code}"
+name = "{name}"
+address = "bps{code}@bps.go.id"
+timezone = "{tz}"
+reply_days = {days}
+supervisors = ["pst{code}@bps.go.id"]
+complaints = "https://www.lapor.go.id"
+[offices.imap]
+host = "{dovecot.host}"
+port = {imap_port or dovecot.port}
+tls = "none"
+username = "{user}"
+password = "env:IMAP_PASSWORD_{code}"
+poll_seconds = 0.5
+timeout = 10
+''')
+        self.settings_path = root / "settings.toml"
+        self.settings_path.write_text(f'''
+[helpdesk]
+data_dir = "var"
+secret = "env:HELPDESK_SECRET"
+rules_dir = "{REPO / 'rules'}"
+templates_dir = "{REPO / 'templates'}"
+{extra_settings}
+[smtp]
+host = "127.0.0.1"
+port = {smtp_sink.port}
+tls = "none"
+timeout = 10
+backoff_seconds = 60
+''' + "".join(blocks) + operators)
+        self.data_dir = root / "var"
+
+    def settings(self) -> config.Settings:
+        return config.load(self.settings_path, env=self.env)
+
+    def append(self, raw: bytes, office: str = "3576", date: datetime | None = None) -> int:
+        return self.dovecot.append(self.users[office], raw, date=date)
+
+    def flags(self, office: str = "3576") -> dict:
+        return self.dovecot.fetch_flags(self.users[office])
+
+    def run_once(self, now: datetime | None = None) -> None:
+        clock = FixedClock(now) if now else SystemClock()
+        asyncio.run(Daemon(App.build(self.settings(), clock)).run_once())
+
+    def store(self) -> Store:
+        return Store(self.data_dir)
+
+    def tickets(self):
+        return sorted(self.store().all_tickets(), key=lambda t: t.number)
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60):
+        return subprocess.run([sys.executable, "-m", "helpdesk", "--config", str(self.settings_path), *args],
+                              capture_output=True, text=True, env=dict(self.env, **(env or {})),
+                              timeout=timeout, cwd=self.root)
+
+    def spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "helpdesk", "--config", str(self.settings_path), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(self.env, **(env or {})), cwd=self.root)
+
+    def sent(self, purpose_subject: str = "") -> list:
+        return [m for m in self.sink.messages if purpose_subject in str(m.message["Subject"])]

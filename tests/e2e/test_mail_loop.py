@@ -1,0 +1,297 @@
+"""The core loop against a real Dovecot and a real SMTP server: mail in, ticket, acknowledgement out."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import Helpdesk
+from tests.mailfactory import citizen_mail
+
+CORPUS = Path(__file__).parents[1] / "corpus"
+WIB = timezone(timedelta(hours=7))
+MON_0900 = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
+
+
+@pytest.fixture
+def hd(tmp_path, dovecot, smtp_sink):
+    return Helpdesk(tmp_path, dovecot, smtp_sink)
+
+
+def test_plain_mail_becomes_ticket_with_acknowledgement(hd):
+    uid = hd.append(citizen_mail(message_id="<q1@example.org>"), date=MON_0900)
+    hd.run_once(now=MON_0900 + timedelta(minutes=1))
+
+    [ticket] = hd.tickets()
+    assert ticket.number == "PST-3576-2026-000001"
+    assert ticket.requester == "warga@example.org"
+    assert ticket.received_at == MON_0900
+    [ack] = hd.sink.wait_for(1)
+    msg = ack.message
+    assert ack.rcpt_tos == ["warga@example.org"]
+    assert msg["From"].addresses[0].addr_spec == "bps3576@bps.go.id"
+    assert msg["Subject"].startswith("[PST-3576-2026-000001] ")
+    assert msg["In-Reply-To"] == "<q1@example.org>"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    body = msg.get_body(("plain",)).get_content()
+    # Received Monday 09:00 WIB, 2 working days: Wednesday 25 November 2026, 09.00 WIB.
+    assert "Rabu, 25 November 2026 pukul 09.00 WIB" in body
+    assert "data inflasi Kota Mojokerto" in body
+    assert {b"$PSTProcessed", b"\\Seen"} <= set(hd.flags()[uid])
+
+
+def test_mail_already_read_in_webmail_is_still_ingested(hd):
+    hd.dovecot.append(hd.users["3576"], citizen_mail(), flags=(b"\\Seen",), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert len(hd.tickets()) == 1
+    assert len(hd.sink.wait_for(1)) == 1
+
+
+def test_duplicate_delivery_is_one_ticket_and_one_acknowledgement(hd):
+    raw = citizen_mail(message_id="<same@example.org>")
+    hd.append(raw, date=MON_0900)
+    hd.append(raw, date=MON_0900)
+    hd.run_once(now=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert len(hd.tickets()) == 1
+    assert len(hd.sink.messages) == 1
+
+
+def test_mail_without_message_id_dedupes_by_content(hd):
+    raw = citizen_mail(message_id=None)
+    hd.append(raw, date=MON_0900)
+    hd.append(raw, date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    assert ticket.message_ids[0].endswith("@pst-helpdesk.invalid>")
+    assert len(hd.sink.messages) == 1
+
+
+def test_reply_to_acknowledgement_joins_the_ticket(hd):
+    hd.append(citizen_mail(message_id="<first@example.org>"), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ack] = hd.sink.wait_for(1)
+    reply = citizen_mail(subject="Re: " + str(ack.message["Subject"]), body="Tambahan: tahun 2024 juga.",
+                         in_reply_to=ack.message["Message-ID"], references=ack.message["Message-ID"])
+    hd.append(reply, date=MON_0900 + timedelta(hours=1))
+    hd.run_once(now=MON_0900 + timedelta(hours=1))
+    [ticket] = hd.tickets()
+    assert [e.type for e in ticket.events if e.type in ("received", "follow_up")] == ["received", "follow_up"]
+    assert len(hd.sink.messages) == 1            # a follow-up is not acknowledged again
+
+
+def test_subject_number_from_a_stranger_opens_a_new_ticket(hd):
+    hd.append(citizen_mail(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    hd.append(citizen_mail(subject="Re: [PST-3576-2026-000001] data", sender="orang.lain@example.net"),
+              date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert [t.requester for t in hd.tickets()] == ["warga@example.org", "orang.lain@example.net"]
+
+
+@pytest.mark.parametrize("sample, kind", [
+    ("auto_reply_outlook.eml", "auto_reply"), ("auto_reply_gmail_vacation.eml", "auto_reply"),
+    ("list_mail.eml", "list"),
+])
+def test_automated_mail_gets_no_ticket_and_no_reply(hd, sample, kind):
+    hd.append((CORPUS / sample).read_bytes(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert hd.tickets() == []
+    assert hd.sink.messages == []
+    assert b"$PSTProcessed" in next(iter(hd.flags().values()))
+
+
+def test_bounce_of_our_acknowledgement_is_recorded_on_its_ticket(hd):
+    hd.append(citizen_mail(sender="salah.alamat@example.org"), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ack] = hd.sink.wait_for(1)
+    bounce = (CORPUS / "bounce_postfix.eml").read_bytes().replace(
+        b"<ack-1@pst.bps.go.id>", ack.message["Message-ID"].encode())
+    hd.append(bounce, date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    assert "bounce" in [e.type for e in ticket.events]
+    assert len(hd.sink.messages) == 1            # no mail caused by the bounce
+
+
+@pytest.mark.parametrize("sample, needle", [
+    ("html_only.eml", "data kemiskinan"),
+    ("latin1.eml", "é"),
+    ("cp1252.eml", "\u201c"),
+    ("undeclared_8bit_utf8.eml", "Kab. Mamuju – 2025"),
+])
+def test_bodies_in_other_forms_are_decoded(hd, sample, needle):
+    hd.append((CORPUS / sample).read_bytes(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    assert needle in ticket.events[0].data["text"]
+    assert len(hd.sink.wait_for(1)) == 1
+
+
+def test_encoded_subject_is_decoded_and_carried_into_the_acknowledgement(hd):
+    hd.append((CORPUS / "rfc2047_subject.eml").read_bytes(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    assert "=?" not in ticket.subject
+    [ack] = hd.sink.wait_for(1)
+    assert ticket.subject in str(ack.message["Subject"])
+
+
+def test_attachments_are_recorded_and_stored_under_generated_names(hd):
+    payload = b"%PDF-1.4 fake" * 1000
+    hd.append(citizen_mail(attachments=[("../../etc/passwd", "application/pdf", payload)]), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    [att] = ticket.events[0].attachments
+    assert att.size == len(payload)
+    assert att.filename == "passwd"
+    stored = hd.data_dir / "spool" / att.spool_name
+    assert stored.read_bytes() == payload
+    assert not (hd.data_dir / "etc").exists()
+
+
+def test_no_date_header_uses_server_time(hd):
+    raw = citizen_mail().replace(b"Date: ", b"X-Old-Date: ")
+    hd.append(raw, date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    assert ticket.received_at == MON_0900
+
+
+def test_acknowledgements_per_sender_are_rate_limited(hd):
+    for i in range(7):
+        hd.append(citizen_mail(subject=f"Pertanyaan {i}"), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert len(hd.tickets()) == 7
+    assert len(hd.sink.messages) == 5
+
+
+def test_temporary_smtp_failure_is_retried_later(hd):
+    hd.sink.fail_next(1, code=451)
+    hd.append(citizen_mail(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert hd.sink.messages == []
+    [queued] = hd.store().outbox.values()
+    assert queued.status == "queued" and queued.last_error.startswith("451")
+    hd.run_once(now=MON_0900 + timedelta(seconds=30))       # backoff (60 s) not yet over
+    assert hd.sink.messages == []
+    hd.run_once(now=MON_0900 + timedelta(minutes=2))
+    [ack] = hd.sink.wait_for(1)
+    assert ack.message["Message-ID"] == queued.message_id
+    assert hd.store().outbox == {}
+
+
+def test_permanent_smtp_failure_is_recorded_and_reported(hd):
+    hd.sink.reject_recipient("warga@example.org", code=550)
+    hd.append(citizen_mail(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [failed] = hd.store().outbox.values()
+    assert failed.status == "failed" and "550" in failed.last_error
+    hd.run_once(now=MON_0900 + timedelta(minutes=1))
+    [notice] = hd.sink.wait_for(1)
+    assert notice.rcpt_tos == ["pst3576@bps.go.id"]
+    assert "550" in notice.message.get_body(("plain",)).get_content()
+    status = hd.cli("status")
+    assert "1 failed" in status.stdout
+
+
+def test_imap_connection_cut_mid_fetch_loses_and_duplicates_nothing(tmp_path, dovecot, smtp_sink, cut_proxy):
+    proxy = cut_proxy(dovecot.host, dovecot.port)
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, imap_port=proxy.port)
+    big = b"x" * 200_000
+    for i in range(3):
+        hd.append(citizen_mail(subject=f"Data {i}", attachments=[("d.xlsx", "application/octet-stream", big)]),
+                  date=MON_0900)
+    proxy.cut_after(150_000)
+    hd.run_once(now=MON_0900)
+    assert proxy.connections >= 2
+    assert len(hd.tickets()) == 3
+    assert len(hd.sink.messages) == 3
+
+
+def test_daemon_killed_after_storing_before_flagging_sends_nothing_twice(hd):
+    uid = hd.append(citizen_mail(), date=MON_0900)
+    killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "after_ticket_commit"})
+    assert killed.returncode == -signal.SIGKILL
+    assert b"$PSTProcessed" not in hd.flags()[uid]
+    assert hd.sink.messages == []
+    again = hd.cli("run", "--once")
+    assert again.returncode == 0, again.stderr
+    assert len(hd.tickets()) == 1
+    assert len(hd.sink.wait_for(1)) == 1
+    assert b"$PSTProcessed" in hd.flags()[uid]
+
+
+def test_daemon_killed_before_processing_processes_from_spool(hd):
+    hd.append(citizen_mail(), date=MON_0900)
+    killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "before_process"})
+    assert killed.returncode == -signal.SIGKILL
+    assert hd.tickets() == []
+    hd.cli("run", "--once")
+    assert len(hd.tickets()) == 1
+    assert len(hd.sink.wait_for(1)) == 1
+
+
+def test_mail_that_keeps_failing_is_quarantined_and_the_rest_goes_on(hd, monkeypatch):
+    import helpdesk.pipeline as pipeline
+
+    real = pipeline.record_ticket
+
+    def explode(ctx):
+        if "RACUN" in ctx.mail.subject:
+            raise RuntimeError("poisonous mail")
+        real(ctx)
+
+    monkeypatch.setitem(pipeline.PIPELINES, pipeline.Kind.NEW,
+                        (explode,) + pipeline.PIPELINES[pipeline.Kind.NEW][1:])
+    hd.append(citizen_mail(subject="RACUN"), date=MON_0900)
+    hd.append(citizen_mail(subject="Data biasa"), date=MON_0900)
+    for minute in range(3):
+        hd.run_once(now=MON_0900 + timedelta(minutes=minute))
+    store = hd.store()
+    assert [t.subject for t in hd.tickets()] == ["Data biasa"]
+    [entry] = store.quarantine.values()
+    assert "poisonous mail" in entry["reason"]
+    assert (hd.data_dir / "spool" / entry["copy"]).exists()
+    subjects = [str(m.message["Subject"]) for m in hd.sink.messages]
+    assert any("karantina" in s.lower() for s in subjects)
+    assert store.inflight == {}
+
+
+def test_unreadable_store_stops_the_daemon_and_is_left_untouched(hd):
+    hot = hd.data_dir / "store" / "hot.json"
+    hot.parent.mkdir(parents=True)
+    hot.write_bytes(b"")
+    result = hd.cli("run", "--once")
+    assert result.returncode == 3
+    assert "store cannot be read" in result.stderr
+    assert hot.read_bytes() == b""
+
+
+def test_tickets_json_lists_iso_times_with_offsets(hd):
+    hd.append(citizen_mail(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    out = hd.cli("tickets", "--json")
+    [row] = [json.loads(line) for line in out.stdout.splitlines()]
+    assert row["number"] == "PST-3576-2026-000001"
+    assert datetime.fromisoformat(row["received_at"]).utcoffset() is not None
+    assert datetime.fromisoformat(row["due_at"]) > datetime.fromisoformat(row["received_at"])
+    shown = hd.cli("show", row["number"])
+    assert "data inflasi Kota Mojokerto" in shown.stdout
+
+
+def test_running_daemon_acknowledges_within_seconds_and_stops_on_sigterm(hd):
+    proc = hd.spawn("run")
+    try:
+        hd.append(citizen_mail())
+        [ack] = hd.sink.wait_for(1, timeout=20)
+        assert ack.message["Subject"].startswith("[PST-3576-")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped cleanly" in err
