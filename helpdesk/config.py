@@ -266,7 +266,8 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
     base = path.resolve().parent
 
     hd = raw.get("helpdesk", {})
-    data_dir = base / r.get(hd, "data_dir", "helpdesk", str, "var")
+    # HELPDESK_DATA_DIR lets the demo and a second test instance run from the same settings file.
+    data_dir = base / (env.get("HELPDESK_DATA_DIR") or r.get(hd, "data_dir", "helpdesk", str, "var"))
     secret = r.get(hd, "secret", "helpdesk", str)
     if secret is not None and len(secret) < 16:
         r.fail("helpdesk.secret", "must be at least 16 characters")

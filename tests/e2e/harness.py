@@ -33,13 +33,13 @@ class Helpdesk:
                  extra_settings: str = "", operators: str = "") -> None:
         self.root, self.dovecot, self.sink = root, dovecot, smtp_sink
         self.users: dict[str, str] = {}
-        self.env = dict(os.environ, HELPDESK_SECRET="test-secret-" + secrets.token_hex(8))
+        self.env = dict(os.environ, HELPDESK_SECRET="test-secret-" + secrets.token_hex(8),
+                        PYTHONPATH=str(REPO))
         blocks = []
         for code in offices:
             user = f"bps{code}x{secrets.token_hex(4)}"
-            dovecot.add_user(user, "pw-" + code)
             self.users[code] = user
-            self.env[f"IMAP_PASSWORD_{code}"] = "pw-" + code
+            self.env[f"IMAP_PASSWORD_{code}"] = dovecot.add_user(user)
             name, tz, days = OFFICES[code]
             blocks.append(f'''
 [[offices]]
@@ -107,3 +107,23 @@ backoff_seconds = 60
 
     def sent(self, purpose_subject: str = "") -> list:
         return [m for m in self.sink.messages if purpose_subject in str(m.message["Subject"])]
+
+    def staff(self) -> set[str]:
+        settings = self.settings()
+        return ({s for o in settings.offices for s in o.supervisors}
+                | {o.address for o in settings.operators})
+
+    def to_citizens(self, count: int = 0, timeout: float = 10.0) -> list:
+        """Mail the SMTP server accepted for citizens (not for supervisors or operators)."""
+        staff = self.staff()
+
+        def citizens() -> list:
+            return [m for m in self.sink.messages if not set(m.rcpt_tos) & staff]
+
+        with self.sink.handler.changed:
+            self.sink.handler.changed.wait_for(lambda: len(citizens()) >= count, timeout)
+            return citizens()
+
+    def to_staff(self, address: str | None = None) -> list:
+        staff = {address} if address else self.staff()
+        return [m for m in self.sink.messages if set(m.rcpt_tos) & staff]
