@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .config import Settings
 from .outbound.compose import Templates
+from .routing import rules
 
-REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure")
+REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure", "notification",
+                      "operator_notice", "answer")
 
 
 def problems(settings: Settings) -> list[str]:
@@ -15,6 +17,7 @@ def problems(settings: Settings) -> list[str]:
     for op in settings.operators:
         if op.office not in offices:
             found.append(f"{settings.path}: operators: {op.address}: unknown office {op.office}")
+    found += rules.check(settings)   # rules/*.toml: bad rules with file and line
     for office in settings.offices:
         if office.imap is None:
             found.append(f"{settings.path}: offices[{office.code}].imap: missing: no mailbox to read")

@@ -14,6 +14,7 @@ from . import config, logs
 from .app import App
 from .clock import Clock, FixedClock, SystemClock
 from .errors import ConfigError, StoreCorrupt
+from .insight import commands as insight_commands
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="one ticket with its whole thread")
     show.add_argument("number")
     sub.add_parser("status", help="mailboxes and outbox")
+    rt = sub.add_parser("route", help="which rules match a mail, why, and the result")
+    rt.add_argument("--explain", required=True, metavar="FILE.eml", type=Path)
+    rt.add_argument("--office", help="office code (default: from the mail's recipients)")
+    rt.add_argument("--now", type=_parse_now, help="the instant to assign at (default: now)")
     cal = sub.add_parser("calendar", help="an office's closed days")
     cal.add_argument("office")
     cal.add_argument("--year", type=int)
@@ -49,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--received", required=True, type=_parse_now)
     dl.add_argument("--days", type=int)
     dl.add_argument("--json", action="store_true")
+    insight_commands.add_parsers(sub)     # report, search, export
     return p
 
 
@@ -101,7 +107,7 @@ def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Cloc
     tickets = list(app.store.all_tickets() if args.all else app.store.open_tickets())
     tickets = [t for t in tickets if args.office in (None, t.office)]
     tickets.sort(key=lambda t: t.number)
-    rows = ticket_rows(tickets)
+    rows = ticket_rows(tickets, settings)
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))  # noqa: T201
@@ -134,9 +140,10 @@ def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clo
     office = _office(settings, args.office)
     cal = WorkingCalendar.for_office(office)
     year = args.year or clock.now().astimezone(office.tz).year
+    from .sla.wording import DAYS
     print(f"{office.name} ({office.code}), {year}: hari libur dan cuti bersama")  # noqa: T201
     for day, name in cal.closed_days(year):
-        print(f"{day.isoformat()}  {name}")  # noqa: T201
+        print(f"{day.isoformat()}  {DAYS['id'][day.weekday()]:<6}  {name}")  # noqa: T201
     return 0
 
 
@@ -144,11 +151,31 @@ def cmd_deadline(settings: config.Settings, args: argparse.Namespace, clock: Clo
     from .sla.deadlines import explain_deadline
     from .sla.workdays import WorkingCalendar
     office = _office(settings, args.office)
+    if args.days is not None and args.days < 1:
+        print("--days must be at least 1", file=sys.stderr)  # noqa: T201
+        return 2
     info = explain_deadline(args.received, WorkingCalendar.for_office(office), args.days or office.reply_days)
     print(info["deadline"].isoformat() if isinstance(info["deadline"], datetime) else info["deadline"])  # noqa: T201
     if args.json:
         print(json.dumps(info, default=lambda v: v.isoformat(), ensure_ascii=False))  # noqa: T201
     return 0
+
+
+def cmd_route(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .routing.explain import explain
+    from .routing.rules import RulesError
+    try:
+        raw = args.explain.read_bytes()
+    except OSError as exc:
+        print(f"cannot read {args.explain}: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    try:
+        text, status = explain(App.build(settings, clock), raw, clock.now(), args.office)
+    except RulesError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)  # noqa: T201
+        return 2
+    print(text)  # noqa: T201
+    return status
 
 
 def _office(settings: config.Settings, code: str) -> config.Office:
@@ -159,4 +186,6 @@ def _office(settings: config.Settings, code: str) -> config.Office:
 
 
 COMMANDS = {"run": cmd_run, "check": cmd_check, "tickets": cmd_tickets, "show": cmd_show,
-            "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline}
+            "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline,
+            "route": cmd_route}
+COMMANDS.update(insight_commands.COMMANDS)   # report, search, export

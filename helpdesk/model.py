@@ -22,6 +22,7 @@ class Kind(str, enum.Enum):
     BOUNCE = "bounce"                  # delivery status notifications: recorded on the ticket, never answered
     LIST = "list"                      # mailing lists and bulk mail: never answered
     LOOP = "loop"                      # mail from the helpdesk's own addresses: never answered
+    RATING = "rating"                  # a citizen's 1-5 answer to the rating request on a closed ticket
 
 
 class Status(str, enum.Enum):

@@ -15,11 +15,16 @@ from .app import App
 from .config import Office
 from .errors import Discard
 from .inbound.classify import Verdict
-from .model import InboundMail, Kind, OutgoingMail, Ticket
+from .model import InboundMail, Kind, OutgoingMail, Status, Ticket
 from .outbound.acknowledge import acknowledge
+from .relay.relay import relay_reply
+from .routing.notify import forward_to_operator, notify_operator
+from .routing.route import note_absence, route
 from .sla.deadlines import due_at
+from .relay.strip import new_text
 from .tickets import lifecycle
 from .tickets.conversation import ThreadMatch
+from .tickets.rating import parse_rating
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,7 @@ class Context:
     ticket: Ticket | None = None
     outgoing: list[OutgoingMail] = field(default_factory=list)
     ratelimit: dict[str, int] = field(default_factory=dict)
+    auto_replies: dict[str, str] = field(default_factory=dict)  # operator -> local day of an out-of-office
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -118,14 +124,24 @@ def record_ignored(ctx: Context) -> None:
              f"{ctx.spool_path}")
 
 
+def record_rating(ctx: Context) -> None:
+    """A citizen's 1-5 answer on a closed ticket is recorded; the ticket stays closed."""
+    assert ctx.ticket is not None
+    rating = parse_rating(new_text(ctx.mail.text))
+    assert rating is not None      # kind_of decided RATING only for a reply that parses
+    lifecycle.record_rating(ctx.ticket, rating, ctx.mail, ctx.spool_path)
+    ctx.note(f"rating {rating}/5 recorded on {ctx.ticket.number}")
+
+
 PIPELINES: dict[Kind, tuple[Step, ...]] = {
-    Kind.NEW: (record_ticket, acknowledge),
-    Kind.FOLLOW_UP: (load_ticket, record_follow_up),
-    Kind.OPERATOR_REPLY: (record_ignored,),
-    Kind.AUTO_REPLY: (record_automated,),
+    Kind.NEW: (record_ticket, route, acknowledge, notify_operator),   # route first: it may change reply_days
+    Kind.FOLLOW_UP: (load_ticket, record_follow_up, forward_to_operator),
+    Kind.OPERATOR_REPLY: (relay_reply,),
+    Kind.AUTO_REPLY: (record_automated, note_absence),
     Kind.BOUNCE: (record_automated,),
     Kind.LIST: (record_ignored,),
     Kind.LOOP: (record_ignored,),
+    Kind.RATING: (load_ticket, record_rating),
 }
 
 
@@ -133,8 +149,16 @@ def kind_of(ctx: Context) -> Kind:
     """The classifier's verdict, refined by the thread lookup (a citizen's reply is a follow-up)."""
     kind = ctx.verdict.kind
     if kind is Kind.NEW and ctx.thread.number is not None:
-        return Kind.FOLLOW_UP
+        return Kind.RATING if is_rating_reply(ctx) else Kind.FOLLOW_UP
     return kind
+
+
+def is_rating_reply(ctx: Context) -> bool:
+    """A short 1-5 answer from the citizen on a closed ticket rates it rather than reopening it."""
+    if ctx.thread.number is None or parse_rating(new_text(ctx.mail.text)) is None:
+        return False
+    ticket = ctx.app.store.ticket(ctx.thread.number)
+    return ticket is not None and ticket.status is Status.CLOSED
 
 
 def run(ctx: Context) -> None:
@@ -158,3 +182,4 @@ def apply(ctx: Context) -> None:
         for mail in ctx.outgoing:
             store.queue_mail(mail)
         store.meta["ratelimit"].update(ctx.ratelimit)
+        store.meta.setdefault("auto_replies", {}).update(ctx.auto_replies)

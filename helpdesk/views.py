@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,19 @@ from .model import Ticket
 from .tickets.store import Store
 
 
-def ticket_rows(tickets: Iterable[Ticket]) -> list[dict[str, Any]]:
-    """One JSON-ready dict per ticket; times in ISO 8601 with their offset."""
+def ticket_rows(tickets: Iterable[Ticket], settings: Settings | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready dict per ticket; times in ISO 8601 with the office's offset."""
+    zones = {o.code: o.tz for o in settings.offices} if settings else {}
+
+    def local(moment: datetime | None, office: str) -> str | None:
+        if moment is None:
+            return None
+        return (moment.astimezone(zones[office]) if office in zones else moment).isoformat()
+
     return [{"number": t.number, "office": t.office, "status": t.status.value,
              "requester": t.requester, "subject": t.subject, "assignee": t.assignee,
-             "received_at": t.received_at.isoformat(),
-             "due_at": t.due_at.isoformat() if t.due_at else None} for t in tickets]
+             "received_at": local(t.received_at, t.office),
+             "due_at": local(t.due_at, t.office)} for t in tickets]
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int = 40) -> str:

@@ -9,6 +9,7 @@ SUDO=""
 
 need_apt=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)   # renders the HTML report in a test
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
@@ -18,4 +19,4 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 \
   | grep -vE "^WARNING: (Location|Running pip as)" || true
-python3 -c "import helpdesk, imapclient, aiosmtplib, mailparser, apscheduler, tinydb, holidays, jinja2, aiosmtpd, pytest_asyncio, hypothesis"
+python3 -c "import helpdesk, imapclient, aiosmtplib, mailparser, apscheduler, tinydb, holidays, jinja2, aiosmtpd, pytest_asyncio, hypothesis, matplotlib, numpy, Sastrawi"

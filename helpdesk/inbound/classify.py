@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..model import InboundMail, Kind
+from ..relay import tokens
 
 log = logging.getLogger(__name__)
 
@@ -202,13 +203,36 @@ class FromOperator(Rule):
         return None
 
 
+class OperatorLookalike(Rule):
+    """A From that names an operator in an untrusted form is an operator or a forger, never a
+    citizen: it goes to the relay, which trusts nothing in it, records it and tells the operator."""
+
+    NAME, KIND = "operator_lookalike", Kind.OPERATOR_REPLY
+
+    def check(self, mail: InboundMail, known: Known) -> str | None:
+        text = f"{mail.from_addr} {mail.from_name} {mail.headers.get('from', '')}".lower()
+        hit = next((op for op in sorted(known.operators) if op and op in text), None)
+        return f"From names operator {hit} in an untrusted form" if hit else None
+
+
+class AnswersNotification(Rule):
+    """A reply carrying a notification's token from someone who is not an operator: an operator
+    writing from a private address (told how to answer), or a forgery (refused by the relay)."""
+
+    NAME, KIND = "answers_notification", Kind.OPERATOR_REPLY
+
+    def check(self, mail: InboundMail, known: Known) -> str | None:
+        found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
+        return f"answers the notification for {found[0].ticket} but is not from an operator" if found else None
+
+
 CHAIN: tuple[Rule, ...] = (
     FromOwnAddress(), LoopHeader(),
     DeliveryReport(), DaemonSender(), NullSenderReport(),
     AutoSubmitted(), AutoReplyHeader(), PrecedenceAutoReply(), AutoResponseSuppress(),
     AutoReplySubject(),
     ListIdHeader(), ListUnsubscribeWithPrecedence(), PrecedenceBulk(),
-    FromOperator(),
+    FromOperator(), OperatorLookalike(), AnswersNotification(),
 )
 
 

@@ -130,22 +130,39 @@ class MailboxWorker:
 
     # -- waiting ---------------------------------------------------------------------------------
     def wait_for_mail(self, stop: threading.Event) -> None:
-        """Block until the server announces mail (IDLE) or the poll interval passes."""
+        """Block until the server announces mail (IDLE), or the poll interval passes.
+
+        Even with IDLE the mailbox is searched again every `poll_seconds`: an EXISTS the server
+        sent in answer to an earlier command (mail that came during `sync`) is not repeated in
+        IDLE, and a silent server must not leave mail waiting for the 24-minute renewal.
+        """
         client = self.client
         assert client is not None
         if not (self.imap.idle and client.has_capability("IDLE")):
             stop.wait(self.imap.poll_seconds)
             client.noop()
             return
+        if self._has_new_mail(client):
+            return
         client.idle()
         started = time.monotonic()
+        limit = min(IDLE_RENEW_SECONDS, max(self.imap.poll_seconds, 1.0))
         try:
-            while not stop.is_set() and time.monotonic() - started < IDLE_RENEW_SECONDS:
+            # imaplib keeps untagged answers that came before IDLE's continuation line.
+            if client._imap.untagged_responses.pop("EXISTS", None):
+                return
+            while not stop.is_set() and time.monotonic() - started < limit:
                 responses = client.idle_check(timeout=1.0)
                 if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
                     break
         finally:
             client.idle_done()
+
+    def _has_new_mail(self, client: IMAPClient) -> bool:
+        """True when mail beyond the high-water mark came while the last round was running."""
+        with self.intake.app.store.lock:
+            last_uid = self.intake.app.store.mailboxes.get(self.office.code, {}).get("last_uid", 0)
+        return any(u > last_uid for u in client.search(["UID", f"{last_uid + 1}:*"]))
 
     def run_forever(self, stop: threading.Event) -> None:
         """Sync and wait until stopped; on any failure reconnect with backoff, never give up."""

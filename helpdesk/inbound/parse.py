@@ -123,6 +123,9 @@ def _parse(raw: bytes, received_at: datetime) -> InboundMail:
         body.defect("no header block")
     if not trusted:
         body.defect("From is missing or not exactly one plain address")
+        if "from" in hd.all:
+            # Kept raw so the relay can tell an operator whose address a malformed From names.
+            mail.headers["from"] = hd.text("from", 500)
     if is_report or daemon:
         mail.reported_message_ids = _reported_ids(body, text)
         mail.report_status = _report_status(body.status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from ..insight.search import acknowledgement_suggestions
 from ..sla.wording import format_deadline
 from .notices import to_citizen
 
@@ -43,6 +44,8 @@ def acknowledge(ctx: Context) -> None:
     outgoing = to_citizen(
         ctx.app, office, ticket, "acknowledgement", "acknowledgement", ctx.now,
         subject=ticket.subject, citizen_name=mail.from_name, question=question or "(tanpa isi)",
-        due_text=format_deadline(ticket.due_at, office.zone_label, lang))
+        due_text=format_deadline(ticket.due_at, office.zone_label, lang, tz=office.tz),
+        # Only answers an operator marked public (#publik): a private answer never reaches another citizen.
+        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, question))
     ctx.send(outgoing)
     ctx.note(f"acknowledgement {outgoing.message_id} queued")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Office
 from ..model import OutgoingMail, Ticket
+from ..relay import tokens
 from .compose import FileAttachment, build_mail, mint_message_id
 
 if TYPE_CHECKING:
@@ -22,12 +23,25 @@ def office_domain(office: Office) -> str:
     return office.address.split("@", 1)[1]
 
 
+# Staff mail Message-IDs (minted as "<pst.<purpose[:12]>.") never go to the citizen.
+_STAFF_IDS = tuple(f"<pst.{p[:12]}." for p in ("notification", "reminder", "escalation",
+                                                "operator_notice", "relay_reject"))
+
+
+def _citizen_may_see(mid: str, internal: set[str]) -> bool:
+    # A notification's Message-ID holds the operator's reply token: a citizen who saw it could
+    # forge the operator's From and pass the relay's check (DESIGN.md, "Threading and trust").
+    return bool(mid) and mid not in internal and not tokens.carries_token(mid) \
+        and not mid.lower().startswith(_STAFF_IDS)
+
+
 def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
     """(In-Reply-To, References) that put a mail into the ticket's conversation."""
     citizen_ids = [e.message_id for e in ticket.events
                    if e.type in ("received", "follow_up") and e.message_id]
     last = citizen_ids[-1] if citizen_ids else ""
-    refs = [mid for mid in ticket.message_ids if mid]
+    internal = {e.message_id for e in ticket.events if e.data.get("internal")}
+    refs = [mid for mid in ticket.message_ids if _citizen_may_see(mid, internal)]
     return last, refs
 
 
@@ -50,7 +64,7 @@ def to_citizen(app: App, office: Office, ticket: Ticket, template: str, purpose:
 def to_staff(app: App, office: Office, recipients: Sequence[str], template: str, purpose: str,
              now: datetime, *, ticket: Ticket | None = None, reply_to: str = "", message_id: str = "",
              attachments: Sequence[FileAttachment] = (), cc: Sequence[str] = (),
-             **context: Any) -> OutgoingMail:
+             in_reply_to: str = "", references: Sequence[str] = (), **context: Any) -> OutgoingMail:
     """A mail to operators or supervisors, always in Indonesian, never answered by robots."""
     rendered = app.templates.render(template, "id", office=office, ticket=ticket, **context)
     number = ticket.number if ticket else ""
@@ -59,4 +73,5 @@ def to_staff(app: App, office: Office, recipients: Sequence[str], template: str,
         to=list(recipients), cc=list(cc), subject=rendered.subject, text=rendered.text,
         html=rendered.html, purpose=purpose, ticket=number, reply_to=reply_to,
         message_id=message_id or mint_message_id(purpose[:12], number, office_domain(office)),
+        in_reply_to=in_reply_to, references=references,
         auto_submitted="auto-generated", attachments=attachments, now=now)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .. import faults
 from ..clock import Clock
 from ..config import SmtpSettings
 from ..errors import PermanentFailure, TemporaryFailure
@@ -88,6 +89,7 @@ class Outbox:
         except PermanentFailure as exc:
             self._fail(mail, str(exc), now, result)
             return
+        faults.failpoint("after_smtp_accept")
         with self.store.lock:
             self.store.outbox.pop(mail.message_id, None)
             self._record(mail, TicketEvent(at=now, type="mail_sent", message_id=mail.message_id,

@@ -119,6 +119,11 @@ def notification_message_id(ticket: str, token: str, nonce: str, domain: str) ->
     return f"<pst.{ticket}.{token}.{nonce}@{domain}>"
 
 
+def carries_token(message_id: str) -> bool:
+    """True for a notification Message-ID: it must never reach anyone but its operator."""
+    return isinstance(message_id, str) and bool(_MESSAGE_ID.fullmatch(message_id.strip()))
+
+
 def _strings(value: object) -> list[str]:
     """A header value or a list of them, as strings; anything else is ignored."""
     if isinstance(value, str):

@@ -1,131 +1,144 @@
 """Carry out what the sweep decided: reminders, escalations, close notices, auto-closes, digests (stage 6).
 
 Each action's key is recorded on its ticket in the same commit as the mail it queues, so an action
-is done exactly once: a daemon killed before it runs does it at the next start, never twice.
+is done exactly once: a daemon killed before the commit does it at the next start, never twice.
+An action works on a copy of its ticket and is applied only when it has fully succeeded, so one
+that fails half-way (a broken template, say) leaves nothing behind and is tried at the next sweep.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from ..app import App
 from ..config import Office
-from ..model import Status, Ticket
+from ..model import OutgoingMail, Status, Ticket, TicketEvent
 from ..outbound.notices import to_citizen, to_staff
 from ..tickets import lifecycle
-from .sweep import Action, digest_summary, due_actions
-from .wording import format_date, format_deadline
+from .digest import digest_mail
+from .sweep import Action, due_actions
+from .wording import format_deadline
 
 log = logging.getLogger(__name__)
 
 
+def last_digest_day(app: App, office: Office) -> date | None:
+    last = app.store.meta.get("last_digest", {}).get(office.code)
+    return date.fromisoformat(last) if last else None
+
+
 def sweep_office(app: App, office: Office, now: datetime) -> list[Action]:
-    """Find and perform everything due for one office as of `now`; commits once."""
+    """Find and perform everything due for one office as of `now`; commits once. Returns what was done."""
     store = app.store
+    done: list[Action] = []
     with store.lock:
-        last = store.meta.setdefault("last_digest", {}).get(office.code)
-        last_day = datetime.fromisoformat(last).date() if last else None
-        actions = due_actions(store.open_tickets(office.code), office, app.calendar(office), now, last_day)
+        actions = due_actions(store.open_tickets(office.code), office, app.calendar(office), now,
+                              last_digest_day(app, office))
         for action in actions:
             try:
-                perform(app, office, action, now)
+                if perform(app, office, action, now):
+                    done.append(action)
             except Exception:  # noqa: BLE001 - one broken ticket must not stop the other actions
-                log.exception("sla action %s on %s failed; will be tried at the next sweep",
-                              action.key, action.ticket or office.code)
-        if actions:
+                log.exception("sla action %s failed; it will be tried at the next sweep", action.key)
+        if done:
             store.commit()
-    return actions
+    return done
 
 
-def perform(app: App, office: Office, action: Action, now: datetime) -> None:
+def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
+    """Do one action and stage its effects (ticket + mail) together; False when nothing was due."""
+    store = app.store
     if action.kind == "digest":
-        send_digest(app, office, now)
-        app.store.meta.setdefault("last_digest", {})[office.code] = \
-            now.astimezone(office.tz).date().isoformat()
-        return
-    ticket = app.store.tickets.get(action.ticket)
-    if ticket is None or action.key in ticket.sla_done:
-        return
-    HANDLERS[action.kind](app, office, ticket, action, now)
+        mail = digest_mail(app, office, now)
+        store.queue_mail(mail)
+        store.meta.setdefault("last_digest", {})[office.code] = action.data["day"].isoformat()
+        log.info("digest for office %s queued", office.code)
+        return True
+    current = store.tickets.get(action.ticket)
+    if current is None or action.key in current.sla_done:
+        return False
+    ticket = Ticket.from_dict(current.to_dict())      # a private copy until everything succeeded
+    mails = HANDLERS[action.kind](app, office, ticket, action, now)
     ticket.sla_done.append(action.key)
-    app.store.save_ticket(ticket)
-    log.info("sla %s done for %s", action.key, ticket.number)
+    ticket.sla_done.extend(action.data.get("covers", ()))   # earlier reminders this one stands for
+    for mail in mails:
+        if mail.ticket == ticket.number and mail.message_id not in ticket.message_ids:
+            ticket.message_ids.append(mail.message_id)
+    store.save_ticket(ticket)
+    for mail in mails:
+        store.queue_mail(mail)
+    log.info("sla %s done for %s (%d mails)", action.kind, ticket.number, len(mails))
+    return True
 
 
-def _texts(office: Office, ticket: Ticket, due: datetime | None) -> dict[str, str]:
-    return {"due_text": format_deadline(due, office.zone_label, "id") if due else "-",
-            "received_text": format_deadline(ticket.received_at.astimezone(office.tz), office.zone_label, "id")}
+def when_text(app: App, office: Office, moment: datetime | None, lang: str = "id") -> str:
+    """A date and time in the office zone with its label (WIB, WITA, WIT)."""
+    if moment is None:
+        return "-"
+    return format_deadline(moment, office.zone_label, lang, tz=office.tz)
 
 
-def remind(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> None:
+def _texts(app: App, office: Office, ticket: Ticket, due: datetime | None) -> dict[str, str]:
+    return {"due_text": when_text(app, office, due), "received_text": when_text(app, office, ticket.received_at)}
+
+
+def remind(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
+    """Remind the assigned operator of a deadline that is near."""
     operator = app.settings.operator(ticket.assignee)
-    if operator is None:
-        return
-    app.store.queue_mail(to_staff(app, office, [operator.address], "reminder", "reminder", now,
-                                  ticket=ticket, operator_name=operator.name,
-                                  **_texts(office, ticket, ticket.due_at)))
+    address = operator.address if operator else ticket.assignee
+    ticket.events.append(TicketEvent(at=now, type="reminder", actor="helpdesk",
+                                     summary=f"reminder ({action.data['spec']}) to {address}"))
+    return [to_staff(app, office, [address], "reminder", "reminder", now, ticket=ticket,
+                     operator_name=operator.name if operator else address,
+                     **_texts(app, office, ticket, action.data["due_at"]))]
 
 
-def escalate(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> None:
-    recipients = list(office.supervisors)
-    if not recipients:
+def escalate(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
+    """Tell the supervisors, once, that a deadline was missed (the operator in copy)."""
+    ticket.events.append(TicketEvent(at=now, type="escalation", actor="helpdesk",
+                                     summary="deadline breached; supervisors told"))
+    if not office.supervisors:
         log.warning("%s breached its deadline but office %s has no supervisors", ticket.number, office.code)
-        return
+        return []
     operator = app.settings.operator(ticket.assignee) if ticket.assignee else None
-    app.store.queue_mail(to_staff(
-        app, office, recipients, "escalation", "escalation", now, ticket=ticket,
-        cc=[operator.address] if operator else [],
-        assignee=f"{operator.name} <{operator.address}>" if operator else "",
-        **_texts(office, ticket, ticket.due_at)))
-    ticket.events.append(lifecycle.TicketEvent(at=now, type="escalation", actor="helpdesk",
-                                               summary="deadline breached; supervisors told"))
+    assignee = f"{operator.name} <{operator.address}>" if operator else ticket.assignee
+    return [to_staff(app, office, list(office.supervisors), "escalation", "escalation", now, ticket=ticket,
+                     cc=[operator.address] if operator else [], assignee=assignee,
+                     **_texts(app, office, ticket, action.data["due_at"]))]
 
 
-def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> None:
-    closes_at = action.data.get("close_at") or now
-    close_text = format_date(closes_at.astimezone(office.tz).date(),
-                             "en" if ticket.language == "en" else "id")
-    mail = to_citizen(app, office, ticket, "close_notice", "close_notice", now, close_text=close_text)
-    app.store.queue_mail(mail)
-    ticket.message_ids.append(mail.message_id)
+def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
+    """Tell a silent citizen, a day ahead, that the ticket will close."""
+    lang = "en" if ticket.language == "en" else "id"
+    ticket.events.append(TicketEvent(at=now, type="close_notice", actor="helpdesk",
+                                     summary=f"closing notice for {action.data['close_at'].isoformat()}"))
+    return [to_citizen(app, office, ticket, "close_notice", "close_notice", now,
+                       close_text=when_text(app, office, action.data["close_at"], lang))]
 
 
-def auto_close(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> None:
-    close_ticket(app, office, ticket, now, actor="helpdesk",
-                 reason=f"tidak ada tanggapan selama {office.waiting_close_days} hari")
+def auto_close(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
+    """Close a ticket whose citizen stayed silent for the office's waiting_close_days."""
+    lang = "en" if ticket.language == "en" else "id"
+    reason = (f"no reply for {office.waiting_close_days} days" if lang == "en"
+              else f"tidak ada tanggapan selama {office.waiting_close_days} hari")
+    return [closing_mail(app, office, ticket, now, "helpdesk", reason)]
+
+
+def closing_mail(app: App, office: Office, ticket: Ticket, now: datetime, actor: str,
+                 reason: str) -> OutgoingMail:
+    """Set the ticket closed and return the closing notice, which asks for a rating (1-5)."""
+    lifecycle.set_status(ticket, Status.CLOSED, now, actor, reason)
+    return to_citizen(app, office, ticket, "closed", "rating_request", now, reason=reason,
+                      closed_text=when_text(app, office, now, "en" if ticket.language == "en" else "id"))
 
 
 def close_ticket(app: App, office: Office, ticket: Ticket, now: datetime, actor: str, reason: str) -> None:
-    """Close a ticket and ask the citizen to rate the service (shared with the operator's #tutup)."""
-    lifecycle.set_status(ticket, Status.CLOSED, now, actor, reason)
-    mail = to_citizen(app, office, ticket, "closed", "rating_request", now, reason=reason)
-    app.store.queue_mail(mail)
+    """Close a ticket and queue the rating request, staged together (for the operator's #tutup)."""
+    mail = closing_mail(app, office, ticket, now, actor, reason)
     ticket.message_ids.append(mail.message_id)
     app.store.save_ticket(ticket)
-
-
-def send_digest(app: App, office: Office, now: datetime) -> None:
-    if not office.supervisors:
-        return
-    cal = app.calendar(office)
-    summary = digest_summary(app.store.open_tickets(office.code), office, cal, now)
-
-    def rows(tickets: list[Ticket]) -> list[dict[str, str]]:
-        return [{"number": t.number, "subject": t.subject, "assignee": t.assignee,
-                 "due_text": format_deadline(t.due_at, office.zone_label, "id") if t.due_at else "-"}
-                for t in tickets]
-
-    problems = [f"email dikarantina: {q.get('reason', '')[:120]}" for q in app.store.quarantine.values()
-                if q.get("office") == office.code]
-    problems += [f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:120]}"
-                 for m in app.store.outbox.values() if m.status == "failed" and m.office == office.code]
-    app.store.queue_mail(to_staff(
-        app, office, office.supervisors, "digest", "digest", now,
-        day_text=format_date(now.astimezone(office.tz).date(), "id"),
-        overdue=rows(summary["overdue"]), due_today=rows(summary["due_today"]),
-        unassigned=rows(summary["unassigned"]), per_operator=sorted(summary["per_operator"].items()),
-        problems=problems))
+    app.store.queue_mail(mail)
 
 
 HANDLERS = {"reminder": remind, "escalation": escalate, "close_notice": close_notice,

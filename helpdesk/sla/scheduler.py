@@ -1,8 +1,9 @@
 """APScheduler 3 inside the daemon: one wake-up job per office, derived from the store (stage 6).
 
 The store is the single source of truth: jobs hold no state of their own. At start every office is
-swept once (so whatever fell due while the daemon was down happens now, once), then each office's
-job is set for the next instant something falls due. A change to tickets reschedules the office.
+swept once (so whatever fell due while the daemon was down happens now, once: done actions are
+recorded on their tickets), then each office's job is set for the next instant something falls due.
+Mail taken in may change deadlines, so the daemon asks for a rescan after each batch.
 """
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from ..app import App
 from ..config import Office
-from .actions import sweep_office
+from .actions import last_digest_day, sweep_office
 from .sweep import next_due
 
 log = logging.getLogger(__name__)
-SAFETY_MINUTES = 5     # a periodic sweep as well, in case a wall-clock jump skipped a wake-up
+SAFETY_MINUTES = 5        # a periodic sweep as well, in case a wall-clock jump skipped a wake-up
+RETRY_SECONDS = 60        # an action that failed is tried again this much later, never in a busy loop
+
+
+def job_id(office: Office) -> str:
+    return f"sla:{office.code}"
 
 
 class SlaScheduler:
@@ -31,12 +37,13 @@ class SlaScheduler:
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
 
     def start(self) -> None:
-        """Sweep every office now (catching up on missed work), then schedule the next wake-ups."""
+        """Catch up on every office now, then keep one wake-up job per office."""
         self.scheduler.start()
         self.scheduler.add_job(self.sweep_all, "interval", minutes=SAFETY_MINUTES, id="sla:safety",
                                replace_existing=True, coalesce=True, max_instances=1)
         for office in self.app.settings.offices:
-            self.scheduler.add_job(self.run_office, args=[office.code], id=f"sla:{office.code}",
+            # No trigger: runs at once. The sweep does what was missed, then reschedules the office.
+            self.scheduler.add_job(self.run_office, args=[office.code], id=job_id(office),
                                    replace_existing=True, coalesce=True, misfire_grace_time=None,
                                    max_instances=1)
 
@@ -44,23 +51,42 @@ class SlaScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    def reschedule(self, office: Office) -> None:
-        """Set the office's job for the next due instant (none when nothing is pending)."""
+    def plan(self, office: Office) -> datetime | None:
+        """The next instant (by the app's clock) something falls due for the office."""
         with self.app.store.lock:
-            when = next_due(self.app.store.open_tickets(office.code), office, self.app.calendar(office),
-                            self.app.clock.now())
-        job_id = f"sla:{office.code}"
+            tickets = self.app.store.open_tickets(office.code)
+            last = last_digest_day(self.app, office)
+        return next_due(tickets, office, self.app.calendar(office), self.app.clock.now(), last)
+
+    def reschedule(self, office: Office, after_sweep: bool = False) -> datetime | None:
+        """Set the office's job for its next due instant; returns that instant (None: nothing pending)."""
+        when = self.plan(office)
         if when is None:
-            if self.scheduler.get_job(job_id):
-                self.scheduler.remove_job(job_id)
-            return
-        self.scheduler.add_job(self.run_office, DateTrigger(when), args=[office.code], id=job_id,
+            if self.scheduler.get_job(job_id(office)):
+                self.scheduler.remove_job(job_id(office))
+            return None
+        delay = when - self.app.clock.now()
+        if delay <= timedelta(0) and after_sweep:
+            # Still due right after a sweep: an action failed. Retry later rather than spin.
+            delay = timedelta(seconds=RETRY_SECONDS)
+        # The trigger runs on the real clock; the delay keeps a fixed test clock (--now) meaningful.
+        run_at = datetime.now(timezone.utc) + max(delay, timedelta(0))
+        self.scheduler.add_job(self.run_office, DateTrigger(run_at), args=[office.code], id=job_id(office),
                                replace_existing=True, coalesce=True, misfire_grace_time=None,
                                max_instances=1)
+        return when
+
+    def rebuild(self) -> dict[str, datetime | None]:
+        """Derive every office's job from the store (at start, and to check it in benchmarks)."""
+        return {office.code: self.reschedule(office) for office in self.app.settings.offices}
 
     def reschedule_all(self) -> None:
-        for office in self.app.settings.offices:
-            self.reschedule(office)
+        """Ask for a rescan from any thread; the work happens in a worker thread, not the loop."""
+        self.scheduler.add_job(self._rescan, id="sla:rescan", replace_existing=True, coalesce=True,
+                               misfire_grace_time=None, max_instances=1)
+
+    async def _rescan(self) -> None:
+        await asyncio.to_thread(self.rebuild)
 
     async def run_office(self, code: str) -> None:
         office = self.app.settings.office(code)
@@ -68,7 +94,7 @@ class SlaScheduler:
         if actions:
             log.info("office %s: %d sla actions done", code, len(actions))
             self.on_mail_queued()
-        self.reschedule(office)
+        await asyncio.to_thread(self.reschedule, office, True)
 
     async def sweep_all(self) -> None:
         for office in self.app.settings.offices:

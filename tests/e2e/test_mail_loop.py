@@ -225,6 +225,21 @@ def test_daemon_killed_after_storing_before_flagging_sends_nothing_twice(hd):
     assert b"$PSTProcessed" in hd.flags()[uid]
 
 
+def test_daemon_killed_after_smtp_accepted_resends_once_with_the_same_message_id(hd):
+    hd.append(citizen_mail(), date=MON_0900)
+    killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "after_smtp_accept"})
+    assert killed.returncode == -signal.SIGKILL
+    [first] = hd.to_citizens(1)
+    again = hd.cli("run", "--once")
+    assert again.returncode == 0, again.stderr
+    hd.cli("run", "--once")
+    # The server accepted it but the daemon died before recording that: one resend, recognisable
+    # by the Message-ID minted before the first try, and never a third copy.
+    copies = hd.to_citizens(2)
+    assert [m.message["Message-ID"] for m in copies] == [first.message["Message-ID"]] * 2
+    assert hd.store().outbox == {}
+
+
 def test_daemon_killed_before_processing_processes_from_spool(hd):
     hd.append(citizen_mail(), date=MON_0900)
     killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "before_process"})

@@ -38,8 +38,9 @@ def mail(**kw) -> InboundMail:
     ("postfix_bounce.eml", Kind.BOUNCE, "delivery report (multipart/report)"),
     ("exchange_ndr.eml", Kind.BOUNCE, "delivery report (multipart/report)"),
     ("mailing_list.eml", Kind.LIST, "List-Id: Forum Statistik <forum.lists.example.org>"),
-    ("forged_from.eml", Kind.NEW, "no rule matched"),
-    ("two_from.eml", Kind.NEW, "no rule matched"),
+    # A From naming an operator in an untrusted form goes to the relay, which refuses and records it.
+    ("forged_from.eml", Kind.OPERATOR_REPLY, "From names operator ops@bps.go.id in an untrusted form"),
+    ("two_from.eml", Kind.OPERATOR_REPLY, "From names operator ops@bps.go.id in an untrusted form"),
 ])
 def test_corpus_kind(name, kind, reason):
     v = verdict(parse((CORPUS / name).read_bytes(), NOW))
@@ -80,8 +81,12 @@ def test_corpus_kind(name, kind, reason):
     ({"headers": {"list-unsubscribe": "<mailto:x>"}, "precedence": "first-class"}, Kind.LIST,
      "List-Unsubscribe with Precedence: first-class"),
     ({"from_addr": "ops@bps.go.id"}, Kind.OPERATOR_REPLY, "From is operator ops@bps.go.id"),
-    ({"from_addr": "ops@bps.go.id", "from_trusted_form": False}, Kind.NEW,
+    ({"from_addr": "ops@bps.go.id", "from_trusted_form": False}, Kind.OPERATOR_REPLY,
      "From names operator ops@bps.go.id in an untrusted form"),
+    ({"from_addr": "x@evil.example", "from_name": "ops@bps.go.id", "from_trusted_form": False},
+     Kind.OPERATOR_REPLY, "From names operator ops@bps.go.id in an untrusted form"),
+    ({"in_reply_to": "<pst.PST-3576-2026-000001.aaaaaaaaaaaaaaaaaaaaaaaa.n1@bps.go.id>"},
+     Kind.OPERATOR_REPLY, "answers the notification for PST-3576-2026-000001 but is not from an operator"),
     ({}, Kind.NEW, "no rule matched"),
 ])
 def test_rule(kw, kind, reason):

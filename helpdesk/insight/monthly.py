@@ -1,0 +1,100 @@
+"""The monthly report mail to an office's supervisors, due on the first working day of a month
+(insight; wiring over the store). The month a report was sent for is recorded in the store's meta in
+the same commit as the queued mail, so each report goes out once, and one missed while the daemon
+was down goes out at the next check.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..config import Office
+from ..model import OutgoingMail, Ticket
+from ..outbound.compose import FileAttachment
+from ..outbound.notices import to_staff
+from ..sla.workdays import WorkingCalendar
+from .figures import MonthlyFigures, compute_month
+from .render import month_title, num, report_csv, report_html, report_text
+
+if TYPE_CHECKING:
+    from ..app import App
+
+log = logging.getLogger(__name__)
+META_KEY = "monthly_report"      # store.meta[META_KEY][office code] = last month reported, "YYYY-MM"
+
+
+def previous_month(day: date) -> str:
+    """"YYYY-MM" of the month before `day`."""
+    last = day.replace(day=1) - timedelta(days=1)
+    return f"{last:%Y-%m}"
+
+
+def first_working_day(cal: WorkingCalendar, year: int, month: int) -> date:
+    day = date(year, month, 1)
+    return day if cal.is_working_day(day) else cal.next_working_day(day)
+
+
+def report_due(office: Office, cal: WorkingCalendar, now: datetime, last_sent: str | None) -> str | None:
+    """The month whose report is due at `now` ("YYYY-MM"), or None: from the opening of the month's
+    first working day on, the previous month's report is due until it has been sent (pure)."""
+    local = cal.local(now)
+    first = first_working_day(cal, local.year, local.month)
+    if local < cal.opening(first):
+        return None
+    month = previous_month(local.date())
+    return None if last_sent is not None and last_sent >= month else month
+
+
+def monthly_report_mail(app: App, office: Office, month: str, now: datetime,
+                        tickets: list[Ticket] | None = None) -> OutgoingMail:
+    """The report for `month` as a mail to the office's supervisors: text body, HTML and CSV attached."""
+    if tickets is None:
+        tickets = [t for t in app.store.all_tickets() if t.office == office.code]
+    figures = compute_month(tickets, office, app.calendar(office), month, now)
+    return _mail(app, office, figures, now)
+
+
+def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> OutgoingMail:
+    stem = f"laporan-pst-{office.code}-{f.month}"
+    attachments = [
+        FileAttachment(f"{stem}.html", "text/html", report_html([f]).encode("utf-8")),
+        FileAttachment(f"{stem}.csv", "text/csv", report_csv([f]).encode("utf-8")),
+    ]
+    pct = f.total.pct_in_standard
+    return to_staff(app, office, list(office.supervisors), "monthly_report", "monthly_report", now,
+                    attachments=attachments, month=f.month, month_text=month_title(f.month),
+                    pct_text=f"{num(pct)}%" if pct is not None else "-",
+                    report_text=report_text(f))
+
+
+def send_due_reports(app: App, now: datetime) -> list[str]:
+    """Queue every office's due monthly report and commit; returns the offices' codes."""
+    store = app.store
+    with store.lock:
+        sent_for = store.meta.get(META_KEY, {})
+        due = {}
+        for office in app.settings.offices:
+            month = report_due(office, app.calendar(office), now, sent_for.get(office.code))
+            if month is not None:
+                due[office.code] = (office, month)
+    if not due:
+        return []
+    by_office: dict[str, list[Ticket]] = {code: [] for code in due}
+    for ticket in store.all_tickets():           # read the archives once for every office due
+        if ticket.office in by_office:
+            by_office[ticket.office].append(ticket)
+    done = []
+    with store.lock:
+        for code, (office, month) in due.items():
+            if office.supervisors:
+                store.queue_mail(monthly_report_mail(app, office, month, now, by_office[code]))
+                log.info("monthly report %s for office %s queued to %s", month, code,
+                         ", ".join(office.supervisors))
+            else:
+                log.warning("office %s has no supervisors: monthly report %s not mailed", code, month)
+            store.meta.setdefault(META_KEY, {})[code] = month
+            done.append(code)
+        store.commit()
+    return done

@@ -1,0 +1,190 @@
+"""Step: a trusted operator's reply -> the citizen's answer, or the effects of its commands (stage 5).
+
+Only the new text (relay.strip) and the operator's attachments go to the citizen, from the office
+address, threaded into the citizen's conversation. Commands at the top (relay.commands) act on the
+ticket; #catatan keeps the text internal. Anything refused (relay.trust, an unknown command, a
+closed ticket) relays nothing and runs nothing: it is recorded, logged with its reason, and the
+operator is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ..config import Operator
+from ..model import Attachment, Status, Ticket, TicketEvent
+from ..outbound.compose import FileAttachment
+from ..outbound.notices import to_citizen, to_staff
+from ..routing.notify import notification
+from ..sla.actions import closing_mail
+from ..tickets import lifecycle
+from . import trust as trust_mod
+from .commands import CommandSet, parse_commands
+from .strip import new_text
+
+if TYPE_CHECKING:
+    from ..pipeline import Context
+
+log = logging.getLogger(__name__)
+NOTICES_PER_DAY = 20        # refusals told to one address per day: a forger must not flood an operator
+ADVICE = ("Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
+          "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
+          "#tunggu, #alihkan NAMA, #catatan, #publik.")
+
+
+def relay_reply(ctx: Context) -> None:
+    """Verify the operator's reply, then run its commands and relay its new text."""
+    settings = ctx.app.settings
+    verdict = trust_mod.check(ctx.mail, operators=settings.operators, secret=settings.secret,
+                              office=ctx.office.code, thread_ticket=ctx.thread.number,
+                              authserv_id=settings.trusted_authserv_id)
+    if not verdict.ok:
+        refuse(ctx, verdict.reason, verdict.ticket, verdict.notify, verdict.explain_to)
+        return
+    operator = verdict.operator
+    assert operator is not None and verdict.ticket is not None
+    stored = ctx.app.store.ticket(verdict.ticket)
+    if stored is None or stored.office != ctx.office.code:
+        refuse(ctx, f"ticket {verdict.ticket} is not held by office {ctx.office.code}", None, (operator,))
+        return
+    ticket = ctx.ticket = Ticket.from_dict(stored.to_dict())
+    ctx.note(f"operator reply trusted ({verdict.how}): {verdict.reason}")
+    if ticket.assignee and ticket.assignee != operator.address:
+        refuse(ctx, f"tiket {ticket.number} sekarang ditangani oleh {ticket.assignee}", ticket.number,
+               (operator,))
+        return
+    commands = parse_commands(new_text(ctx.mail.text))
+    problem = _problem(ctx, ticket, commands)
+    if problem:
+        refuse(ctx, problem, ticket.number, (operator,))
+        return
+    act(ctx, ticket, operator, commands)
+
+
+def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
+    """Why this reply must not act at all, or ""."""
+    if commands.unknown:
+        return (f"perintah tidak dikenal: {', '.join(commands.unknown)} (yang dikenal: #tutup, #tunggu, "
+                "#alihkan NAMA, #catatan, #publik)")
+    if commands.errors:
+        return "; ".join(commands.errors)
+    target = commands.assign_to
+    if target is not None and resolve_operator(ctx, target) is None:
+        return f"#alihkan: tidak ada petugas {target!r} di kantor {ctx.office.code}"
+    if not commands.commands and not commands.body and not ctx.mail.attachments:
+        return "balasan kosong: tidak ada teks baru, lampiran, atau perintah"
+    if ticket.status is Status.CLOSED and not commands.is_note:
+        return f"tiket {ticket.number} sudah ditutup; hanya #catatan yang diterima"
+    return ""
+
+
+def resolve_operator(ctx: Context, target: str) -> Operator | None:
+    """#alihkan NAME: an address, a full name, or a first name that fits one operator of this office."""
+    wanted = target.strip().strip("<>").lower()
+    staff = [op for op in ctx.app.settings.operators if op.office == ctx.office.code]
+    for test in (lambda op: op.address == wanted, lambda op: op.name.lower() == wanted,
+                 lambda op: op.name.lower().split()[:1] == [wanted]):
+        hits = [op for op in staff if op.name and test(op)]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) -> None:
+    """Carry out a trusted reply: note, public, answer, wait, reassign, close (in that order)."""
+    from ..pipeline import store_attachments   # the pipeline imports this module
+    store_attachments(ctx)
+    mail, now, who = ctx.mail, ctx.now, operator.address
+    text = commands.body
+    kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
+    ticket.events.append(TicketEvent(
+        at=now, type="note" if commands.is_note else "reply", message_id=mail.message_id, actor=who,
+        summary="internal note" if commands.is_note else "operator reply", attachments=kept,
+        data={"text": text, "commands": [c.written + (f" {c.arg}" if c.arg else "") for c in commands.commands],
+              "internal": True}))
+    if mail.message_id not in ticket.message_ids:
+        ticket.message_ids.append(mail.message_id)     # durable dedupe; never shown to the citizen
+    if commands.has("public"):
+        ticket.public = True
+        ctx.note(f"{ticket.number} marked public by {who}")
+    if not commands.is_note and (text or mail.attachments):
+        answer(ctx, ticket, text)
+    elif commands.is_note:
+        ctx.note(f"internal note by {who} on {ticket.number}; nothing sent to the citizen")
+    if commands.has("wait"):
+        lifecycle.set_status(ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna")
+        ctx.note(f"{ticket.number} waiting for the citizen ({who})")
+    target = commands.assign_to
+    if target is not None:
+        reassign(ctx, ticket, operator, resolve_operator(ctx, target))
+    if commands.has("close"):
+        # Queued after the answer, so the citizen reads the answer before the rating request.
+        ctx.send(closing_mail(ctx.app, ctx.office, ticket, now, who, "selesai dijawab"))
+        ctx.note(f"{ticket.number} closed by {who}; rating request queued")
+
+
+def answer(ctx: Context, ticket: Ticket, text: str) -> None:
+    """The operator's new text and attachments, to the citizen, from the office, in the thread."""
+    files = [FileAttachment(a.filename, a.content_type, a.payload) for a in ctx.mail.attachments if a.payload]
+    lang = "en" if ticket.language == "en" else "id"
+    mail = to_citizen(ctx.app, ctx.office, ticket, "answer", "answer", ctx.now, attachments=files,
+                      body=text or ("Terlampir." if lang == "id" else "Please find it attached."))
+    ctx.send(mail)
+    if ticket.answered_at is None:
+        ticket.answered_at = ctx.now
+    if ticket.status is Status.OPEN:
+        lifecycle.set_status(ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas")
+    ctx.note(f"answer {mail.message_id} to {ticket.requester} queued ({len(files)} attachment(s))")
+
+
+def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None) -> None:
+    assert to is not None        # _problem refused an unknown name before anything happened
+    was = ticket.assignee
+    ticket.assignee, ticket.team = to.address, to.team
+    ticket.events.append(TicketEvent(at=ctx.now, type="assigned", actor=by.address,
+                                     summary=f"{was or '-'} -> {to.address}",
+                                     data={"from": was, "to": to.address, "internal": True}))
+    ctx.send(notification(ctx.app, ctx.office, ticket, to, ctx.now,
+                          reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}."))
+    ctx.note(f"{ticket.number} reassigned {was or '-'} -> {to.address} by {by.address}")
+
+
+def refuse(ctx: Context, reason: str, number: str | None, tell: tuple[Operator, ...] | list[Operator],
+           explain_to: str = "") -> None:
+    """Nothing relayed, nothing run: record the mail on its ticket (if any), log, tell the operator."""
+    mail = ctx.mail
+    ctx.note(f"operator mail from {mail.from_addr or '(unreadable From)'} refused: {reason}")
+    stored = ctx.app.store.ticket(number) if number else None
+    ticket = None
+    if stored is not None and stored.office == ctx.office.code:
+        ticket = ctx.ticket = ctx.ticket if ctx.ticket and ctx.ticket.number == number \
+            else Ticket.from_dict(stored.to_dict())
+        ticket.events.append(TicketEvent(
+            at=ctx.now, type="relay_refused", message_id=mail.message_id, actor=mail.from_addr,
+            summary=reason[:300], spool=ctx.spool_path,
+            data={"subject": mail.subject, "from_name": mail.from_name, "internal": True}))
+        if mail.message_id not in ticket.message_ids:
+            ticket.message_ids.append(mail.message_id)
+    recipients = [(op.address, op.name) for op in tell]
+    if explain_to and explain_to not in {a for a, _ in recipients}:
+        recipients.append((explain_to, ""))
+    for address, name in recipients:
+        if not _within_limit(ctx, address):
+            ctx.note(f"refusal notice to {address} skipped: {NOTICES_PER_DAY} already sent today")
+            continue
+        advice = ADVICE if address != explain_to else (
+            f"Alamat {explain_to} tidak terdaftar sebagai petugas layanan. " + ADVICE)
+        ctx.send(to_staff(ctx.app, ctx.office, [address], "operator_notice", "operator_notice", ctx.now,
+                          ticket=ticket, operator_name=name, subject=mail.subject, reason=reason,
+                          advice=advice))
+        ctx.note(f"refusal notice queued to {address}")
+
+
+def _within_limit(ctx: Context, address: str) -> bool:
+    key = f"operator_notice:{address}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
+    sent = ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0))
+    if sent >= NOTICES_PER_DAY:
+        return False
+    ctx.ratelimit[key] = sent + 1
+    return True

@@ -1,0 +1,99 @@
+"""May this mail act as an operator's reply? Sender read strictly, token verified (stage 5, pure).
+
+DESIGN.md, "Threading and trust": mail from an operator is acted on only when the sender is a
+configured operator *and* it answers a notification minted for that operator (a signed token),
+or carries a pass from the trusted Authentication-Results server. Anything else is refused with a
+reason, and `notify` names whom to tell: the operator whose name was used, and an operator writing
+from an address that is not configured.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..config import Operator
+from ..model import InboundMail
+from . import tokens
+
+_ADDRESS_IN_TEXT = re.compile(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+\.[A-Za-z]{2,}")
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The verdict on one operator-looking mail."""
+
+    ok: bool
+    reason: str
+    operator: Operator | None = None     # the verified sender (ok) or the configured sender
+    ticket: str | None = None            # the ticket the reply may act on, or the one it names
+    notify: tuple[Operator, ...] = ()    # configured operators to tell about a refusal
+    explain_to: str = ""                 # an unconfigured sender to send an explanation to
+    how: str = ""                        # "token" or "authentication-results"
+    named: tuple[str, ...] = field(default=())  # tickets the mail's tokens named, verified or not
+
+
+def _named_operators(mail: InboundMail, operators: Sequence[Operator]) -> list[Operator]:
+    """Configured operators whose address appears anywhere in the From (address or display name)."""
+    # The raw header too: a From with two addresses parses to no address at all.
+    text = f"{mail.from_addr} {mail.from_name} {mail.headers.get('from', '')}".lower()
+    found = {a.lower() for a in _ADDRESS_IN_TEXT.findall(text)}
+    return [op for op in operators if op.address in found]
+
+
+def _authentication_pass(mail: InboundMail, authserv_id: str) -> bool:
+    """A DMARC pass for the From domain, stamped by our own trusted receiving server."""
+    if not authserv_id or "@" not in mail.from_addr:
+        return False
+    domain = mail.from_addr.rpartition("@")[2]
+    for header in mail.authentication_results:
+        server, _, results = header.partition(";")
+        if server.strip().lower() != authserv_id.lower():
+            continue
+        if re.search(rf"\bdmarc=pass\b[^;]*\bheader\.from={re.escape(domain)}\b", results, re.I):
+            return True
+    return False
+
+
+def check(mail: InboundMail, *, operators: Sequence[Operator], secret: str, office: str,
+          thread_ticket: str | None = None, authserv_id: str = "") -> Trust:
+    """Decide whether `mail` may act as an operator's reply, and on which ticket."""
+    found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
+    named = tuple(dict.fromkeys(f.ticket for f in found))
+    sender = next((op for op in operators if op.address == mail.from_addr), None)
+    if not mail.from_trusted_form:
+        # Two addresses, or a display name that is itself an address: never an operator.
+        return Trust(False, "From is not exactly one plain address (a display name holding an "
+                            "address, or several addresses): never trusted as an operator",
+                     ticket=named[0] if named else thread_ticket,
+                     notify=tuple(_named_operators(mail, operators)), named=named)
+    if sender is None:
+        owner = next(((op, f) for f in found for op in operators
+                      if tokens.verify(secret, f.token, f.ticket, op.address)), None)
+        if owner is not None:
+            op, f = owner
+            return Trust(False, f"{mail.from_addr} is not a configured operator; the notification "
+                                f"was sent to {op.address}",
+                         ticket=f.ticket, notify=(op,), explain_to=mail.from_addr, named=named)
+        return Trust(False, f"{mail.from_addr} is not a configured operator and the reply token "
+                            "does not verify", ticket=named[0] if named else thread_ticket, named=named)
+    if sender.office != office:
+        return Trust(False, f"operator {sender.address} belongs to office {sender.office}, not {office}",
+                     operator=sender, ticket=named[0] if named else thread_ticket, notify=(sender,),
+                     named=named)
+    for f in found:
+        if tokens.verify(secret, f.token, f.ticket, sender.address):
+            return Trust(True, f"token for {f.ticket} verifies for {sender.address}", operator=sender,
+                         ticket=f.ticket, how="token", named=named)
+    if thread_ticket and _authentication_pass(mail, authserv_id):
+        return Trust(True, f"{authserv_id} reports dmarc=pass for {sender.address}", operator=sender,
+                     ticket=thread_ticket, how="authentication-results", named=named)
+    if not found:
+        reason = "no reply token: the mail does not answer a notification"
+    elif any(tokens.verify(secret, f.token, f.ticket, op.address) for f in found for op in operators):
+        reason = "the reply token was minted for another operator"
+    else:
+        reason = "the reply token does not verify (altered, or for another ticket)"
+    return Trust(False, reason, operator=sender, ticket=named[0] if named else thread_ticket,
+                 notify=(sender,), named=named)

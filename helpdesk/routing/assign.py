@@ -1,0 +1,103 @@
+"""Team -> operator: round robin or fewest open tickets, skipping whoever is away (stage 4, pure).
+
+Round robin needs no counter of its own: the store already says who got the team's newest open
+ticket, so the next one goes to the member after them (one source of truth, nothing to drift).
+Nobody available leaves the ticket unassigned; the supervisors' digest lists it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ..config import Operator, Team
+from ..model import Status, Ticket
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who gets the ticket ("" for nobody) and why."""
+
+    operator: str
+    reason: str
+
+
+def absence(op: Operator, day: date, auto_replies: Mapping[str, str]) -> str | None:
+    """Why this operator is away on `day` (office-local), or None when they are in."""
+    if day in op.absent:
+        return f"{op.address} is on leave {day.isoformat()}"
+    if auto_replies.get(op.address) == day.isoformat():
+        return f"{op.address} sent an out-of-office auto-reply today"
+    return None
+
+
+def members(team: str, office: str, operators: Iterable[Operator]) -> list[Operator]:
+    """The team's operators in settings order (the order round robin follows)."""
+    return [op for op in operators if op.office == office and op.team == team]
+
+
+def strategy_of(team: str, office: str, teams: Iterable[Team]) -> str:
+    return next((t.strategy for t in teams if t.office == office and t.name == team), "round_robin")
+
+
+def _open(tickets: Iterable[Ticket], office: str) -> list[Ticket]:
+    return [t for t in tickets if t.office == office and t.status is not Status.CLOSED]
+
+
+def _round_robin(candidates: list[Operator], everyone: list[Operator], tickets: list[Ticket],
+                 team: str) -> tuple[Operator, str]:
+    addresses = [op.address for op in everyone]
+    recent = sorted((t for t in tickets if t.team == team and t.assignee in addresses),
+                    key=lambda t: t.number)
+    if not recent:
+        return candidates[0], "round robin: first in the team"
+    last = addresses.index(recent[-1].assignee)
+    # Walk the whole team in order after the last one, so an absentee's turn passes to the next.
+    for step in range(1, len(everyone) + 1):
+        op = everyone[(last + step) % len(everyone)]
+        if op in candidates:
+            return op, f"round robin: after {recent[-1].assignee} ({recent[-1].number})"
+    return candidates[0], "round robin"
+
+
+def _fewest_open(candidates: list[Operator], tickets: list[Ticket]) -> tuple[Operator, str]:
+    counts = {op.address: 0 for op in candidates}
+    for t in tickets:
+        if t.assignee in counts:
+            counts[t.assignee] += 1
+    best = min(candidates, key=lambda op: counts[op.address])   # min keeps settings order on ties
+    return best, f"fewest open: {best.address} has {counts[best.address]} open"
+
+
+def assign(*, office: str, team: str, operator: str, operators: Sequence[Operator],
+           teams: Sequence[Team], tickets: Iterable[Ticket], day: date,
+           auto_replies: Mapping[str, str]) -> Assignment:
+    """Pick an operator for a ticket routed to `team` (or named `operator`) in `office` on `day`."""
+    notes = []
+    if operator:
+        named = next((op for op in operators if op.address == operator and op.office == office), None)
+        if named is None:
+            notes.append(f"operator {operator} is not configured for office {office}")
+        else:
+            away = absence(named, day, auto_replies)
+            if away is None:
+                return Assignment(named.address, f"named by the rules: {named.address}")
+            notes.append(away)
+            team = team or named.team
+    if not team:
+        return Assignment("", "; ".join(notes + ["no team decided"]))
+    everyone = members(team, office, operators)
+    if not everyone:
+        return Assignment("", "; ".join(notes + [f"team {team!r} has no operators in office {office}"]))
+    away = {op.address: absence(op, day, auto_replies) for op in everyone}
+    notes += [why for why in away.values() if why]
+    candidates = [op for op in everyone if away[op.address] is None]
+    if not candidates:
+        return Assignment("", "; ".join(notes + [f"nobody in team {team!r} is available"]))
+    open_tickets = _open(tickets, office)
+    if strategy_of(team, office, teams) == "fewest_open":
+        chosen, why = _fewest_open(candidates, open_tickets)
+    else:
+        chosen, why = _round_robin(candidates, everyone, open_tickets, team)
+    return Assignment(chosen.address, "; ".join(notes + [f"team {team!r}, {why}"]))

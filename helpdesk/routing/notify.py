@@ -1,0 +1,129 @@
+"""Step: tell the assigned operator about a question, in a mail they can simply answer (stage 4).
+
+The notification's Message-ID and Reply-To carry a token signed for this ticket and this operator
+(relay.tokens): whatever client the operator answers from echoes one of them back, and the relay
+acts only on a reply whose token verifies for the sender. Citizen follow-ups reach the operator the
+same way, so their answer to a follow-up is trusted by the same rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..config import Office, Operator
+from ..model import OutgoingMail, Ticket, TicketEvent
+from ..outbound.compose import FileAttachment
+from ..outbound.notices import office_domain, to_staff
+from ..relay import tokens
+from ..sla.wording import format_deadline
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..pipeline import Context
+
+log = logging.getLogger(__name__)
+QUESTION_LIMIT = 8_000          # characters of the citizen's message quoted in full
+THREAD_ITEMS = 6                # earlier messages shown under it
+THREAD_TEXT_LIMIT = 1_000
+ATTACHMENT_BUDGET = 15_000_000  # bytes attached to one notification; larger ones are only listed
+CITIZEN_TYPES = ("received", "follow_up")
+THREAD_TYPES = CITIZEN_TYPES + ("reply", "note")
+
+
+def _when(office: Office, moment: datetime | None) -> str:
+    return format_deadline(moment, office.zone_label, "id", tz=office.tz) if moment else "-"
+
+
+def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list[dict[str, str]]:
+    items = [e for e in ticket.events if e.type in THREAD_TYPES and e is not current]
+    out = []
+    for e in items[-THREAD_ITEMS:]:
+        who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}"}.get(
+            e.type, f"pengguna {e.actor}")
+        text = str(e.data.get("text", "")).strip()
+        if len(text) > THREAD_TEXT_LIMIT:
+            text = text[:THREAD_TEXT_LIMIT].rstrip() + " [...]"
+        out.append({"when": _when(office, e.at), "who": who, "text": text or "(tanpa isi)"})
+    return out
+
+
+def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
+    """The citizen's attachments, from the spool, as long as they fit the budget."""
+    files, used = [], 0
+    for att in event.attachments if event else []:
+        if not att.spool_name or used + att.size > ATTACHMENT_BUDGET:
+            continue
+        try:
+            payload = app.spool.read(att.spool_name)
+        except OSError:
+            log.warning("attachment %s of %s missing from the spool", att.spool_name, event.message_id)
+            continue
+        files.append(FileAttachment(att.filename, att.content_type, payload))
+        used += att.size
+    return files
+
+
+def notification(app: App, office: Office, ticket: Ticket, operator: Operator, now: datetime, *,
+                 reason: str = "", event: TicketEvent | None = None) -> OutgoingMail:
+    """The mail that hands `ticket` to `operator`: question, deadline, thread, signed reply token."""
+    if event is None:
+        event = next((e for e in reversed(ticket.events) if e.type in CITIZEN_TYPES), None)
+    token = tokens.mint(app.settings.secret, ticket.number, operator.address)
+    domain = office_domain(office)
+    question = str(event.data.get("text", "")).strip() if event else ""
+    if len(question) > QUESTION_LIMIT:
+        question = question[:QUESTION_LIMIT].rstrip() + " [...]"
+    earlier = [e.data["message_id"] for e in ticket.events
+               if e.type == "notified" and e.data.get("operator") == operator.address]
+    mail = to_staff(
+        app, office, [operator.address], "notification", "notification", now, ticket=ticket,
+        # Threaded under the previous notification, so the operator's client keeps one conversation.
+        in_reply_to=earlier[-1] if earlier else "", references=earlier[-5:],
+        reply_to=tokens.reply_address(office.address, ticket.number, token),
+        message_id=tokens.notification_message_id(ticket.number, token, secrets.token_hex(6), domain),
+        attachments=_files(app, event), operator_name=operator.name, reason=reason,
+        due_text=_when(office, ticket.due_at),
+        attachments_info=[{"filename": a.filename, "size": a.size} for a in (event.attachments if event else [])],
+        message_time=_when(office, event.at if event else None), question=question or "(tanpa isi)",
+        thread=_thread(office, ticket, event),
+        similar=[])   # issue 5 fills this with the three most similar answered consultations
+    ticket.events.append(TicketEvent(
+        at=now, type="notified", actor="helpdesk", summary=f"notification to {operator.address}",
+        message_id=mail.message_id,
+        data={"operator": operator.address, "message_id": mail.message_id, "reason": reason,
+              "internal": True}))
+    return mail
+
+
+def notify_operator(ctx: Context) -> None:
+    """Queue the notification for a newly routed ticket's operator."""
+    ticket = ctx.ticket
+    assert ticket is not None
+    if not ticket.assignee:
+        ctx.note(f"no notification: {ticket.number} is unassigned (the digest lists it)")
+        return
+    operator = ctx.app.settings.operator(ticket.assignee)
+    if operator is None:
+        ctx.note(f"no notification: assignee {ticket.assignee} is not a configured operator")
+        return
+    mail = notification(ctx.app, ctx.office, ticket, operator, ctx.now)
+    ctx.send(mail)
+    ctx.note(f"notification {mail.message_id} to {operator.address} queued")
+
+
+def forward_to_operator(ctx: Context) -> None:
+    """A citizen's follow-up on an assigned ticket goes to its operator, answerable the same way."""
+    ticket = ctx.ticket
+    assert ticket is not None
+    operator = ctx.app.settings.operator(ticket.assignee) if ticket.assignee else None
+    if operator is None:
+        ctx.note(f"follow-up not forwarded: {ticket.number} has no configured assignee")
+        return
+    current = next((e for e in reversed(ticket.events) if e.message_id == ctx.mail.message_id), None)
+    mail = notification(ctx.app, ctx.office, ticket, operator, ctx.now, event=current,
+                        reason="Pengguna mengirim pesan lanjutan pada tiket ini.")
+    ctx.send(mail)
+    ctx.note(f"follow-up forwarded to {operator.address} as {mail.message_id}")

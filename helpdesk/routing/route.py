@@ -1,0 +1,120 @@
+"""Step: route a new ticket by the rules, then pick its operator (stage 4).
+
+Runs before the acknowledgement, because a rule may change reply_days and the citizen must be
+promised the deadline that will actually be kept. Every reason is logged and kept on the ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Settings
+from ..model import InboundMail, Ticket, TicketEvent
+from .assign import Assignment, assign
+from .match import Decision, MailView, decide
+from .rules import RuleSet, load_rules
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..pipeline import Context
+
+log = logging.getLogger(__name__)
+_cache: dict[Path, tuple[tuple[tuple[str, float], ...], RuleSet]] = {}
+
+
+def rules_for(settings: Settings) -> RuleSet:
+    """The rules, re-read when a file in rules_dir changes (an administrator's edit needs no restart).
+
+    A broken edit raises RulesError; `helpdesk check` names the file and line."""
+    directory = Path(settings.rules_dir)
+    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml"))) \
+        if directory.is_dir() else ()
+    cached = _cache.get(directory)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, load_rules(directory))
+        _cache[directory] = cached
+    return cached[1]
+
+
+def decide_for(settings: Settings, mail: InboundMail, office: str) -> Decision:
+    rules, default = rules_for(settings).for_office(office)
+    return decide(rules, default, MailView.of(mail, office))
+
+
+def pick_operator(app: App, office: str, team: str, operator: str, now: datetime,
+                  away: dict[str, str] | None = None) -> Assignment:
+    """Assignment against the store's open tickets and today's out-of-office replies."""
+    settings = app.settings
+    day = now.astimezone(settings.office(office).tz).date()
+    auto_replies = dict(app.store.meta.get("auto_replies", {}), **(away or {}))
+    return assign(office=office, team=team, operator=operator, operators=settings.operators,
+                  teams=settings.teams, tickets=app.store.open_tickets(office), day=day,
+                  auto_replies=auto_replies)
+
+
+def apply_decision(ticket: Ticket, decision: Decision) -> None:
+    ticket.team = decision.team
+    ticket.category = decision.category
+    ticket.priority = decision.priority
+    ticket.tags = list(dict.fromkeys(ticket.tags + decision.tags))
+    if decision.reply_days:
+        ticket.reply_days = decision.reply_days
+
+
+def route(ctx: Context) -> None:
+    """Rules -> team, category, priority, reply_days, tags; then the operator."""
+    from ..pipeline import deadline_from   # the pipeline imports this module
+
+    ticket = ctx.ticket
+    assert ticket is not None
+    decision = decide_for(ctx.app.settings, ctx.mail, ctx.office.code)
+    for reason in decision.reasons:
+        log.info("%s routing: %s", ticket.number, reason)
+    apply_decision(ticket, decision)
+    if decision.reply_days and decision.reply_days != ctx.office.reply_days:
+        ticket.clock_started_at, ticket.due_at = deadline_from(ctx, ticket.received_at, decision.reply_days)
+        ctx.note(f"rules set reply_days={decision.reply_days}: due {ticket.due_at.isoformat()}")
+    chosen = pick_operator(ctx.app, ctx.office.code, decision.team, decision.operator, ctx.now)
+    ticket.assignee = chosen.operator
+    ticket.events.append(TicketEvent(
+        at=ctx.now, type="routed", actor="helpdesk",
+        summary=f"team {decision.team or '-'}, operator {chosen.operator or '-'}",
+        data={"team": decision.team, "operator": chosen.operator, "category": decision.category,
+              "priority": decision.priority, "reply_days": decision.reply_days, "tags": decision.tags,
+              "rules": decision.matched, "reasons": decision.reasons, "assignment": chosen.reason,
+              "internal": True}))
+    ctx.note(f"routed {ticket.number}: team={decision.team or '-'} category={decision.category or '-'} "
+             f"rules={decision.matched}; assignee {chosen.operator or 'none'} ({chosen.reason})")
+
+
+def note_absence(ctx: Context) -> None:
+    """An operator's own out-of-office reply marks them away for the day; their new ticket moves on."""
+    from .notify import notification
+
+    operator = ctx.app.settings.operator(ctx.mail.from_addr) if ctx.mail.from_trusted_form else None
+    if operator is None or operator.office != ctx.office.code:
+        return
+    day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
+    ctx.auto_replies[operator.address] = day
+    ctx.note(f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow")
+    ticket = ctx.ticket
+    if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":
+        return
+    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.auto_replies)
+    if not chosen.operator:
+        ctx.note(f"{ticket.number} stays with {operator.address}: {chosen.reason}")
+        return
+    ticket.assignee = chosen.operator
+    ticket.events.append(TicketEvent(at=ctx.now, type="assigned", actor="helpdesk",
+                                     summary=f"{operator.address} -> {chosen.operator} (out of office)",
+                                     data={"from": operator.address, "to": chosen.operator,
+                                           "reason": chosen.reason, "internal": True}))
+    new = ctx.app.settings.operator(chosen.operator)
+    assert new is not None
+    ctx.send(notification(ctx.app, ctx.office, ticket, new, ctx.now,
+                          reason=f"Tiket ini dialihkan kepada Anda karena {operator.name or operator.address} "
+                                 "sedang tidak di kantor (balasan otomatis)."))
+    ctx.note(f"{ticket.number} moved from {operator.address} to {chosen.operator}: {chosen.reason}")

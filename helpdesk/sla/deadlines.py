@@ -1,0 +1,51 @@
+"""The reply deadline for a citizen's message, and why it falls where it does (stage 6, pure).
+
+DESIGN.md "Deadline": the same local clock time on the Nth following working day. Mail received
+outside office hours counts as received at the next opening. A time past that day's closing is
+clamped to closing (Friday's longer hours, or an office with shorter hours on some day).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ..model import Status, Ticket
+from .workdays import WorkingCalendar
+
+
+def due_at(received: datetime, cal: WorkingCalendar, days: int) -> datetime:
+    """The deadline, aware and in the office zone, for a message received at `received`."""
+    if days < 1:
+        raise ValueError(f"a deadline needs at least 1 working day, got {days}")
+    start = cal.next_opening(received)
+    day = start.date()
+    for _ in range(days):
+        day = cal.next_working_day(day)
+    # Same clock time, kept inside that day's hours (the later day may open later or close earlier).
+    moment = start.replace(year=day.year, month=day.month, day=day.day)
+    return min(max(moment, cal.opening(day)), cal.closing(day))
+
+
+def explain_deadline(received: datetime, cal: WorkingCalendar, days: int) -> dict[str, Any]:
+    """The deadline with its working: received, clock start, deadline, days and skipped days."""
+    local = cal.local(received)
+    start = cal.next_opening(received)
+    deadline = due_at(received, cal, days)
+    skipped: list[dict[str, str]] = []
+    day: date = local.date()
+    while day < deadline.date():
+        reason = cal.closed_reason(day)
+        if reason:
+            skipped.append({"date": day.isoformat(), "reason": reason})
+        day += timedelta(days=1)
+    return {"received": local, "clock_start": start, "deadline": deadline, "days": days,
+            "skipped": skipped}
+
+
+def apply_reply_days(ticket: Ticket, cal: WorkingCalendar, days: int) -> None:
+    """Give a ticket its own N (a routing rule or category, complaints say) and move a running deadline."""
+    ticket.reply_days = days
+    if ticket.status is Status.OPEN and ticket.clock_started_at is not None:
+        # The clock start is already inside office hours, so counting from it equals counting from receipt.
+        ticket.due_at = due_at(ticket.clock_started_at, cal, days)

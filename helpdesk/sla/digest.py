@@ -1,0 +1,51 @@
+"""The supervisors' morning digest: overdue, due today, unassigned, per operator (stage 6).
+
+One mail per office and working day, a text part and an HTML table; every time in it is in the
+office's zone with its label. Problems a supervisor should see (quarantined mail, mail that could
+not be delivered) ride along, so nothing fails silently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..config import Office
+from ..model import OutgoingMail, Ticket
+from ..outbound.notices import to_staff
+from .sweep import digest_summary
+from .wording import format_date, format_deadline
+
+if TYPE_CHECKING:
+    from ..app import App
+
+PROBLEM_TEXT = 120      # characters of an error shown per line
+
+
+def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
+    """The template context for one office's digest as of `now`."""
+    summary = digest_summary(app.store.open_tickets(office.code), office, app.calendar(office), now)
+    names = {o.address: o.name for o in app.settings.operators}
+
+    def rows(tickets: list[Ticket]) -> list[dict[str, str]]:
+        return [{"number": t.number, "subject": t.subject, "assignee": names.get(t.assignee, t.assignee),
+                 "status": t.status.value,
+                 "due_text": format_deadline(t.due_at, office.zone_label, "id", tz=office.tz) if t.due_at else "-"}
+                for t in tickets]
+
+    per_operator = sorted((f"{names[a]} <{a}>" if a in names else a, counts)
+                          for a, counts in summary["per_operator"].items())
+    problems = [f"email dikarantina: {q.get('reason', '')[:PROBLEM_TEXT]}" for q in app.store.quarantine.values()
+                if q.get("office") == office.code]
+    problems += [f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:PROBLEM_TEXT]}"
+                 for m in app.store.outbox.values() if m.status == "failed" and m.office == office.code]
+    return {"day_text": format_date(now.astimezone(office.tz).date(), "id"),
+            "as_of_text": format_deadline(now, office.zone_label, "id", tz=office.tz),
+            "overdue": rows(summary["overdue"]), "due_today": rows(summary["due_today"]),
+            "unassigned": rows(summary["unassigned"]), "per_operator": per_operator, "problems": problems}
+
+
+def digest_mail(app: App, office: Office, now: datetime) -> OutgoingMail:
+    """The digest mail to the office's supervisors (the caller checks there are some)."""
+    return to_staff(app, office, office.supervisors, "digest", "digest", now,
+                    **digest_context(app, office, now))

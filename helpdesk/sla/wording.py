@@ -1,0 +1,44 @@
+"""Dates and deadlines as citizens and staff read them, in Indonesian or English (stage 6, pure).
+
+"Selasa, 29 Desember 2026 pukul 10.00 WIB": Indonesian writes the time with a dot (PUEBI); the
+zone label (WIB, WITA, WIT) is always shown, since offices and citizens span three zones.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+           "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "id"
+
+
+def format_date(day: date, lang: str = "id") -> str:
+    """"Selasa, 29 Desember 2026" / "Tuesday, 29 December 2026"."""
+    lang = _lang(lang)
+    return f"{DAYS[lang][day.weekday()]}, {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def format_deadline(moment: datetime, zone_label: str, lang: str = "id", tz: tzinfo | None = None) -> str:
+    """"Selasa, 29 Desember 2026 pukul 10.00 WIB"; pass `tz` (the office zone) to convert first.
+
+    Without `tz` the moment is shown in its own offset, so callers holding a stored datetime of
+    unknown offset must pass the office zone (or convert) for the label to be true.
+    """
+    if tz is not None:
+        moment = moment.astimezone(tz)
+    lang = _lang(lang)
+    if lang == "en":
+        return f"{format_date(moment.date(), lang)} at {moment:%H:%M} {zone_label}"
+    return f"{format_date(moment.date(), lang)} pukul {moment:%H.%M} {zone_label}"
