@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 QUERY_TERMS = 64                # a long mail as a query: its 64 first distinct terms
-SUGGESTION_COVERAGE = 0.4       # a public suggestion must share this much of the citizen's terms
+SUGGESTION_COVERAGE = 0.5       # a public suggestion must cover this idf-weighted share of the question
+SUGGESTION_RELATIVE = 0.6       # ... and score at least this share of the best public suggestion
 SUGGESTIONS = 2                 # at most this many suggestions in an acknowledgement
 EXCERPT = 600                   # characters of an answer shown in a mail
 
@@ -56,7 +57,7 @@ class Consultation:
 class Hit:
     consultation: Consultation
     score: float
-    coverage: float              # share of the query's distinct terms found
+    coverage: float              # idf-weighted share of the query's distinct terms found
 
     @property
     def answer_excerpt(self) -> str:
@@ -209,6 +210,8 @@ def _public_suggestions(app: App, office: Office, text: str, k: int) -> list[Hit
                                                        min_coverage=SUGGESTION_COVERAGE)
     safe = []
     for hit in hits:
+        if hit.score < SUGGESTION_RELATIVE * hits[0].score:
+            break
         # The store is the source of truth: a ticket unmarked since the index was built drops out.
         current = app.store.ticket(hit.consultation.number)
         if current is not None and current.public is True and current.office == office.code:

@@ -83,6 +83,12 @@ class BM25Index:
 
     n_docs: int
     postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    idf: dict[str, float]
+
+    @property
+    def unseen_idf(self) -> float:
+        """The idf a term no document contains would have (the most specific possible)."""
+        return math.log(1 + (self.n_docs + 0.5) / 0.5)
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
@@ -96,38 +102,41 @@ class BM25Index:
                 ids.append(i)
                 tfs.append(tf)
         norm = np.array([k1 * (1 - b + b * dl / avg) for dl in lengths], dtype=np.float64)
-        postings = {}
+        postings, idfs = {}, {}
         for term, (ids, tfs) in grouped.items():
             df = len(ids)
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            idf = idfs[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
             id_arr = np.array(ids, dtype=np.int32)
             tf_arr = np.array(tfs, dtype=np.float64)
             postings[term] = (id_arr, (idf * tf_arr * (k1 + 1) / (tf_arr + norm[id_arr])).astype(np.float32))
-        return cls(n, postings)
+        return cls(n, postings, idfs)
 
     def search(self, query: Sequence[str], k: int, allowed: np.ndarray | None = None,
                min_coverage: float = 0.0) -> list[tuple[int, float, float]]:
-        """Best `k` documents as (doc, score, share of query terms matched), best first.
+        """Best `k` documents as (doc, score, coverage), best first.
 
-        `allowed` (a boolean mask over documents) excludes documents before ranking; a document
-        matching fewer than `min_coverage` of the distinct query terms is not returned.
+        Coverage is the idf-weighted share of the distinct query terms a document contains, so
+        matching only common words ("data", "kota") covers little. `allowed` (a boolean mask over
+        documents) excludes documents before ranking; documents below `min_coverage` are dropped.
         """
-        terms = [t for t in dict.fromkeys(query) if t in self.postings]
-        distinct = len(set(query))
+        distinct = list(dict.fromkeys(query))
+        terms = [t for t in distinct if t in self.postings]
         if not terms or k <= 0 or self.n_docs == 0:
             return []
+        total_idf = sum(self.idf.get(t, self.unseen_idf) for t in distinct)
         scores = np.zeros(self.n_docs, dtype=np.float32)
-        hits = np.zeros(self.n_docs, dtype=np.int16)
+        covered = np.zeros(self.n_docs, dtype=np.float32)
         for term in terms:
             ids, weights = self.postings[term]
             scores[ids] += weights         # ids are unique within one term's postings
-            hits[ids] += 1
+            covered[ids] += self.idf[term]
+        covered /= total_idf
         if allowed is not None:
             scores[~allowed] = 0.0
         if min_coverage > 0:
-            scores[hits < math.ceil(min_coverage * distinct)] = 0.0
+            scores[covered < min_coverage] = 0.0
         candidates = np.flatnonzero(scores > 0)
         if candidates.size > k:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))
-        return [(i, float(scores[i]), int(hits[i]) / distinct) for i in ranked]
+        return [(i, float(scores[i]), float(covered[i])) for i in ranked]

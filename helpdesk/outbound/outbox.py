@@ -71,24 +71,36 @@ class Outbox:
                 for mail in batch:
                     mail.status = "sending"
                 self.store.commit()
-            for mail in batch:
-                await self._send_one(mail, result)
+            for i, mail in enumerate(batch):
+                if await self._send_one(mail, result) == "unreachable":
+                    # The server is down: every other mail would fail the same way, so they wait
+                    # for the same retry instead of each knocking on a closed port.
+                    self._defer(batch[i + 1:], mail.next_attempt_at)
+                    result.retrying += [m.message_id for m in batch[i + 1:]]
+                    break
             with self.store.lock:
                 self.store.commit()
         await self.sender.close()
         return result
 
-    async def _send_one(self, mail: OutgoingMail, result: DrainResult) -> None:
+    def _defer(self, mails: list[OutgoingMail], until: datetime | None) -> None:
+        with self.store.lock:
+            for mail in mails:
+                mail.status = "queued"
+                mail.next_attempt_at = until
+
+    async def _send_one(self, mail: OutgoingMail, result: DrainResult) -> str:
+        """Try one mail; returns "sent", "retry", "failed" or "unreachable"."""
         now = self.clock.now()
         mail.attempts += 1
         try:
             answer = await self.sender.send(mail)
         except TemporaryFailure as exc:
             self._retry_or_fail(mail, exc, now, result)
-            return
+            return "unreachable" if getattr(exc, "unreachable", False) else "retry"
         except PermanentFailure as exc:
             self._fail(mail, str(exc), now, result)
-            return
+            return "failed"
         faults.failpoint("after_smtp_accept")
         with self.store.lock:
             self.store.outbox.pop(mail.message_id, None)
@@ -97,6 +109,7 @@ class Outbox:
                                            data={"to": mail.recipients, "answer": answer[:200]}))
         log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
         result.sent.append(mail.message_id)
+        return "sent"
 
     def _retry_or_fail(self, mail: OutgoingMail, exc: Exception, now: datetime,
                        result: DrainResult) -> None:

@@ -58,7 +58,9 @@ class SmtpSender:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # Refused connection, timeout, dropped session: the server may be back soon.
             await self.close()
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+            failure = TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}")
+            failure.unreachable = True
+            raise failure from exc
         if errors:
             # Some recipients refused while the client returned normally: still a failure.
             worst = max(r.code for r in errors.values())

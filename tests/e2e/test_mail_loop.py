@@ -309,3 +309,37 @@ def test_running_daemon_acknowledges_within_seconds_and_stops_on_sigterm(hd):
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "stopped cleanly" in err
+
+
+def test_smtp_server_down_keeps_mail_queued_until_it_is_back(tmp_path, dovecot, smtp_sink):
+    from helpdesk.demo.dovecot import free_port
+    down = Helpdesk(tmp_path, dovecot, smtp_sink)
+    down.settings_path.write_text(down.settings_path.read_text().replace(
+        f"port = {smtp_sink.port}", f"port = {free_port()}"))
+    down.append(citizen_mail(), date=MON_0900)
+    down.run_once(now=MON_0900)
+    [queued] = [m for m in down.store().outbox.values() if m.purpose == "acknowledgement"]
+    assert queued.status == "queued" and "unreachable" in queued.last_error
+    assert queued.attempts == 1
+    status = down.cli("status")
+    assert "queued" in status.stdout
+    down.settings_path.write_text(down.settings_path.read_text().replace(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = ", f"[smtp]\nhost = \"127.0.0.1\"\nport = {smtp_sink.port}\n#"))
+    down.run_once(now=MON_0900 + timedelta(minutes=5))
+    [ack] = down.to_citizens(1)
+    assert ack.message["Message-ID"] == queued.message_id
+
+
+def test_imap_server_down_is_reported_in_status_and_nothing_is_lost(tmp_path, dovecot, smtp_sink):
+    from helpdesk.demo.dovecot import free_port
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, imap_port=free_port())
+    hd.append(citizen_mail(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert hd.tickets() == []
+    status = hd.cli("status")
+    assert "last error" in status.stdout and "Connection refused" in status.stdout
+    hd.settings_path.write_text(hd.settings_path.read_text().replace(
+        "tls = \"none\"\nusername", "tls = \"none\"\nusername").replace(
+        f"port = {hd.settings().offices[0].imap.port}", f"port = {dovecot.port}"))
+    hd.run_once(now=MON_0900 + timedelta(minutes=5))
+    assert len(hd.tickets()) == 1
