@@ -7,7 +7,8 @@ from .outbound.compose import Templates
 from .routing import rules
 
 REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure", "notification",
-                      "operator_notice", "answer")
+                      "operator_notice", "answer",
+                      "reminder", "escalation", "digest", "close_notice", "closed")   # sla/actions, sla/digest
 
 
 def problems(settings: Settings) -> list[str]:

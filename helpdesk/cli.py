@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def _parse_now(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("--now needs an offset, e.g. 2026-12-29T10:00:00+07:00")
+        raise argparse.ArgumentTypeError(f"{value!r} needs an offset, e.g. 2026-12-29T10:00:00+07:00")
     return moment
 
 

@@ -18,10 +18,10 @@ from .inbound.classify import Verdict
 from .model import InboundMail, Kind, OutgoingMail, Status, Ticket
 from .outbound.acknowledge import acknowledge
 from .relay.relay import relay_reply
+from .relay.strip import new_text
 from .routing.notify import forward_to_operator, notify_operator
 from .routing.route import note_absence, route
 from .sla.deadlines import due_at
-from .relay.strip import new_text
 from .tickets import lifecycle
 from .tickets.conversation import ThreadMatch
 from .tickets.rating import parse_rating
@@ -134,7 +134,7 @@ def record_rating(ctx: Context) -> None:
 
 
 PIPELINES: dict[Kind, tuple[Step, ...]] = {
-    Kind.NEW: (record_ticket, route, acknowledge, notify_operator),   # route first: it may change reply_days
+    Kind.NEW: (record_ticket, route, acknowledge, notify_operator),  # route may change reply_days
     Kind.FOLLOW_UP: (load_ticket, record_follow_up, forward_to_operator),
     Kind.OPERATOR_REPLY: (relay_reply,),
     Kind.AUTO_REPLY: (record_automated, note_absence),

@@ -9,7 +9,7 @@ SUDO=""
 
 need_apt=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)   # renders the HTML report in a test
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)   # renders the HTML report in a test
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq

@@ -223,7 +223,9 @@ class AnswersNotification(Rule):
 
     def check(self, mail: InboundMail, known: Known) -> str | None:
         found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
-        return f"answers the notification for {found[0].ticket} but is not from an operator" if found else None
+        if not found:
+            return None
+        return f"answers the notification for {found[0].ticket} but is not from an operator"
 
 
 CHAIN: tuple[Rule, ...] = (

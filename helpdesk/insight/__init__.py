@@ -6,7 +6,9 @@
   render.py     MonthlyFigures -> text, CSV, self-contained HTML                             (pure)
   monthly.py    the report mail to supervisors, due on the first working day of a month
   textindex.py  Indonesian tokens (PySastrawi stemmer) and a BM25 index                      (pure)
-  search.py     answered consultations of an office: search, similar, public suggestions
+  consultations.py  answered tickets as search documents; the index with its public mask    (pure)
+  index_cache.py    each office's index in memory, rebuilt only when its tickets changed
+  search.py     search, similar (internal), public_suggestions (citizens: public answers only)
   export.py     tickets and events as CSV or JSON lines
   commands.py   `helpdesk report`, `helpdesk search`, `helpdesk export`
 """

@@ -29,6 +29,11 @@ def office_seconds_between(cal: WorkingCalendar, start: datetime, end: datetime)
     if end <= start:
         return 0.0
     s, e = cal.local(start), cal.local(end)
+    if s.date() == e.date():                     # the common case: answered the same day
+        if cal.hours_on(s.date()) is None:
+            return 0.0
+        opens, closes = max(cal.opening(s.date()), s), min(cal.closing(s.date()), e)
+        return max(0.0, (closes - opens).total_seconds())
     total = 0.0
     day = s.date()
     while day <= e.date():

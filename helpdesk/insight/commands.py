@@ -71,18 +71,18 @@ def _check_office(settings: Settings, code: str | None) -> None:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
-    from .figures import compute_month
+    from .figures import MonthTally
     from .monthly import previous_month
     from .render import all_offices_text, report_csv, report_html, report_text
     _check_office(settings, args.office)
     app = App.build(settings, clock)
     now = clock.now()
-    offices = [o for o in settings.offices if args.all_offices or o.code == args.office]
-    codes = {o.code for o in offices}
-    tickets = [t for t in app.store.all_tickets() if t.office in codes]
-    reports = [compute_month(tickets, o, app.calendar(o),
-                             args.month or previous_month(now.astimezone(o.tz).date()), now)
-               for o in offices]
+    tallies = {o.code: MonthTally(o, app.calendar(o), args.month or previous_month(now.astimezone(o.tz).date()), now)
+               for o in settings.offices if args.all_offices or o.code == args.office}
+    for ticket in app.store.all_tickets():       # one pass, whatever the number of offices
+        if ticket.office in tallies:
+            tallies[ticket.office].add(ticket)
+    reports = [t.figures() for t in tallies.values()]
     if args.format == "csv":
         text = report_csv(reports, totals_only=args.all_offices)
     elif args.format == "html":

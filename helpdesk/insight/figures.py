@@ -59,6 +59,17 @@ class GroupFigures:
     overdue_now: int = 0
     hours: list[float] = field(default_factory=list)   # office hours to first answer
 
+    def add(self, outcome: str, answered: bool, hours: float | None) -> None:
+        """Count one ticket received in the month."""
+        self.received += 1
+        self.answered += answered
+        self.in_standard += outcome == IN_STANDARD
+        self.late += outcome == LATE
+        self.pending += outcome == PENDING
+        self.waiting += outcome == WAITING
+        if hours is not None:
+            self.hours.append(hours)
+
     @property
     def pct_in_standard(self) -> float | None:
         decided = self.in_standard + self.late
@@ -121,82 +132,95 @@ def standard_hours(office: Office, cal: WorkingCalendar) -> float:
     return office.reply_days * (sum(spans) / len(spans) / 3600.0 if spans else 8.0)
 
 
-def _bucket(day: date, cal: WorkingCalendar, days: list[date]) -> date | None:
-    """The working day of the month a mail of `day` is worked on (a closed day joins the next)."""
-    if not days:
-        return None
-    return next((d for d in days if d >= day), days[-1])
+def _buckets(start: date, end: date, work_days: list[date]) -> dict[date, date]:
+    """Each day of the month -> the working day its mail is worked on (a closed day joins the next;
+    closed days after the last working day join that last one)."""
+    out: dict[date, date] = {}
+    day = start
+    while day < end and work_days:
+        out[day] = next((d for d in work_days if d >= day), work_days[-1])
+        day += timedelta(days=1)
+    return out
 
 
-def compute_month(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, month: str,
-                  now: datetime) -> MonthlyFigures:
-    """Every figure of the monthly report for one office; `tickets` may include other offices'."""
-    start, end = month_bounds(month, office)
-    cut = min(end, now)
-    total, complaints = GroupFigures("Total"), GroupFigures("Pengaduan")
-    by_op: dict[str, GroupFigures] = {}
-    by_cat: dict[str, GroupFigures] = {}
-    ratings = RatingFigures()
-    breached = 0
-    work_days = [start.date() + timedelta(days=i) for i in range((end - start).days)]
-    work_days = [d for d in work_days if cal.is_working_day(d)]
-    per_day: dict[date, list[int]] = {d: [0, 0] for d in work_days}
+class MonthTally:
+    """One office's month, counted one ticket at a time: a single pass over the store can feed
+    every office's tally, so no office's whole history is ever held in memory at once."""
 
-    for t in tickets:
-        if t.office != office.code:
-            continue
-        fa = first_answer(t, cal, office.reply_days)
-        operator = fa.answerer or t.assignee or UNASSIGNED
-        category = t.category or NO_CATEGORY
+    def __init__(self, office: Office, cal: WorkingCalendar, month: str, now: datetime) -> None:
+        self.office, self.cal, self.month, self.now = office, cal, month, now
+        self.start, self.end = month_bounds(month, office)
+        self.cut = min(self.end, now)
+        self.total, self.complaints = GroupFigures("Total"), GroupFigures("Pengaduan")
+        self.by_op: dict[str, GroupFigures] = {}
+        self.by_cat: dict[str, GroupFigures] = {}
+        self.ratings = RatingFigures()
+        self.breached = 0
+        days = [self.start.date() + timedelta(days=i) for i in range((self.end - self.start).days)]
+        work_days = [d for d in days if cal.is_working_day(d)]
+        self.per_day: dict[date, list[int]] = {d: [0, 0] for d in work_days}
+        self.bucket = _buckets(self.start.date(), self.end.date(), work_days)
+
+    def add(self, t: Ticket) -> None:
+        """Count one ticket (another office's is ignored)."""
+        if t.office != self.office.code:
+            return
+        now, start, end, cut = self.now, self.start, self.end, self.cut
         overdue = t.status is Status.OPEN and t.due_at is not None and t.due_at < now
         if t.received_at >= end and not overdue:
-            continue
-        groups = [total, by_op.setdefault(operator, GroupFigures(operator)),
-                  by_cat.setdefault(category, GroupFigures(category))]
+            return
+        fa = first_answer(t, self.cal, self.office.reply_days)
+        operator = fa.answerer or t.assignee or UNASSIGNED
+        category = t.category or NO_CATEGORY
+        groups = [self.total, self.by_op.setdefault(operator, GroupFigures(operator)),
+                  self.by_cat.setdefault(category, GroupFigures(category))]
         if is_complaint(t):
-            groups.append(complaints)
+            groups.append(self.complaints)
         for g in groups:
             g.overdue_now += overdue
         if t.received_at >= end:
-            continue
+            return
         breach = fa.breached_at(now)
         if breach is not None and start <= breach < end:
-            breached += 1
+            self.breached += 1
         closed = t.closed_at if t.status is Status.CLOSED else None
         if t.received_at < cut and (closed is None or closed >= cut):
             unanswered = fa.answered_at is None or fa.answered_at >= cut
             for g in groups:
                 g.open_at_end += 1
                 g.unanswered_at_end += unanswered
-        _count_ratings(t, start, end, ratings)
+        _count_ratings(t, start, end, self.ratings)
         for ev in t.events:
             if ev.type in ("received", "follow_up") and start <= ev.at < end:
-                day = _bucket(cal.local(ev.at).date(), cal, work_days)
+                day = self.bucket.get(self.cal.local(ev.at).date())
                 if day is not None:
-                    per_day[day][ev.type == "follow_up"] += 1
+                    self.per_day[day][ev.type == "follow_up"] += 1
         if t.received_at < start:
-            continue
-        outcome = fa.outcome(now)
-        hours = fa.office_hours(cal)
+            return
+        outcome, hours = fa.outcome(now), fa.office_hours(self.cal)
         for g in groups:
-            g.received += 1
-            g.answered += fa.answered_at is not None
-            g.in_standard += outcome == IN_STANDARD
-            g.late += outcome == LATE
-            g.pending += outcome == PENDING
-            g.waiting += outcome == WAITING
-            if hours is not None:
-                g.hours.append(hours)
+            g.add(outcome, fa.answered_at is not None, hours)
 
-    def rows(groups: dict[str, GroupFigures]) -> list[GroupFigures]:
-        return sorted(groups.values(), key=lambda g: (-g.received, g.name))
+    def figures(self) -> MonthlyFigures:
+        def rows(groups: dict[str, GroupFigures]) -> list[GroupFigures]:
+            return sorted(groups.values(), key=lambda g: (-g.received, g.name))
 
-    return MonthlyFigures(
-        office=office.code, office_name=office.name, month=month, now=now,
-        reply_days=office.reply_days, standard_hours=standard_hours(office, cal), total=total,
-        by_operator=rows(by_op), by_category=rows(by_cat), complaints=complaints,
-        breached_in_month=breached, ratings=ratings,
-        mail_per_day=[(d, n, f) for d, (n, f) in sorted(per_day.items())])
+        o = self.office
+        return MonthlyFigures(
+            office=o.code, office_name=o.name, month=self.month, now=self.now,
+            reply_days=o.reply_days, standard_hours=standard_hours(o, self.cal), total=self.total,
+            by_operator=rows(self.by_op), by_category=rows(self.by_cat), complaints=self.complaints,
+            breached_in_month=self.breached, ratings=self.ratings,
+            mail_per_day=[(d, n, f) for d, (n, f) in sorted(self.per_day.items())])
+
+
+def compute_month(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, month: str,
+                  now: datetime) -> MonthlyFigures:
+    """Every figure of the monthly report for one office; `tickets` may include other offices'."""
+    tally = MonthTally(office, cal, month, now)
+    for t in tickets:
+        tally.add(t)
+    return tally.figures()
 
 
 def _count_ratings(t: Ticket, start: datetime, end: datetime, ratings: RatingFigures) -> None:
@@ -211,5 +235,5 @@ def _count_ratings(t: Ticket, start: datetime, end: datetime, ratings: RatingFig
         ratings.distribution[value] += 1
 
 
-__all__ = ["DECIDED", "GroupFigures", "MonthlyFigures", "RatingFigures", "compute_month",
+__all__ = ["DECIDED", "GroupFigures", "MonthTally", "MonthlyFigures", "RatingFigures", "compute_month",
            "is_complaint", "month_bounds", "percentile", "standard_hours"]

@@ -15,7 +15,7 @@ from ..model import OutgoingMail, Ticket
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
 from ..sla.workdays import WorkingCalendar
-from .figures import MonthlyFigures, compute_month
+from .figures import MonthlyFigures, MonthTally, compute_month
 from .render import month_title, num, report_csv, report_html, report_text
 
 if TYPE_CHECKING:
@@ -63,38 +63,50 @@ def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> Outgoin
         FileAttachment(f"{stem}.csv", "text/csv", report_csv([f]).encode("utf-8")),
     ]
     pct = f.total.pct_in_standard
-    return to_staff(app, office, list(office.supervisors), "monthly_report", "monthly_report", now,
+    return to_staff(app, office, list(office.supervisors), "monthly_report", "report", now,
                     attachments=attachments, month=f.month, month_text=month_title(f.month),
                     pct_text=f"{num(pct)}%" if pct is not None else "-",
                     report_text=report_text(f))
 
 
 def send_due_reports(app: App, now: datetime) -> list[str]:
-    """Queue every office's due monthly report and commit; returns the offices' codes."""
+    """Queue every office's due monthly report and commit; returns the offices' codes.
+
+    One pass over the store feeds every due office's tally; the reports are drawn outside the
+    store's lock (mail intake goes on meanwhile), which is taken only to queue and commit."""
     store = app.store
     with store.lock:
-        sent_for = store.meta.get(META_KEY, {})
-        due = {}
-        for office in app.settings.offices:
-            month = report_due(office, app.calendar(office), now, sent_for.get(office.code))
-            if month is not None:
-                due[office.code] = (office, month)
-    if not due:
+        sent_for = dict(store.meta.get(META_KEY, {}))
+    tallies = {}
+    for office in app.settings.offices:
+        month = report_due(office, app.calendar(office), now, sent_for.get(office.code))
+        if month is not None:
+            tallies[office.code] = MonthTally(office, app.calendar(office), month, now)
+    if not tallies:
         return []
-    by_office: dict[str, list[Ticket]] = {code: [] for code in due}
-    for ticket in store.all_tickets():           # read the archives once for every office due
-        if ticket.office in by_office:
-            by_office[ticket.office].append(ticket)
-    done = []
+    for ticket in store.all_tickets():           # the archives are read once for every office due
+        tally = tallies.get(ticket.office)
+        if tally is not None:
+            tally.add(ticket)
+    mails: dict[str, OutgoingMail | None] = {}
+    for code, tally in tallies.items():
+        office = tally.office
+        if not office.supervisors:
+            log.warning("office %s has no supervisors: monthly report %s not mailed", code, tally.month)
+            mails[code] = None
+            continue
+        try:
+            mails[code] = _mail(app, office, tally.figures(), now)
+        except Exception:  # noqa: BLE001 - one office's failure must not stop the others
+            log.exception("monthly report %s for office %s failed; retried at the next check",
+                          tally.month, code)
     with store.lock:
-        for code, (office, month) in due.items():
-            if office.supervisors:
-                store.queue_mail(monthly_report_mail(app, office, month, now, by_office[code]))
-                log.info("monthly report %s for office %s queued to %s", month, code,
-                         ", ".join(office.supervisors))
-            else:
-                log.warning("office %s has no supervisors: monthly report %s not mailed", code, month)
-            store.meta.setdefault(META_KEY, {})[code] = month
-            done.append(code)
-        store.commit()
-    return done
+        for code, mail in mails.items():
+            if mail is not None:
+                store.queue_mail(mail)
+                log.info("monthly report %s for office %s queued to %s", tallies[code].month, code,
+                         ", ".join(mail.recipients))
+            store.meta.setdefault(META_KEY, {})[code] = tallies[code].month
+        if mails:
+            store.commit()
+    return list(mails)

@@ -48,7 +48,9 @@ def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
 def to_citizen(app: App, office: Office, ticket: Ticket, template: str, purpose: str, now: datetime,
                *, attachments: Sequence[FileAttachment] = (), auto_submitted: str = "auto-replied",
                **context: Any) -> OutgoingMail:
-    """A mail to the ticket's citizen, from the office address, in the ticket's thread."""
+    """A mail to the ticket's citizen, from the office address, in the ticket's thread.
+
+    Its Date header is written in the office's zone, like every other time in the mail."""
     lang = "en" if ticket.language == "en" else "id"
     rendered = app.templates.render(template, lang, ticket=ticket, office=office, **context)
     in_reply_to, refs = thread_headers(ticket)
@@ -58,7 +60,7 @@ def to_citizen(app: App, office: Office, ticket: Ticket, template: str, purpose:
         purpose=purpose, ticket=ticket.number,
         message_id=mint_message_id(purpose[:12], ticket.number, office_domain(office)),
         in_reply_to=in_reply_to, references=refs, auto_submitted=auto_submitted,
-        attachments=attachments, now=now)
+        attachments=attachments, now=now.astimezone(office.tz))
 
 
 def to_staff(app: App, office: Office, recipients: Sequence[str], template: str, purpose: str,
@@ -74,4 +76,4 @@ def to_staff(app: App, office: Office, recipients: Sequence[str], template: str,
         html=rendered.html, purpose=purpose, ticket=number, reply_to=reply_to,
         message_id=message_id or mint_message_id(purpose[:12], number, office_domain(office)),
         in_reply_to=in_reply_to, references=references,
-        auto_submitted="auto-generated", attachments=attachments, now=now)
+        auto_submitted="auto-generated", attachments=attachments, now=now.astimezone(office.tz))

@@ -1,4 +1,4 @@
-"""Step: a trusted operator's reply -> the citizen's answer, or the effects of its commands (stage 5).
+"""Step: a trusted operator's reply -> the citizen's answer, or its commands' effects (stage 5).
 
 Only the new text (relay.strip) and the operator's attachments go to the citizen, from the office
 address, threaded into the citizen's conversation. Commands at the top (relay.commands) act on the
@@ -19,6 +19,7 @@ from ..outbound.notices import to_citizen, to_staff
 from ..routing.notify import notification
 from ..sla.actions import closing_mail
 from ..tickets import lifecycle
+from ..tickets.numbering import number_in_subject
 from . import trust as trust_mod
 from .commands import CommandSet, parse_commands
 from .strip import new_text
@@ -27,32 +28,54 @@ if TYPE_CHECKING:
     from ..pipeline import Context
 
 log = logging.getLogger(__name__)
-NOTICES_PER_DAY = 20        # refusals told to one address per day: a forger must not flood an operator
-ADVICE = ("Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
-          "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
-          "#tunggu, #alihkan NAMA, #catatan, #publik.")
+NOTICES_PER_DAY = 20  # refusals told to one address per day: a forger must not flood an operator
+ADVICE = (
+    "Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
+    "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
+    "#tunggu, #alihkan NAMA, #catatan, #publik."
+)
 
 
 def relay_reply(ctx: Context) -> None:
     """Verify the operator's reply, then run its commands and relay its new text."""
     settings = ctx.app.settings
-    verdict = trust_mod.check(ctx.mail, operators=settings.operators, secret=settings.secret,
-                              office=ctx.office.code, thread_ticket=ctx.thread.number,
-                              authserv_id=settings.trusted_authserv_id)
+    # The subject's number is a hint only: it names where to record a refusal, never what to act on
+    # (a token decides that), except for mail our own server authenticated.
+    named = ctx.thread.number or number_in_subject(ctx.mail.subject)
+    verdict = trust_mod.check(
+        ctx.mail,
+        operators=settings.operators,
+        secret=settings.secret,
+        office=ctx.office.code,
+        thread_ticket=named,
+        authserv_id=settings.trusted_authserv_id,
+    )
     if not verdict.ok:
-        refuse(ctx, verdict.reason, verdict.ticket, verdict.notify, verdict.explain_to)
+        refuse(
+            ctx, verdict.reason, verdict.ticket, verdict.notify, verdict.explain_to, verdict.told
+        )
         return
     operator = verdict.operator
     assert operator is not None and verdict.ticket is not None
     stored = ctx.app.store.ticket(verdict.ticket)
     if stored is None or stored.office != ctx.office.code:
-        refuse(ctx, f"ticket {verdict.ticket} is not held by office {ctx.office.code}", None, (operator,))
+        refuse(
+            ctx,
+            f"ticket {verdict.ticket} is not held by office {ctx.office.code}",
+            None,
+            (operator,),
+            told=f"tiket {verdict.ticket} tidak ada di kantor {ctx.office.code}.",
+        )
         return
     ticket = ctx.ticket = Ticket.from_dict(stored.to_dict())
     ctx.note(f"operator reply trusted ({verdict.how}): {verdict.reason}")
     if ticket.assignee and ticket.assignee != operator.address:
-        refuse(ctx, f"tiket {ticket.number} sekarang ditangani oleh {ticket.assignee}", ticket.number,
-               (operator,))
+        refuse(
+            ctx,
+            f"tiket {ticket.number} sekarang ditangani oleh {ticket.assignee}",
+            ticket.number,
+            (operator,),
+        )
         return
     commands = parse_commands(new_text(ctx.mail.text))
     problem = _problem(ctx, ticket, commands)
@@ -65,8 +88,11 @@ def relay_reply(ctx: Context) -> None:
 def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
     """Why this reply must not act at all, or ""."""
     if commands.unknown:
-        return (f"perintah tidak dikenal: {', '.join(commands.unknown)} (yang dikenal: #tutup, #tunggu, "
-                "#alihkan NAMA, #catatan, #publik)")
+        return (
+            f"perintah tidak dikenal: {', '.join(commands.unknown)} "
+            "(yang dikenal: #tutup, #tunggu, "
+            "#alihkan NAMA, #catatan, #publik)"
+        )
     if commands.errors:
         return "; ".join(commands.errors)
     target = commands.assign_to
@@ -74,17 +100,22 @@ def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
         return f"#alihkan: tidak ada petugas {target!r} di kantor {ctx.office.code}"
     if not commands.commands and not commands.body and not ctx.mail.attachments:
         return "balasan kosong: tidak ada teks baru, lampiran, atau perintah"
+    if not ticket.requester and not commands.is_note and (commands.body or ctx.mail.attachments):
+        return f"tiket {ticket.number} tidak punya alamat pengguna yang dapat dibalas"
     if ticket.status is Status.CLOSED and not commands.is_note:
         return f"tiket {ticket.number} sudah ditutup; hanya #catatan yang diterima"
     return ""
 
 
 def resolve_operator(ctx: Context, target: str) -> Operator | None:
-    """#alihkan NAME: an address, a full name, or a first name that fits one operator of this office."""
+    """#alihkan NAME: an address, a full name, or a first name fitting one operator here."""
     wanted = target.strip().strip("<>").lower()
     staff = [op for op in ctx.app.settings.operators if op.office == ctx.office.code]
-    for test in (lambda op: op.address == wanted, lambda op: op.name.lower() == wanted,
-                 lambda op: op.name.lower().split()[:1] == [wanted]):
+    for test in (
+        lambda op: op.address == wanted,
+        lambda op: op.name.lower() == wanted,
+        lambda op: op.name.lower().split()[:1] == [wanted],
+    ):
         hits = [op for op in staff if op.name and test(op)]
         if len(hits) == 1:
             return hits[0]
@@ -93,18 +124,33 @@ def resolve_operator(ctx: Context, target: str) -> Operator | None:
 
 def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) -> None:
     """Carry out a trusted reply: note, public, answer, wait, reassign, close (in that order)."""
-    from ..pipeline import store_attachments   # the pipeline imports this module
+    from ..pipeline import store_attachments  # the pipeline imports this module
+
     store_attachments(ctx)
     mail, now, who = ctx.mail, ctx.now, operator.address
     text = commands.body
     kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
-    ticket.events.append(TicketEvent(
-        at=now, type="note" if commands.is_note else "reply", message_id=mail.message_id, actor=who,
-        summary="internal note" if commands.is_note else "operator reply", attachments=kept,
-        data={"text": text, "commands": [c.written + (f" {c.arg}" if c.arg else "") for c in commands.commands],
-              "internal": True}))
+    # "reply" only when something reaches the citizen: reports count answers by it.
+    kind = "note" if commands.is_note else "reply" if (text or kept) else "command"
+    ticket.events.append(
+        TicketEvent(
+            at=now,
+            type=kind,
+            message_id=mail.message_id,
+            actor=who,
+            summary={"note": "internal note", "reply": "operator reply"}.get(
+                kind, " ".join(c.written for c in commands.commands)
+            ),
+            attachments=kept,
+            data={
+                "text": text,
+                "commands": [c.written + (f" {c.arg}" if c.arg else "") for c in commands.commands],
+                "internal": True,
+            },
+        )
+    )
     if mail.message_id not in ticket.message_ids:
-        ticket.message_ids.append(mail.message_id)     # durable dedupe; never shown to the citizen
+        ticket.message_ids.append(mail.message_id)  # durable dedupe; never shown to the citizen
     if commands.has("public"):
         ticket.public = True
         ctx.note(f"{ticket.number} marked public by {who}")
@@ -113,7 +159,9 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     elif commands.is_note:
         ctx.note(f"internal note by {who} on {ticket.number}; nothing sent to the citizen")
     if commands.has("wait"):
-        lifecycle.set_status(ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna")
+        lifecycle.set_status(
+            ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna"
+        )
         ctx.note(f"{ticket.number} waiting for the citizen ({who})")
     target = commands.assign_to
     if target is not None:
@@ -126,44 +174,88 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
 
 def answer(ctx: Context, ticket: Ticket, text: str) -> None:
     """The operator's new text and attachments, to the citizen, from the office, in the thread."""
-    files = [FileAttachment(a.filename, a.content_type, a.payload) for a in ctx.mail.attachments if a.payload]
+    files = [
+        FileAttachment(a.filename, a.content_type, a.payload)
+        for a in ctx.mail.attachments
+        if a.payload
+    ]
     lang = "en" if ticket.language == "en" else "id"
-    mail = to_citizen(ctx.app, ctx.office, ticket, "answer", "answer", ctx.now, attachments=files,
-                      body=text or ("Terlampir." if lang == "id" else "Please find it attached."))
+    mail = to_citizen(
+        ctx.app,
+        ctx.office,
+        ticket,
+        "answer",
+        "answer",
+        ctx.now,
+        attachments=files,
+        body=text or ("Terlampir." if lang == "id" else "Please find it attached."),
+    )
     ctx.send(mail)
     if ticket.answered_at is None:
         ticket.answered_at = ctx.now
     if ticket.status is Status.OPEN:
-        lifecycle.set_status(ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas")
+        lifecycle.set_status(
+            ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas"
+        )
     ctx.note(f"answer {mail.message_id} to {ticket.requester} queued ({len(files)} attachment(s))")
 
 
 def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None) -> None:
-    assert to is not None        # _problem refused an unknown name before anything happened
+    assert to is not None  # _problem refused an unknown name before anything happened
     was = ticket.assignee
     ticket.assignee, ticket.team = to.address, to.team
-    ticket.events.append(TicketEvent(at=ctx.now, type="assigned", actor=by.address,
-                                     summary=f"{was or '-'} -> {to.address}",
-                                     data={"from": was, "to": to.address, "internal": True}))
-    ctx.send(notification(ctx.app, ctx.office, ticket, to, ctx.now,
-                          reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}."))
+    ticket.events.append(
+        TicketEvent(
+            at=ctx.now,
+            type="assigned",
+            actor=by.address,
+            summary=f"{was or '-'} -> {to.address}",
+            data={"from": was, "to": to.address, "internal": True},
+        )
+    )
+    ctx.send(
+        notification(
+            ctx.app,
+            ctx.office,
+            ticket,
+            to,
+            ctx.now,
+            reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}.",
+        )
+    )
     ctx.note(f"{ticket.number} reassigned {was or '-'} -> {to.address} by {by.address}")
 
 
-def refuse(ctx: Context, reason: str, number: str | None, tell: tuple[Operator, ...] | list[Operator],
-           explain_to: str = "") -> None:
-    """Nothing relayed, nothing run: record the mail on its ticket (if any), log, tell the operator."""
+def refuse(
+    ctx: Context,
+    reason: str,
+    number: str | None,
+    tell: tuple[Operator, ...] | list[Operator],
+    explain_to: str = "",
+    told: str = "",
+) -> None:
+    """Nothing relayed, nothing run: record the mail on its ticket, log, tell the operator."""
     mail = ctx.mail
     ctx.note(f"operator mail from {mail.from_addr or '(unreadable From)'} refused: {reason}")
     stored = ctx.app.store.ticket(number) if number else None
     ticket = None
     if stored is not None and stored.office == ctx.office.code:
-        ticket = ctx.ticket = ctx.ticket if ctx.ticket and ctx.ticket.number == number \
+        ticket = ctx.ticket = (
+            ctx.ticket
+            if ctx.ticket and ctx.ticket.number == number
             else Ticket.from_dict(stored.to_dict())
-        ticket.events.append(TicketEvent(
-            at=ctx.now, type="relay_refused", message_id=mail.message_id, actor=mail.from_addr,
-            summary=reason[:300], spool=ctx.spool_path,
-            data={"subject": mail.subject, "from_name": mail.from_name, "internal": True}))
+        )
+        ticket.events.append(
+            TicketEvent(
+                at=ctx.now,
+                type="relay_refused",
+                message_id=mail.message_id,
+                actor=mail.from_addr,
+                summary=reason[:300],
+                spool=ctx.spool_path,
+                data={"subject": mail.subject, "from_name": mail.from_name, "internal": True},
+            )
+        )
         if mail.message_id not in ticket.message_ids:
             ticket.message_ids.append(mail.message_id)
     recipients = [(op.address, op.name) for op in tell]
@@ -173,11 +265,26 @@ def refuse(ctx: Context, reason: str, number: str | None, tell: tuple[Operator, 
         if not _within_limit(ctx, address):
             ctx.note(f"refusal notice to {address} skipped: {NOTICES_PER_DAY} already sent today")
             continue
-        advice = ADVICE if address != explain_to else (
-            f"Alamat {explain_to} tidak terdaftar sebagai petugas layanan. " + ADVICE)
-        ctx.send(to_staff(ctx.app, ctx.office, [address], "operator_notice", "operator_notice", ctx.now,
-                          ticket=ticket, operator_name=name, subject=mail.subject, reason=reason,
-                          advice=advice))
+        advice = (
+            ADVICE
+            if address != explain_to
+            else (f"Alamat {explain_to} tidak terdaftar sebagai petugas layanan. " + ADVICE)
+        )
+        ctx.send(
+            to_staff(
+                ctx.app,
+                ctx.office,
+                [address],
+                "operator_notice",
+                "operator_notice",
+                ctx.now,
+                ticket=ticket,
+                operator_name=name,
+                subject=mail.subject,
+                reason=told or reason,
+                advice=advice,
+            )
+        )
         ctx.note(f"refusal notice queued to {address}")
 
 

@@ -26,12 +26,13 @@ class Trust:
 
     ok: bool
     reason: str
-    operator: Operator | None = None     # the verified sender (ok) or the configured sender
-    ticket: str | None = None            # the ticket the reply may act on, or the one it names
-    notify: tuple[Operator, ...] = ()    # configured operators to tell about a refusal
-    explain_to: str = ""                 # an unconfigured sender to send an explanation to
-    how: str = ""                        # "token" or "authentication-results"
+    operator: Operator | None = None  # the verified sender (ok) or the configured sender
+    ticket: str | None = None  # the ticket the reply may act on, or the one it names
+    notify: tuple[Operator, ...] = ()  # configured operators to tell about a refusal
+    explain_to: str = ""  # an unconfigured sender to send an explanation to
+    how: str = ""  # "token" or "authentication-results"
     named: tuple[str, ...] = field(default=())  # tickets the mail's tokens named, verified or not
+    told: str = ""  # the reason in Indonesian, for the operator's notice
 
 
 def _named_operators(mail: InboundMail, operators: Sequence[Operator]) -> list[Operator]:
@@ -56,44 +57,107 @@ def _authentication_pass(mail: InboundMail, authserv_id: str) -> bool:
     return False
 
 
-def check(mail: InboundMail, *, operators: Sequence[Operator], secret: str, office: str,
-          thread_ticket: str | None = None, authserv_id: str = "") -> Trust:
+def check(
+    mail: InboundMail,
+    *,
+    operators: Sequence[Operator],
+    secret: str,
+    office: str,
+    thread_ticket: str | None = None,
+    authserv_id: str = "",
+) -> Trust:
     """Decide whether `mail` may act as an operator's reply, and on which ticket."""
     found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
     named = tuple(dict.fromkeys(f.ticket for f in found))
     sender = next((op for op in operators if op.address == mail.from_addr), None)
     if not mail.from_trusted_form:
         # Two addresses, or a display name that is itself an address: never an operator.
-        return Trust(False, "From is not exactly one plain address (a display name holding an "
-                            "address, or several addresses): never trusted as an operator",
-                     ticket=named[0] if named else thread_ticket,
-                     notify=tuple(_named_operators(mail, operators)), named=named)
+        return Trust(
+            False,
+            "From is not exactly one plain address (a display name holding an "
+            "address, or several addresses): never trusted as an operator",
+            ticket=named[0] if named else thread_ticket,
+            notify=tuple(_named_operators(mail, operators)),
+            named=named,
+            told="alamat pengirim (From) bukan satu alamat biasa (nama tampilannya berisi alamat "
+            "email, atau ada lebih dari satu alamat). Email seperti ini tidak pernah dianggap "
+            "dari petugas; mungkin ada yang memakai nama atau alamat Anda.",
+        )
     if sender is None:
-        owner = next(((op, f) for f in found for op in operators
-                      if tokens.verify(secret, f.token, f.ticket, op.address)), None)
+        owner = next(
+            (
+                (op, f)
+                for f in found
+                for op in operators
+                if tokens.verify(secret, f.token, f.ticket, op.address)
+            ),
+            None,
+        )
         if owner is not None:
             op, f = owner
-            return Trust(False, f"{mail.from_addr} is not a configured operator; the notification "
-                                f"was sent to {op.address}",
-                         ticket=f.ticket, notify=(op,), explain_to=mail.from_addr, named=named)
-        return Trust(False, f"{mail.from_addr} is not a configured operator and the reply token "
-                            "does not verify", ticket=named[0] if named else thread_ticket, named=named)
+            return Trust(
+                False,
+                f"{mail.from_addr} is not a configured operator; the notification "
+                f"was sent to {op.address}",
+                ticket=f.ticket,
+                notify=(op,),
+                explain_to=mail.from_addr,
+                named=named,
+                told=f"alamat {mail.from_addr} tidak terdaftar sebagai petugas; pemberitahuan "
+                f"tiket {f.ticket} dikirim ke {op.address}.",
+            )
+        return Trust(
+            False,
+            f"{mail.from_addr} is not a configured operator and the reply token does not verify",
+            ticket=named[0] if named else thread_ticket,
+            named=named,
+        )
     if sender.office != office:
-        return Trust(False, f"operator {sender.address} belongs to office {sender.office}, not {office}",
-                     operator=sender, ticket=named[0] if named else thread_ticket, notify=(sender,),
-                     named=named)
+        return Trust(
+            False,
+            f"operator {sender.address} belongs to office {sender.office}, not {office}",
+            operator=sender,
+            ticket=named[0] if named else thread_ticket,
+            notify=(sender,),
+            named=named,
+            told=f"Anda terdaftar sebagai petugas kantor {sender.office}, bukan {office}.",
+        )
     for f in found:
         if tokens.verify(secret, f.token, f.ticket, sender.address):
-            return Trust(True, f"token for {f.ticket} verifies for {sender.address}", operator=sender,
-                         ticket=f.ticket, how="token", named=named)
+            return Trust(
+                True,
+                f"token for {f.ticket} verifies for {sender.address}",
+                operator=sender,
+                ticket=f.ticket,
+                how="token",
+                named=named,
+            )
     if thread_ticket and _authentication_pass(mail, authserv_id):
-        return Trust(True, f"{authserv_id} reports dmarc=pass for {sender.address}", operator=sender,
-                     ticket=thread_ticket, how="authentication-results", named=named)
+        return Trust(
+            True,
+            f"{authserv_id} reports dmarc=pass for {sender.address}",
+            operator=sender,
+            ticket=thread_ticket,
+            how="authentication-results",
+            named=named,
+        )
     if not found:
         reason = "no reply token: the mail does not answer a notification"
-    elif any(tokens.verify(secret, f.token, f.ticket, op.address) for f in found for op in operators):
+        told = "email ini bukan balasan atas email pemberitahuan tiket (tidak ada kode balasan)."
+    elif any(
+        tokens.verify(secret, f.token, f.ticket, op.address) for f in found for op in operators
+    ):
         reason = "the reply token was minted for another operator"
+        told = "kode balasan dalam email ini dibuat untuk petugas lain."
     else:
         reason = "the reply token does not verify (altered, or for another ticket)"
-    return Trust(False, reason, operator=sender, ticket=named[0] if named else thread_ticket,
-                 notify=(sender,), named=named)
+        told = "kode balasan dalam email ini tidak sah (berubah, atau untuk tiket lain)."
+    return Trust(
+        False,
+        reason,
+        operator=sender,
+        ticket=named[0] if named else thread_ticket,
+        notify=(sender,),
+        named=named,
+        told=told,
+    )

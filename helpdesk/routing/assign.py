@@ -45,11 +45,13 @@ def _open(tickets: Iterable[Ticket], office: str) -> list[Ticket]:
     return [t for t in tickets if t.office == office and t.status is not Status.CLOSED]
 
 
-def _round_robin(candidates: list[Operator], everyone: list[Operator], tickets: list[Ticket],
-                 team: str) -> tuple[Operator, str]:
+def _round_robin(
+    candidates: list[Operator], everyone: list[Operator], tickets: list[Ticket], team: str
+) -> tuple[Operator, str]:
     addresses = [op.address for op in everyone]
-    recent = sorted((t for t in tickets if t.team == team and t.assignee in addresses),
-                    key=lambda t: t.number)
+    recent = sorted(
+        (t for t in tickets if t.team == team and t.assignee in addresses), key=lambda t: t.number
+    )
     if not recent:
         return candidates[0], "round robin: first in the team"
     last = addresses.index(recent[-1].assignee)
@@ -66,17 +68,27 @@ def _fewest_open(candidates: list[Operator], tickets: list[Ticket]) -> tuple[Ope
     for t in tickets:
         if t.assignee in counts:
             counts[t.assignee] += 1
-    best = min(candidates, key=lambda op: counts[op.address])   # min keeps settings order on ties
+    best = min(candidates, key=lambda op: counts[op.address])  # min keeps settings order on ties
     return best, f"fewest open: {best.address} has {counts[best.address]} open"
 
 
-def assign(*, office: str, team: str, operator: str, operators: Sequence[Operator],
-           teams: Sequence[Team], tickets: Iterable[Ticket], day: date,
-           auto_replies: Mapping[str, str]) -> Assignment:
+def assign(
+    *,
+    office: str,
+    team: str,
+    operator: str,
+    operators: Sequence[Operator],
+    teams: Sequence[Team],
+    tickets: Iterable[Ticket],
+    day: date,
+    auto_replies: Mapping[str, str],
+) -> Assignment:
     """Pick an operator for a ticket routed to `team` (or named `operator`) in `office` on `day`."""
     notes = []
     if operator:
-        named = next((op for op in operators if op.address == operator and op.office == office), None)
+        named = next(
+            (op for op in operators if op.address == operator and op.office == office), None
+        )
         if named is None:
             notes.append(f"operator {operator} is not configured for office {office}")
         else:
@@ -89,7 +101,9 @@ def assign(*, office: str, team: str, operator: str, operators: Sequence[Operato
         return Assignment("", "; ".join(notes + ["no team decided"]))
     everyone = members(team, office, operators)
     if not everyone:
-        return Assignment("", "; ".join(notes + [f"team {team!r} has no operators in office {office}"]))
+        return Assignment(
+            "", "; ".join(notes + [f"team {team!r} has no operators in office {office}"])
+        )
     away = {op.address: absence(op, day, auto_replies) for op in everyone}
     notes += [why for why in away.values() if why]
     candidates = [op for op in everyone if away[op.address] is None]

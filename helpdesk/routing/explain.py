@@ -1,4 +1,4 @@
-"""`helpdesk route --explain FILE.eml`: which rules matched, why, and the result (stage 4, read-only).
+"""`helpdesk route --explain FILE.eml`: which rules matched, why, the result (stage 4, read-only).
 
 The same functions as the pipeline's route step (imapautofiler's report()/invoke() split), so the
 explanation cannot drift from what the daemon does; nothing is written.
@@ -25,8 +25,10 @@ def office_for(app: App, to: list[str], code: str | None) -> Office | None:
 def explain(app: App, raw: bytes, now: datetime, office_code: str | None = None) -> tuple[str, int]:
     """The explanation as text, and an exit status (0 ok, 1 no office could be told)."""
     mail = parse(raw, now)
-    lines = [f"mail: {mail.message_id} from {mail.from_addr or '(unreadable From)'}, "
-             f"subject {mail.subject!r}, language {mail.language}, {len(mail.attachments)} attachment(s)"]
+    lines = [
+        f"mail: {mail.message_id} from {mail.from_addr or '(unreadable From)'}, "
+        f"subject {mail.subject!r}, language {mail.language}, {len(mail.attachments)} attachment(s)"
+    ]
     try:
         office = office_for(app, mail.to + mail.cc, office_code)
     except KeyError:
@@ -35,18 +37,26 @@ def explain(app: App, raw: bytes, now: datetime, office_code: str | None = None)
         lines.append("office: none of the recipients is an office address; give --office CODE")
         return "\n".join(lines), 1
     lines.append(f"office: {office.code} {office.name}")
-    verdict = classify(mail, own_addresses=app.settings.own_addresses, operators=app.operator_addresses)
+    verdict = classify(
+        mail, own_addresses=app.settings.own_addresses, operators=app.operator_addresses
+    )
     lines.append(f"kind: {verdict.kind.value} ({verdict.reason})")
     if verdict.kind.value != "new":
         lines.append("note: the daemon routes only new questions; shown as if this were one")
     decision = decide_for(app.settings, mail, office.code)
     lines.append("rules:")
     lines += [f"  {reason}" for reason in decision.reasons]
-    days = f"{decision.reply_days} (rules)" if decision.reply_days else f"{office.reply_days} (office)"
-    lines.append(f"result: team={decision.team or '-'} operator={decision.operator or '-'} "
-                 f"category={decision.category or '-'} priority={decision.priority} reply_days={days} "
-                 f"tags={decision.tags}")
+    days = (
+        f"{decision.reply_days} (rules)" if decision.reply_days else f"{office.reply_days} (office)"
+    )
+    lines.append(
+        f"result: team={decision.team or '-'} operator={decision.operator or '-'} "
+        f"category={decision.category or '-'} priority={decision.priority} reply_days={days} "
+        f"tags={decision.tags}"
+    )
     chosen = pick_operator(app, office.code, decision.team, decision.operator, now)
-    lines.append(f"assignee: {chosen.operator or 'none (stays unassigned; the digest lists it)'}"
-                 f" - {chosen.reason}")
+    lines.append(
+        f"assignee: {chosen.operator or 'none (stays unassigned; the digest lists it)'}"
+        f" - {chosen.reason}"
+    )
     return "\n".join(lines), 0

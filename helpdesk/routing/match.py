@@ -1,4 +1,4 @@
-"""Which team, operator, category and deadline a new ticket gets: ordered rules -> Decision (stage 4, pure).
+"""Team, operator, category and deadline of a new ticket: ordered rules -> Decision (stage 4, pure).
 
 Each matcher is a small named class that says why it fired (Mailman rules, imapautofiler). A rule
 matches when all of its matchers fire. Rules run in order; the first rule to set a field decides it,
@@ -15,9 +15,17 @@ from typing import Any
 
 from ..model import InboundMail
 
-BODY_LIMIT = 20_000          # characters of a body searched: a question is short, a pasted table is not
-COMPLAINT_WORDS = ("pengaduan", "aduan", "mengadu", "keluhan", "mengeluh", "komplain", "complaint",
-                   "complain")
+BODY_LIMIT = 20_000  # characters of a body searched: a question is short, a pasted table is not
+COMPLAINT_WORDS = (
+    "pengaduan",
+    "aduan",
+    "mengadu",
+    "keluhan",
+    "mengeluh",
+    "komplain",
+    "complaint",
+    "complain",
+)
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 
@@ -34,20 +42,31 @@ class MailView:
     sender: str
     subject: str
     body: str
-    attachments: tuple[tuple[str, str], ...]   # (filename lower-case, content type)
+    attachments: tuple[tuple[str, str], ...]  # (filename lower-case, content type)
     language: str
 
     @classmethod
     def of(cls, mail: InboundMail, office: str) -> MailView:
-        return cls(office=office, recipients=tuple(a.lower() for a in mail.to + mail.cc),
-                   sender=mail.from_addr.lower(), subject=mail.subject, body=mail.text[:BODY_LIMIT],
-                   attachments=tuple((a.filename.lower(), a.content_type.lower()) for a in mail.attachments),
-                   language=mail.language)
+        return cls(
+            office=office,
+            recipients=tuple(a.lower() for a in mail.to + mail.cc),
+            sender=mail.from_addr.lower(),
+            subject=mail.subject,
+            body=mail.text[:BODY_LIMIT],
+            attachments=tuple(
+                (a.filename.lower(), a.content_type.lower()) for a in mail.attachments
+            ),
+            language=mail.language,
+        )
 
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
     values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(v, str) and v.strip() for v in values)
+    ):
         raise RuleError(f"expected {what} or a non-empty list of them, got {value!r}")
     return tuple(v.strip() for v in values)
 
@@ -59,7 +78,9 @@ SUFFIXES = ("nya", "kan", "an", "i", "lah", "kah", "pun", "s", "es")
 
 def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
     # A phrase matches across any run of spaces or a line break ("indeks  harga", wrapped text).
-    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    alternatives = "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
     suffixes = "|".join(SUFFIXES)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?:{suffixes})?(?!\w)", re.IGNORECASE)
 
@@ -192,7 +213,7 @@ class Attachment(Matcher):
 
 
 class AttachmentType(Matcher):
-    """"pdf" or ".pdf" (extension), "application/pdf" (type), "image/*" (any image)."""
+    """ "pdf" or ".pdf" (extension), "application/pdf" (type), "image/*" (any image)."""
 
     NAME = "attachment_type"
 
@@ -237,12 +258,31 @@ class Complaint(Matcher):
         hit = self.PATTERN.search(mail.subject) or self.PATTERN.search(mail.body)
         if bool(hit) != self.wanted:
             return None
-        return f"looks like a complaint ({hit.group(0)!r})" if hit else "does not look like a complaint"
+        return (
+            f"looks like a complaint ({hit.group(0)!r})"
+            if hit
+            else "does not look like a complaint"
+        )
 
 
-MATCHERS: dict[str, type[Matcher]] = {m.NAME: m for m in (
-    OfficeCode, Recipient, Sender, SenderDomain, SubjectWords, BodyWords, Words, SubjectRegex, BodyRegex,
-    Attachment, AttachmentType, Language, Complaint)}
+MATCHERS: dict[str, type[Matcher]] = {
+    m.NAME: m
+    for m in (
+        OfficeCode,
+        Recipient,
+        Sender,
+        SenderDomain,
+        SubjectWords,
+        BodyWords,
+        Words,
+        SubjectRegex,
+        BodyRegex,
+        Attachment,
+        AttachmentType,
+        Language,
+        Complaint,
+    )
+}
 ACTIONS = ("team", "operator", "category", "priority", "reply_days", "tags", "stop")
 
 
@@ -253,7 +293,7 @@ class Rule:
     name: str
     matchers: tuple[Matcher, ...]
     actions: dict[str, Any]
-    where: str = ""          # "rules/3576.toml:12", for explanations and errors
+    where: str = ""  # "rules/3576.toml:12", for explanations and errors
 
     def check(self, mail: MailView) -> list[str] | None:
         reasons = []
@@ -275,7 +315,7 @@ class Decision:
     priority: str = "normal"
     reply_days: int | None = None
     tags: list[str] = field(default_factory=list)
-    matched: list[str] = field(default_factory=list)     # names of the rules that fired
+    matched: list[str] = field(default_factory=list)  # names of the rules that fired
     reasons: list[str] = field(default_factory=list)
     set_by: dict[str, str] = field(default_factory=dict)
 
@@ -309,8 +349,10 @@ def decide(rules: Sequence[Rule], default: dict[str, Any] | None, mail: MailView
             continue
         decision.matched.append(rule.name)
         did = _apply(decision, rule.actions, f"rule {rule.name!r}")
-        decision.reasons.append(f"{label}: matched ({'; '.join(why) or 'no conditions'})"
-                                + (f" -> {', '.join(did)}" if did else ""))
+        decision.reasons.append(
+            f"{label}: matched ({'; '.join(why) or 'no conditions'})"
+            + (f" -> {', '.join(did)}" if did else "")
+        )
         if rule.actions.get("stop"):
             decision.reasons.append(f"{label}: stop")
             break

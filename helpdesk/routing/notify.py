@@ -18,6 +18,7 @@ from ..model import OutgoingMail, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import office_domain, to_staff
 from ..relay import tokens
+from ..relay.strip import new_text
 from ..sla.wording import format_deadline
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from ..pipeline import Context
 
 log = logging.getLogger(__name__)
-QUESTION_LIMIT = 8_000          # characters of the citizen's message quoted in full
-THREAD_ITEMS = 6                # earlier messages shown under it
+QUESTION_LIMIT = 8_000  # characters of the citizen's message quoted in full
+THREAD_ITEMS = 6  # earlier messages shown under it
 THREAD_TEXT_LIMIT = 1_000
 ATTACHMENT_BUDGET = 15_000_000  # bytes attached to one notification; larger ones are only listed
 CITIZEN_TYPES = ("received", "follow_up")
@@ -42,7 +43,8 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
     out = []
     for e in items[-THREAD_ITEMS:]:
         who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}"}.get(
-            e.type, f"pengguna {e.actor}")
+            e.type, f"pengguna {e.actor}"
+        )
         text = str(e.data.get("text", "")).strip()
         if len(text) > THREAD_TEXT_LIMIT:
             text = text[:THREAD_TEXT_LIMIT].rstrip() + " [...]"
@@ -59,42 +61,92 @@ def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
         try:
             payload = app.spool.read(att.spool_name)
         except OSError:
-            log.warning("attachment %s of %s missing from the spool", att.spool_name, event.message_id)
+            log.warning(
+                "attachment %s of %s missing from the spool", att.spool_name, event.message_id
+            )
             continue
         files.append(FileAttachment(att.filename, att.content_type, payload))
         used += att.size
     return files
 
 
-def notification(app: App, office: Office, ticket: Ticket, operator: Operator, now: datetime, *,
-                 reason: str = "", event: TicketEvent | None = None) -> OutgoingMail:
-    """The mail that hands `ticket` to `operator`: question, deadline, thread, signed reply token."""
+def signed_headers(app: App, office: Office, ticket: str, operator: str) -> tuple[str, str]:
+    """(Message-ID, Reply-To) carrying the reply token for this ticket and operator.
+
+    Any staff mail the operator may answer (a reminder, say) can carry them, so a reply to it is
+    trusted exactly like a reply to the notification."""
+    token = tokens.mint(app.settings.secret, ticket, operator)
+    message_id = tokens.notification_message_id(
+        ticket, token, secrets.token_hex(6), office_domain(office)
+    )
+    return message_id, tokens.reply_address(office.address, ticket, token)
+
+
+def notification(
+    app: App,
+    office: Office,
+    ticket: Ticket,
+    operator: Operator,
+    now: datetime,
+    *,
+    reason: str = "",
+    event: TicketEvent | None = None,
+) -> OutgoingMail:
+    """The mail handing `ticket` to `operator`: question, deadline, thread, signed reply token."""
     if event is None:
         event = next((e for e in reversed(ticket.events) if e.type in CITIZEN_TYPES), None)
-    token = tokens.mint(app.settings.secret, ticket.number, operator.address)
-    domain = office_domain(office)
+    message_id, reply_address = signed_headers(app, office, ticket.number, operator.address)
     question = str(event.data.get("text", "")).strip() if event else ""
+    if event is not None and event.type == "follow_up":
+        # A citizen's reply quotes our answer; the thread below already shows it.
+        question = new_text(question) or question
     if len(question) > QUESTION_LIMIT:
         question = question[:QUESTION_LIMIT].rstrip() + " [...]"
-    earlier = [e.data["message_id"] for e in ticket.events
-               if e.type == "notified" and e.data.get("operator") == operator.address]
+    earlier = [
+        e.data["message_id"]
+        for e in ticket.events
+        if e.type == "notified" and e.data.get("operator") == operator.address
+    ]
     mail = to_staff(
-        app, office, [operator.address], "notification", "notification", now, ticket=ticket,
+        app,
+        office,
+        [operator.address],
+        "notification",
+        "notification",
+        now,
+        ticket=ticket,
         # Threaded under the previous notification, so the operator's client keeps one conversation.
-        in_reply_to=earlier[-1] if earlier else "", references=earlier[-5:],
-        reply_to=tokens.reply_address(office.address, ticket.number, token),
-        message_id=tokens.notification_message_id(ticket.number, token, secrets.token_hex(6), domain),
-        attachments=_files(app, event), operator_name=operator.name, reason=reason,
+        in_reply_to=earlier[-1] if earlier else "",
+        references=earlier[-5:],
+        reply_to=reply_address,
+        message_id=message_id,
+        attachments=_files(app, event),
+        operator_name=operator.name,
+        reason=reason,
         due_text=_when(office, ticket.due_at),
-        attachments_info=[{"filename": a.filename, "size": a.size} for a in (event.attachments if event else [])],
-        message_time=_when(office, event.at if event else None), question=question or "(tanpa isi)",
+        attachments_info=[
+            {"filename": a.filename, "size": a.size} for a in (event.attachments if event else [])
+        ],
+        message_time=_when(office, event.at if event else None),
+        question=question or "(tanpa isi)",
         thread=_thread(office, ticket, event),
-        similar=[])   # issue 5 fills this with the three most similar answered consultations
-    ticket.events.append(TicketEvent(
-        at=now, type="notified", actor="helpdesk", summary=f"notification to {operator.address}",
-        message_id=mail.message_id,
-        data={"operator": operator.address, "message_id": mail.message_id, "reason": reason,
-              "internal": True}))
+        similar=[],  # issue 5 fills this with the three most similar answered consultations
+    )
+    ticket.events.append(
+        TicketEvent(
+            at=now,
+            type="notified",
+            actor="helpdesk",
+            summary=f"notification to {operator.address}",
+            message_id=mail.message_id,
+            data={
+                "operator": operator.address,
+                "message_id": mail.message_id,
+                "reason": reason,
+                "internal": True,
+            },
+        )
+    )
     return mail
 
 
@@ -118,12 +170,44 @@ def forward_to_operator(ctx: Context) -> None:
     """A citizen's follow-up on an assigned ticket goes to its operator, answerable the same way."""
     ticket = ctx.ticket
     assert ticket is not None
+    if not ticket.assignee and ticket.team:
+        _assign_now(ctx, ticket)
     operator = ctx.app.settings.operator(ticket.assignee) if ticket.assignee else None
     if operator is None:
         ctx.note(f"follow-up not forwarded: {ticket.number} has no configured assignee")
         return
-    current = next((e for e in reversed(ticket.events) if e.message_id == ctx.mail.message_id), None)
-    mail = notification(ctx.app, ctx.office, ticket, operator, ctx.now, event=current,
-                        reason="Pengguna mengirim pesan lanjutan pada tiket ini.")
+    current = next(
+        (e for e in reversed(ticket.events) if e.message_id == ctx.mail.message_id), None
+    )
+    mail = notification(
+        ctx.app,
+        ctx.office,
+        ticket,
+        operator,
+        ctx.now,
+        event=current,
+        reason="Pengguna mengirim pesan lanjutan pada tiket ini.",
+    )
     ctx.send(mail)
     ctx.note(f"follow-up forwarded to {operator.address} as {mail.message_id}")
+
+
+def _assign_now(ctx: Context, ticket: Ticket) -> None:
+    """An unassigned ticket gets an operator when its citizen writes again and someone is in."""
+    from .route import pick_operator  # route imports this module's neighbours; keep it lazy
+
+    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now)
+    if not chosen.operator:
+        ctx.note(f"{ticket.number} still unassigned: {chosen.reason}")
+        return
+    ticket.assignee = chosen.operator
+    ticket.events.append(
+        TicketEvent(
+            at=ctx.now,
+            type="assigned",
+            actor="helpdesk",
+            summary=f"- -> {chosen.operator} (citizen wrote again)",
+            data={"from": "", "to": chosen.operator, "reason": chosen.reason, "internal": True},
+        )
+    )
+    ctx.note(f"{ticket.number} assigned to {chosen.operator}: {chosen.reason}")

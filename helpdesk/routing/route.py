@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..model import InboundMail, Ticket, TicketEvent
+from ..relay import tokens
 from .assign import Assignment, assign
 from .match import Decision, MailView, decide
-from .rules import RuleSet, load_rules
+from .rules import RulesError, RuleSet, load_rules
 
 if TYPE_CHECKING:
     from ..app import App
@@ -26,15 +27,29 @@ _cache: dict[Path, tuple[tuple[tuple[str, float], ...], RuleSet]] = {}
 
 
 def rules_for(settings: Settings) -> RuleSet:
-    """The rules, re-read when a file in rules_dir changes (an administrator's edit needs no restart).
+    """The rules, re-read when a file in rules_dir changes (an edit needs no restart).
 
-    A broken edit raises RulesError; `helpdesk check` names the file and line."""
+    `helpdesk check` names a broken rule's file and line; the daemon refuses to start with one."""
     directory = Path(settings.rules_dir)
-    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml"))) \
-        if directory.is_dir() else ()
+    stamp = (
+        tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml")))
+        if directory.is_dir()
+        else ()
+    )
     cached = _cache.get(directory)
     if cached is None or cached[0] != stamp:
-        cached = (stamp, load_rules(directory))
+        try:
+            cached = (stamp, load_rules(directory))
+        except RulesError as exc:
+            if cached is None:
+                raise
+            # A broken edit while running: keep routing by the last good rules, and say so.
+            log.error(
+                "rules in %s not reloaded, the previous ones stay in use: %s",
+                directory,
+                "; ".join(exc.problems),
+            )
+            cached = (stamp, cached[1])
         _cache[directory] = cached
     return cached[1]
 
@@ -44,15 +59,28 @@ def decide_for(settings: Settings, mail: InboundMail, office: str) -> Decision:
     return decide(rules, default, MailView.of(mail, office))
 
 
-def pick_operator(app: App, office: str, team: str, operator: str, now: datetime,
-                  away: dict[str, str] | None = None) -> Assignment:
+def pick_operator(
+    app: App,
+    office: str,
+    team: str,
+    operator: str,
+    now: datetime,
+    away: dict[str, str] | None = None,
+) -> Assignment:
     """Assignment against the store's open tickets and today's out-of-office replies."""
     settings = app.settings
     day = now.astimezone(settings.office(office).tz).date()
     auto_replies = dict(app.store.meta.get("auto_replies", {}), **(away or {}))
-    return assign(office=office, team=team, operator=operator, operators=settings.operators,
-                  teams=settings.teams, tickets=app.store.open_tickets(office), day=day,
-                  auto_replies=auto_replies)
+    return assign(
+        office=office,
+        team=team,
+        operator=operator,
+        operators=settings.operators,
+        teams=settings.teams,
+        tickets=app.store.open_tickets(office),
+        day=day,
+        auto_replies=auto_replies,
+    )
 
 
 def apply_decision(ticket: Ticket, decision: Decision) -> None:
@@ -66,7 +94,7 @@ def apply_decision(ticket: Ticket, decision: Decision) -> None:
 
 def route(ctx: Context) -> None:
     """Rules -> team, category, priority, reply_days, tags; then the operator."""
-    from ..pipeline import deadline_from   # the pipeline imports this module
+    from ..pipeline import deadline_from  # the pipeline imports this module
 
     ticket = ctx.ticket
     assert ticket is not None
@@ -75,31 +103,61 @@ def route(ctx: Context) -> None:
         log.info("%s routing: %s", ticket.number, reason)
     apply_decision(ticket, decision)
     if decision.reply_days and decision.reply_days != ctx.office.reply_days:
-        ticket.clock_started_at, ticket.due_at = deadline_from(ctx, ticket.received_at, decision.reply_days)
+        ticket.clock_started_at, ticket.due_at = deadline_from(
+            ctx, ticket.received_at, decision.reply_days
+        )
         ctx.note(f"rules set reply_days={decision.reply_days}: due {ticket.due_at.isoformat()}")
     chosen = pick_operator(ctx.app, ctx.office.code, decision.team, decision.operator, ctx.now)
     ticket.assignee = chosen.operator
-    ticket.events.append(TicketEvent(
-        at=ctx.now, type="routed", actor="helpdesk",
-        summary=f"team {decision.team or '-'}, operator {chosen.operator or '-'}",
-        data={"team": decision.team, "operator": chosen.operator, "category": decision.category,
-              "priority": decision.priority, "reply_days": decision.reply_days, "tags": decision.tags,
-              "rules": decision.matched, "reasons": decision.reasons, "assignment": chosen.reason,
-              "internal": True}))
-    ctx.note(f"routed {ticket.number}: team={decision.team or '-'} category={decision.category or '-'} "
-             f"rules={decision.matched}; assignee {chosen.operator or 'none'} ({chosen.reason})")
+    ticket.events.append(
+        TicketEvent(
+            at=ctx.now,
+            type="routed",
+            actor="helpdesk",
+            summary=f"team {decision.team or '-'}, operator {chosen.operator or '-'}",
+            data={
+                "team": decision.team,
+                "operator": chosen.operator,
+                "category": decision.category,
+                "priority": decision.priority,
+                "reply_days": decision.reply_days,
+                "tags": decision.tags,
+                "rules": decision.matched,
+                "reasons": decision.reasons,
+                "assignment": chosen.reason,
+                "internal": True,
+            },
+        )
+    )
+    ctx.note(
+        f"routed {ticket.number}: team={decision.team or '-'} category={decision.category or '-'} "
+        f"rules={decision.matched}; assignee {chosen.operator or 'none'} ({chosen.reason})"
+    )
 
 
 def note_absence(ctx: Context) -> None:
-    """An operator's own out-of-office reply marks them away for the day; their new ticket moves on."""
+    """An operator's own out-of-office reply marks them away today; their new ticket moves on."""
     from .notify import notification
 
-    operator = ctx.app.settings.operator(ctx.mail.from_addr) if ctx.mail.from_trusted_form else None
+    mail = ctx.mail
+    operator = ctx.app.settings.operator(mail.from_addr) if mail.from_trusted_form else None
     if operator is None or operator.office != ctx.office.code:
+        return
+    # Same trust as a reply: only an auto-reply to a notification signed for this operator counts,
+    # so a forged "out of office" cannot push someone's tickets away.
+    found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
+    secret = ctx.app.settings.secret
+    if not any(tokens.verify(secret, f.token, f.ticket, operator.address) for f in found):
+        ctx.note(
+            f"auto-reply from {operator.address} does not answer their notification; "
+            "not taken as an absence"
+        )
         return
     day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
     ctx.auto_replies[operator.address] = day
-    ctx.note(f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow")
+    ctx.note(
+        f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow"
+    )
     ticket = ctx.ticket
     if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":
         return
@@ -108,13 +166,31 @@ def note_absence(ctx: Context) -> None:
         ctx.note(f"{ticket.number} stays with {operator.address}: {chosen.reason}")
         return
     ticket.assignee = chosen.operator
-    ticket.events.append(TicketEvent(at=ctx.now, type="assigned", actor="helpdesk",
-                                     summary=f"{operator.address} -> {chosen.operator} (out of office)",
-                                     data={"from": operator.address, "to": chosen.operator,
-                                           "reason": chosen.reason, "internal": True}))
+    ticket.events.append(
+        TicketEvent(
+            at=ctx.now,
+            type="assigned",
+            actor="helpdesk",
+            summary=f"{operator.address} -> {chosen.operator} (out of office)",
+            data={
+                "from": operator.address,
+                "to": chosen.operator,
+                "reason": chosen.reason,
+                "internal": True,
+            },
+        )
+    )
     new = ctx.app.settings.operator(chosen.operator)
     assert new is not None
-    ctx.send(notification(ctx.app, ctx.office, ticket, new, ctx.now,
-                          reason=f"Tiket ini dialihkan kepada Anda karena {operator.name or operator.address} "
-                                 "sedang tidak di kantor (balasan otomatis)."))
+    ctx.send(
+        notification(
+            ctx.app,
+            ctx.office,
+            ticket,
+            new,
+            ctx.now,
+            reason=f"Tiket ini dialihkan kepada Anda karena {operator.name or operator.address} "
+            "sedang tidak di kantor (balasan otomatis).",
+        )
+    )
     ctx.note(f"{ticket.number} moved from {operator.address} to {chosen.operator}: {chosen.reason}")

@@ -45,7 +45,9 @@ class RuleSet:
     """All rules, in order, with the office each applies to ("" = every office) and the defaults."""
 
     rules: list[tuple[str, Rule]] = field(default_factory=list)
-    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)   # office ("" shared) -> actions
+    defaults: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # office ("" shared) -> actions
     default_where: dict[str, str] = field(default_factory=dict)
 
     def for_office(self, office: str) -> tuple[list[Rule], dict[str, Any] | None]:
@@ -61,13 +63,15 @@ class _File:
         self.path, self.problems = path, problems
         self.lines = text.splitlines()
         self.rule_lines = [i + 1 for i, line in enumerate(self.lines) if _RULES_HEADER.match(line)]
-        self.default_line = next((i + 1 for i, line in enumerate(self.lines) if _DEFAULT_HEADER.match(line)), 1)
+        self.default_line = next(
+            (i + 1 for i, line in enumerate(self.lines) if _DEFAULT_HEADER.match(line)), 1
+        )
 
     def fail(self, line: int, message: str) -> None:
         self.problems.append(f"{self.path}:{line}: {message}")
 
     def key_line(self, start: int, key: str) -> int:
-        """The line in the block starting at `start` that names `key` (else the block's first line)."""
+        """The line of the block starting at `start` that names `key` (else the block's first)."""
         end = next((n for n in self.rule_lines if n > start), len(self.lines) + 1)
         leaf = re.escape(key.rpartition(".")[2])
         for n in range(start, end):
@@ -85,14 +89,19 @@ def _actions(f: _File, table: Any, line: int, where: str) -> dict[str, Any]:
         at = f.key_line(line, key)
         if key not in ACTIONS:
             f.fail(at, f"{where}.{key}: unknown action; known: {', '.join(ACTIONS)}")
-        elif key in ("team", "operator", "category") and not (isinstance(value, str) and value.strip()):
+        elif key in ("team", "operator", "category") and not (
+            isinstance(value, str) and value.strip()
+        ):
             f.fail(at, f"{where}.{key}: expected a non-empty string, got {value!r}")
         elif key == "priority" and value not in PRIORITIES:
             f.fail(at, f"{where}.priority: expected one of {', '.join(PRIORITIES)}, got {value!r}")
-        elif key == "reply_days" and (not isinstance(value, int) or isinstance(value, bool)
-                                      or not 1 <= value <= 30):
+        elif key == "reply_days" and (
+            not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30
+        ):
             f.fail(at, f"{where}.reply_days: expected working days from 1 to 30, got {value!r}")
-        elif key == "tags" and not (isinstance(value, list) and all(isinstance(t, str) and t for t in value)):
+        elif key == "tags" and not (
+            isinstance(value, list) and all(isinstance(t, str) and t for t in value)
+        ):
             f.fail(at, f"{where}.tags: expected a list of words, got {value!r}")
         elif key == "stop" and not isinstance(value, bool):
             f.fail(at, f"{where}.stop: expected true or false, got {value!r}")
@@ -109,7 +118,9 @@ def _rule(f: _File, table: Any, index: int, name_seen: set[str]) -> Rule | None:
         return None
     before = len(f.problems)
     for key in table.keys() - RULE_KEYS:
-        f.fail(f.key_line(line, key), f"{where}.{key}: unknown key; a rule has name, when.* and then.*")
+        f.fail(
+            f.key_line(line, key), f"{where}.{key}: unknown key; a rule has name, when.* and then.*"
+        )
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         f.fail(line, f"{where}: missing name")
@@ -126,7 +137,9 @@ def _rule(f: _File, table: Any, index: int, name_seen: set[str]) -> Rule | None:
         at = f.key_line(line, key)
         cls = MATCHERS.get(key)
         if cls is None:
-            f.fail(at, f"rule {name!r}: when.{key}: unknown condition; known: {', '.join(MATCHERS)}")
+            f.fail(
+                at, f"rule {name!r}: when.{key}: unknown condition; known: {', '.join(MATCHERS)}"
+            )
             continue
         try:
             matchers.append(cls(value))
@@ -154,7 +167,10 @@ def load_file(path: Path, rules: RuleSet, problems: list[str]) -> None:
         return
     f = _File(path, text, problems)
     for key in data.keys() - TOP_KEYS:
-        f.fail(f.key_line(1, key), f"{key}: unknown key; a rules file has office, [default] and [[rules]]")
+        f.fail(
+            f.key_line(1, key),
+            f"{key}: unknown key; a rules file has office, [default] and [[rules]]",
+        )
     office = data.get("office", "")
     if not isinstance(office, str):
         f.fail(f.key_line(1, "office"), f"office: expected an office code, got {office!r}")
@@ -162,8 +178,11 @@ def load_file(path: Path, rules: RuleSet, problems: list[str]) -> None:
     if "default" in data:
         default = _actions(f, data["default"], f.default_line, "default")
         if office in rules.defaults:
-            f.fail(f.default_line, f"second default for {'office ' + office if office else 'all offices'}"
-                                   f"; the first is at {rules.default_where[office]}")
+            f.fail(
+                f.default_line,
+                f"second default for {'office ' + office if office else 'all offices'}"
+                f"; the first is at {rules.default_where[office]}",
+            )
         else:
             rules.defaults[office] = default
             rules.default_where[office] = f"{path.name}:{f.default_line}"
@@ -222,10 +241,16 @@ def check(settings: Any) -> list[str]:
             if office not in codes or not staff:
                 continue
             if key == "operator" and value not in {op.address for op in staff}:
-                problems.append(f"{settings.rules_dir / where.rpartition(':')[0]}:{where.rpartition(':')[2]}: "
-                                f"operator {value} is not configured for office {office}")
-            teams = {op.team for op in staff} | {t.name for t in settings.teams if t.office == office}
+                problems.append(
+                    f"{settings.rules_dir / where.rpartition(':')[0]}:{where.rpartition(':')[2]}: "
+                    f"operator {value} is not configured for office {office}"
+                )
+            teams = {op.team for op in staff} | {
+                t.name for t in settings.teams if t.office == office
+            }
             if key == "team" and value not in teams:
-                problems.append(f"{settings.rules_dir / where.rpartition(':')[0]}:{where.rpartition(':')[2]}: "
-                                f"team {value!r} has no operators in office {office}")
+                problems.append(
+                    f"{settings.rules_dir / where.rpartition(':')[0]}:{where.rpartition(':')[2]}: "
+                    f"team {value!r} has no operators in office {office}"
+                )
     return problems

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..model import Status, Ticket
 from .workdays import WorkingCalendar
 
 
@@ -42,10 +41,3 @@ def explain_deadline(received: datetime, cal: WorkingCalendar, days: int) -> dic
     return {"received": local, "clock_start": start, "deadline": deadline, "days": days,
             "skipped": skipped}
 
-
-def apply_reply_days(ticket: Ticket, cal: WorkingCalendar, days: int) -> None:
-    """Give a ticket its own N (a routing rule or category, complaints say) and move a running deadline."""
-    ticket.reply_days = days
-    if ticket.status is Status.OPEN and ticket.clock_started_at is not None:
-        # The clock start is already inside office hours, so counting from it equals counting from receipt.
-        ticket.due_at = due_at(ticket.clock_started_at, cal, days)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from ..app import App
 from ..config import Office
+from ..insight.monthly import send_due_reports
 from .actions import last_digest_day, sweep_office
 from .sweep import next_due
 
@@ -34,7 +35,7 @@ class SlaScheduler:
     def __init__(self, app: App, on_mail_queued: Callable[[], None] = lambda: None) -> None:
         self.app = app
         self.on_mail_queued = on_mail_queued
-        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
         """Catch up on every office now, then keep one wake-up job per office."""
@@ -46,6 +47,15 @@ class SlaScheduler:
             self.scheduler.add_job(self.run_office, args=[office.code], id=job_id(office),
                                    replace_existing=True, coalesce=True, misfire_grace_time=None,
                                    max_instances=1)
+        # Monthly reports to supervisors (issue 5): due from the opening of a month's first working
+        # day; the month sent is recorded in the store, so this check is idempotent. Runs now, too.
+        self.scheduler.add_job(self.monthly_reports, "interval", minutes=SAFETY_MINUTES,
+                               id="insight:monthly", replace_existing=True, coalesce=True,
+                               max_instances=1, next_run_time=datetime.now(UTC))
+
+    async def monthly_reports(self) -> None:
+        if await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now()):
+            self.on_mail_queued()
 
     def shutdown(self) -> None:
         if self.scheduler.running:
@@ -70,7 +80,7 @@ class SlaScheduler:
             # Still due right after a sweep: an action failed. Retry later rather than spin.
             delay = timedelta(seconds=RETRY_SECONDS)
         # The trigger runs on the real clock; the delay keeps a fixed test clock (--now) meaningful.
-        run_at = datetime.now(timezone.utc) + max(delay, timedelta(0))
+        run_at = datetime.now(UTC) + max(delay, timedelta(0))
         self.scheduler.add_job(self.run_office, DateTrigger(run_at), args=[office.code], id=job_id(office),
                                replace_existing=True, coalesce=True, misfire_grace_time=None,
                                max_instances=1)

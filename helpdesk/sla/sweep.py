@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ..config import Office
@@ -38,7 +38,7 @@ class Action:
 
 def _stamp(moment: datetime) -> str:
     """A stable text for an instant, whatever offset it was stored with."""
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def reminder_offset(spec: str) -> timedelta | None:
@@ -152,19 +152,23 @@ def next_due(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, no
 
 def digest_summary(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar,
                    now: datetime) -> dict[str, Any]:
-    """overdue, due_today (open, deadline later today), unassigned, per_operator {open, overdue}."""
+    """overdue, due_today (deadline later today), unassigned, per_operator {open, overdue}.
+
+    Only tickets that wait for an operator count (status open): answered tickets and those waiting
+    for the citizen owe nothing, and would otherwise pile up in every morning's counts.
+    """
     today = cal.local(now).date()
     overdue: list[Ticket] = []
     due_today: list[Ticket] = []
     unassigned: list[Ticket] = []
     per_operator: dict[str, dict[str, int]] = {}
     for t in tickets:
-        if t.office != office.code or t.status is Status.CLOSED:
+        if t.office != office.code or t.status is not Status.OPEN:
             continue
-        late = t.status is Status.OPEN and t.due_at is not None and t.due_at <= now
+        late = t.due_at is not None and t.due_at <= now
         if late:
             overdue.append(t)
-        elif t.status is Status.OPEN and t.due_at is not None and cal.local(t.due_at).date() == today:
+        elif t.due_at is not None and cal.local(t.due_at).date() == today:
             due_today.append(t)
         if not t.assignee:
             unassigned.append(t)
@@ -172,7 +176,7 @@ def digest_summary(tickets: Iterable[Ticket], office: Office, cal: WorkingCalend
             counts = per_operator.setdefault(t.assignee, {"open": 0, "overdue": 0})
             counts["open"] += 1
             counts["overdue"] += late
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     for group in (overdue, due_today, unassigned):
         group.sort(key=lambda t: (t.due_at or far, t.number))
     return {"overdue": overdue, "due_today": due_today, "unassigned": unassigned,

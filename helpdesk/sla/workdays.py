@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_pkg
@@ -21,14 +22,18 @@ WEEKDAY_NAMES_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Mingg
 SEARCH_DAYS = 400     # no office is closed for more than a year; beyond that the calendar is broken
 
 
-def _package_holidays(year: int) -> dict[date, str]:
-    """The package's national holidays and cuti bersama for one year, named in Indonesian."""
+@lru_cache(maxsize=32)
+def _package_holidays(year: int) -> tuple[tuple[date, str], ...]:
+    """The package's national holidays and cuti bersama for one year, named in Indonesian.
+
+    Shared by every office's calendar (550 offices, one lookup a year); a tuple, so none can change it.
+    """
     try:
         found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year,
                                               language="id")
     except (NotImplementedError, ValueError):   # an older package without Indonesian names
         found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year)
-    return dict(found.items())
+    return tuple(sorted(found.items()))
 
 
 class WorkingCalendar:
@@ -50,7 +55,7 @@ class WorkingCalendar:
     def holidays(self, year: int) -> dict[date, str]:
         """Closed days of a year (any weekday) with their Indonesian names, after the overrides."""
         if year not in self._years:
-            days = {d: n for d, n in _package_holidays(year).items() if d not in self.remove}
+            days = {d: n for d, n in _package_holidays(year) if d not in self.remove}
             days.update({d: ADDED_NAME for d in self.add if d.year == year and d not in days})
             self._years[year] = days
         return self._years[year]

@@ -6,8 +6,14 @@ from datetime import date
 
 import pytest
 
-from helpdesk.insight.answers import (IN_STANDARD, LATE, PENDING, WAITING, first_answer,
-                                      office_hours_between)
+from helpdesk.insight.answers import (
+    IN_STANDARD,
+    LATE,
+    PENDING,
+    WAITING,
+    first_answer,
+    office_hours_between,
+)
 from helpdesk.insight.figures import UNASSIGNED, compute_month, month_bounds, percentile
 from helpdesk.model import Status
 

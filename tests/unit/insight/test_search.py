@@ -12,7 +12,8 @@ from helpdesk.app import App
 from helpdesk.clock import FixedClock
 from helpdesk.config import Settings, SmtpSettings
 from helpdesk.inbound.classify import Verdict
-from helpdesk.insight.search import ConsultationIndex, public_suggestions, similar
+from helpdesk.insight.consultations import ConsultationIndex
+from helpdesk.insight.search import public_suggestions, similar
 from helpdesk.insight.textindex import tokens
 from helpdesk.model import InboundMail, Kind
 from helpdesk.outbound.acknowledge import acknowledge
@@ -82,7 +83,7 @@ def corpus_tickets(build: Build) -> dict[str, object]:
 @pytest.fixture
 def corpus(build):
     tickets = corpus_tickets(build)
-    index = ConsultationIndex.build(tickets.values())
+    index = ConsultationIndex.from_tickets(tickets.values())
     keys = {t.number: key for key, t in tickets.items()}
     return index, keys
 
@@ -118,7 +119,7 @@ def test_complaints_and_unanswered_tickets_are_not_indexed(build):
     complaint = build.reply(build.ticket(at(10, 1, 9), category="pengaduan", text="inflasi"), at(10, 1, 10), ANI, "maaf")
     empty = build.reply(build.ticket(at(10, 1, 9), text="inflasi"), at(10, 1, 10), ANI, "  ")
     open_one = build.ticket(at(10, 1, 9), text="inflasi")
-    assert ConsultationIndex.build([complaint, empty, open_one]).consultations == []
+    assert ConsultationIndex.from_tickets([complaint, empty, open_one]).consultations == []
 
 
 # -- through the app: the acknowledgement a citizen gets ------------------------------------------
@@ -175,3 +176,38 @@ def test_an_answer_unmarked_public_drops_out_at_once(app):
 def test_unrelated_question_gets_no_suggestion(app):
     body = acknowledgement_text(app, "Lowongan kerja", "Apakah ada lowongan pegawai tahun depan?")
     assert "Mungkin jawaban ini membantu Anda" not in body
+
+
+def test_index_is_reused_until_the_office_changes(app, build):
+    from helpdesk.insight.index_cache import office_index
+    from helpdesk.model import Status
+    first = office_index(app.store, "3576")
+    assert office_index(app.store, "3576") is first
+    t = build.reply(build.ticket(at(11, 2, 9), subject="Nilai ekspor", text="ekspor"), at(11, 2, 10), ANI,
+                    "Nilai ekspor Jawa Timur tersedia di BRS ekspor impor.")
+    t.public = True
+    app.store.save_ticket(t)                                   # answered, still open: the hot file
+    second = office_index(app.store, "3576")
+    assert second is not first and t.number in [c.number for c in second.consultations]
+    build.status(t, at(11, 3, 9), Status.CLOSED)
+    app.store.save_ticket(t)
+    app.store.commit()                                         # closed: moved to the archive
+    assert [c.number for c in office_index(app.store, "3576").consultations].count(t.number) == 1
+    assert public_suggestions(app, OFFICE, "nilai ekspor jawa timur")[0].consultation.number == t.number
+    archived = app.store.unarchive(t.number)                   # back to the hot file, then unmarked
+    archived.public = False
+    app.store.save_ticket(archived)
+    assert public_suggestions(app, OFFICE, "nilai ekspor jawa timur") == []
+    app.store.commit()
+    assert public_suggestions(app, OFFICE, "nilai ekspor jawa timur") == []
+
+
+def test_the_answer_shown_is_the_one_marked_public(build):
+    from helpdesk.insight.consultations import consultation_of
+    from helpdesk.model import TicketEvent
+    t = build.ticket(at(10, 1, 9), text="data ipm", public=True)
+    t.events.append(TicketEvent(at=at(10, 1, 10), type="reply", actor=ANI,
+                                data={"text": "IPM 2024 sebesar 80,2.", "commands": ["#publik"]}))
+    t.events.append(TicketEvent(at=at(10, 1, 11), type="reply", actor=ANI,
+                                data={"text": "Pak Budi, berkas NIK Anda sudah kami terima.", "commands": []}))
+    assert consultation_of(t).answer == "IPM 2024 sebesar 80,2."

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 
 from helpdesk.config import Office
 
 WIB = timezone(timedelta(hours=7), "WIB")
 WITA = timezone(timedelta(hours=8), "WITA")
 WIT = timezone(timedelta(hours=9), "WIT")
-UTC = timezone.utc
+UTC = UTC
 
 OFFICES = {
     "3576": Office("3576", "BPS Kota Mojokerto", "bps3576@bps.go.id", "Asia/Jakarta", 2,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
-from helpdesk.model import Status, Ticket
-from helpdesk.sla.deadlines import apply_reply_days, due_at, explain_deadline
+from helpdesk.sla.deadlines import due_at, explain_deadline
 from helpdesk.sla.workdays import WorkingCalendar
 from tests.unit.sla.seed import OFFICES, UTC, WIB, WIT, WITA
 
@@ -100,13 +99,3 @@ def test_zero_days_is_refused():
     with pytest.raises(ValueError):
         due_at(datetime(2026, 11, 23, 10, tzinfo=WIB), WorkingCalendar.for_office(OFFICES["3576"]), 0)
 
-
-def test_a_ticket_with_its_own_reply_days_moves_its_deadline():
-    cal = WorkingCalendar.for_office(OFFICES["3576"])
-    received = datetime(2026, 11, 23, 10, tzinfo=WIB)
-    ticket = Ticket("PST-3576-2026-000001", "3576", "a@example.id", "x", received, Status.OPEN,
-                    due_at=due_at(received, cal, 2), clock_started_at=received)
-    apply_reply_days(ticket, cal, 5)
-    assert ticket.reply_days == 5
-    assert ticket.due_at == datetime(2026, 11, 30, 10, tzinfo=WIB)
-    assert ticket.due_at - received == timedelta(days=7)

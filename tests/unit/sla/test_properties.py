@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,8 +14,8 @@ from helpdesk.sla.workdays import WorkingCalendar
 from tests.unit.sla.seed import OFFICES
 
 CALENDARS = {code: WorkingCalendar.for_office(o) for code, o in OFFICES.items()}
-ZONES = [timezone.utc] + [timezone(timedelta(hours=h)) for h in (7, 8, 9)]
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+ZONES = [UTC] + [timezone(timedelta(hours=h)) for h in (7, 8, 9)]
+START = datetime(2026, 1, 1, tzinfo=UTC)
 SPAN = int(timedelta(days=720).total_seconds())
 
 offices = st.sampled_from(sorted(OFFICES))
@@ -74,3 +74,25 @@ def test_reminders_and_digests_fire_only_in_office_hours(code, received, now, as
         assert cal.is_open(now), (action, now)
         if action.kind == "reminder":
             assert now < due
+
+
+@settings(max_examples=150, deadline=None)
+@given(offices, instants, st.lists(st.integers(0, 10 * 86400), min_size=1, max_size=25))
+def test_any_sequence_of_sweeps_does_each_action_at_most_once(code, received, offsets):
+    office, cal = OFFICES[code], CALENDARS[code]
+    ticket = Ticket(f"PST-{code}-2026-000001", code, "a@example.id", "x", received, Status.OPEN,
+                    due_at=due_at(received, cal, office.reply_days),
+                    clock_started_at=cal.next_opening(received), assignee="op@bps.go.id")
+    last_digest, done, digests = None, [], []
+    for offset in sorted(offsets):
+        now = received + timedelta(seconds=offset)
+        for action in due_actions([ticket], office, cal, now, last_digest):
+            if action.kind == "digest":
+                last_digest = action.data["day"]
+                digests.append(last_digest)
+                continue
+            done.append(action.key)
+            ticket.sla_done += [action.key, *action.data.get("covers", ())]
+    assert len(done) == len(set(done))
+    assert len(digests) == len(set(digests))
+    assert sum(k.split("|")[1] == "escalation" for k in done) <= 1

@@ -1,0 +1,457 @@
+"""Benchmark: the mail loop from IMAP to acknowledgement, against a real Dovecot and SMTP server.
+
+    python3 benchmarks/ingest.py [--n 1000] [--latency-n 200] [--rate 10] [--closed 100000]
+                                 [--cost-n 500] [--closed-offices 5] [--profile DIR]
+
+Starts its own Dovecot (helpdesk.demo.dovecot) and SMTP sink (helpdesk.demo.sink) on loopback,
+in a temporary folder, and prints:
+
+ 1. throughput: N waiting mails in one office mailbox, one `run --once` (in process: App.build,
+    Daemon.run_once); mails per second from the first IMAP command to the last acknowledgement
+    accepted by the SMTP server (acks counted in the sink, matched by In-Reply-To);
+ 2. latency: `python -m helpdesk run` as a subprocess (IDLE); mails APPENDed one at a time at a
+    steady rate over a separate IMAP connection; each latency is from just before the APPEND to the
+    moment the sink accepted the acknowledgement whose In-Reply-To is that mail's Message-ID;
+ 3. per-mail cost with 0 and with --closed closed tickets in the store: the same daemon code
+    (App built once, as the daemon does; a warm-up round first), timed over --cost-n waiting mails,
+    best of --rounds rounds. The closed tickets are answered consultations (question, operator
+    answer, closed), spread over --closed-offices offices and 24 months; they are written directly
+    as archive month files in the Store's format (`store/archive/YYYY-MM.json`, a TinyDB table
+    "tickets" of Ticket.to_dict() documents), with the ticket counters in hot.json advanced past
+    them, which takes seconds instead of 100,000 commits. The store's start-up (App.build) is
+    timed separately: the first start after the archive was written also builds the store's
+    Message-ID index, later starts only read it.
+
+Targets (issue 2): >= 500 mails/s end to end; p95 latency < 2 s; cost at 100,000 closed tickets
+within 1.3x of the cost at 0. `--profile DIR` writes cProfile files of phases 1 and 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from helpdesk import config  # noqa: E402
+from helpdesk.app import App  # noqa: E402
+from helpdesk.clock import SystemClock  # noqa: E402
+from helpdesk.daemon import Daemon  # noqa: E402
+from helpdesk.demo.dovecot import LocalDovecot  # noqa: E402
+from helpdesk.demo.sink import SmtpSink  # noqa: E402
+from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
+from helpdesk.tickets.store import Store  # noqa: E402
+
+OFFICES = {
+    "3576": ("BPS Kota Mojokerto", "Asia/Jakarta", 2),
+    "3571": ("BPS Kota Kediri", "Asia/Jakarta", 2),
+    "3514": ("BPS Kabupaten Pasuruan", "Asia/Jakarta", 2),
+    "8200": ("BPS Provinsi Maluku Utara", "Asia/Jayapura", 3),
+    "7604": ("BPS Kabupaten Mamuju", "Asia/Makassar", 3),
+}
+TOPICS = [
+    "kemiskinan penduduk miskin garis kemiskinan", "kependudukan jumlah penduduk kepadatan penduduk",
+    "inflasi indeks harga konsumen harga bahan pokok", "pengangguran tenaga kerja angkatan kerja",
+    "pertumbuhan ekonomi produk domestik regional bruto perekonomian", "indeks pembangunan manusia",
+    "pertanian luas panen produksi padi jagung", "pendidikan angka partisipasi sekolah",
+    "kesehatan angka harapan hidup", "perumahan rumah tangga sanitasi air minum",
+    "perdagangan ekspor impor", "pariwisata hunian hotel wisatawan", "transportasi kendaraan jalan",
+    "industri pengolahan usaha mikro kecil", "upah buruh pendapatan rata-rata", "gini rasio ketimpangan",
+]
+PLACES = ["mojokerto", "prajurit kulon", "magersari", "kranggan", "jawa timur", "kecamatan", "kelurahan"]
+FILLER = ("mohon bantuan data untuk skripsi saya tentang tahun terakhir tabel publikasi menurut "
+          "dalam angka tersedia situs web dapat diunduh silakan hubungi kami bila ada pertanyaan "
+          "lanjutan berita resmi statistik survei sensus metode definisi konsep").split()
+WIB = timezone(timedelta(hours=7))
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)  # noqa: T201
+
+
+def words(rng: random.Random, n: int) -> str:
+    topic = rng.choice(TOPICS).split()
+    parts = rng.sample(topic, k=min(len(topic), rng.randint(2, 4))) + [rng.choice(PLACES),
+                                                                          str(rng.randint(2010, 2025))]
+    parts += rng.choices(FILLER, k=n)
+    rng.shuffle(parts)
+    return " ".join(parts)
+
+
+# -- servers and settings ----------------------------------------------------------------------------
+
+class Arrivals:
+    """When the sink accepted each mail, by its In-Reply-To (wraps the sink's DATA handler)."""
+
+    def __init__(self, sink: SmtpSink) -> None:
+        self.times: dict[str, float] = {}
+        self.lock = threading.Lock()
+        handler = sink.handler
+        inner = handler.handle_DATA
+
+        async def handle_DATA(server, session, envelope):  # noqa: ANN001, N802
+            before = len(handler.messages)
+            answer = await inner(server, session, envelope)
+            at = time.perf_counter()
+            if len(handler.messages) > before:
+                reply_to = handler.messages[-1].message["In-Reply-To"]
+                if reply_to:
+                    with self.lock:
+                        self.times.setdefault(str(reply_to).strip(), at)
+            return answer
+
+        handler.handle_DATA = handle_DATA
+
+    def count(self, ids: set[str]) -> int:
+        with self.lock:
+            return sum(1 for i in ids if i in self.times)
+
+    def wait(self, ids: set[str], timeout: float) -> int:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if self.count(ids) >= len(ids):
+                break
+            time.sleep(0.01)
+        return self.count(ids)
+
+
+class Desk:
+    """One helpdesk installation: a settings file, a data dir, one Dovecot user per office."""
+
+    def __init__(self, root: Path, dovecot: LocalDovecot, sink: SmtpSink, offices: tuple[str, ...],
+                 poll_seconds: float = 60.0) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.dovecot = dovecot
+        self.users: dict[str, str] = {}
+        self.env = dict(os.environ, HELPDESK_SECRET="bench-secret-" + secrets.token_hex(8),
+                        PYTHONPATH=str(REPO))
+        blocks = []
+        for code in offices:
+            user = f"bench{code}x{secrets.token_hex(4)}"
+            self.users[code] = user
+            self.env[f"IMAP_PASSWORD_{code}"] = dovecot.add_user(user)
+            name, tz, days = OFFICES[code]
+            blocks.append(f'''
+[[offices]]
+code = "{code}"
+name = "{name}"
+address = "bps{code}@bps.go.id"
+timezone = "{tz}"
+reply_days = {days}
+supervisors = ["pst{code}@bps.go.id"]
+complaints = "https://www.lapor.go.id"
+[offices.imap]
+host = "{dovecot.host}"
+port = {dovecot.port}
+tls = "none"
+username = "{user}"
+password = "env:IMAP_PASSWORD_{code}"
+poll_seconds = {poll_seconds}
+timeout = 30
+''')
+        self.settings_path = root / "settings.toml"
+        self.settings_path.write_text(f'''
+[helpdesk]
+data_dir = "var"
+secret = "env:HELPDESK_SECRET"
+rules_dir = "{REPO / 'rules'}"
+templates_dir = "{REPO / 'templates'}"
+
+[smtp]
+host = "127.0.0.1"
+port = {sink.port}
+tls = "none"
+timeout = 30
+backoff_seconds = 60
+''' + "".join(blocks))
+        self.data_dir = root / "var"
+
+    def settings(self) -> config.Settings:
+        return config.load(self.settings_path, env=self.env)
+
+
+class Mails:
+    """Citizen questions, each from its own sender (the per-sender acknowledgement limit stays out
+    of the way) and with a Message-ID to match its acknowledgement by."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.run = secrets.token_hex(4)
+        self.n = 0
+
+    def make(self, office: str = "3576") -> tuple[str, bytes]:
+        self.n += 1
+        mid = f"<bench.{self.run}.{self.n}@example.org>"
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = f"Warga {self.n} <warga{self.n}.{self.run}@example.org>"
+        msg["To"] = f"bps{office}@bps.go.id"
+        msg["Subject"] = "Permintaan data " + words(self.rng, 1)
+        msg["Date"] = format_datetime(datetime.now(timezone.utc))
+        msg["Message-ID"] = mid
+        msg.set_content("Selamat pagi,\n\n" + words(self.rng, 30) + "\n\nTerima kasih.\nWarga " + str(self.n))
+        return mid, msg.as_bytes()
+
+
+def fill(dovecot: LocalDovecot, user: str, mails: list[bytes]) -> None:
+    """APPEND mails over one connection (the setup, not the measured part)."""
+    now = datetime.now(timezone.utc)
+    with dovecot.client(user) as c:
+        for raw in mails:
+            c.append("INBOX", raw, msg_time=now)
+
+
+def run_once(app: App) -> None:
+    asyncio.run(Daemon(app).run_once())
+
+
+# -- 1. throughput -----------------------------------------------------------------------------------
+
+def throughput(dovecot, sink, arrivals, tmp: Path, n: int, profile: Path | None) -> float:
+    desk = Desk(tmp / "throughput", dovecot, sink, ("3576",))
+    gen = Mails(1)
+    made = [gen.make() for _ in range(n)]
+    t0 = time.perf_counter()
+    fill(dovecot, desk.users["3576"], [raw for _, raw in made])
+    say(f"  filled the mailbox with {n} mails in {time.perf_counter() - t0:.1f} s")
+    ids = {mid for mid, _ in made}
+    prof = cProfile.Profile() if profile else None
+    t0 = time.perf_counter()
+    if prof:
+        prof.enable()
+    app = App.build(desk.settings(), SystemClock())
+    run_once(app)
+    if prof:
+        prof.disable()
+    got = arrivals.wait(ids, 60)
+    elapsed = max(arrivals.times[i] for i in ids if i in arrivals.times) - t0
+    if prof:
+        prof.dump_stats(str(profile / "throughput.prof"))
+    if got < n:
+        say(f"  WARNING: only {got} of {n} acknowledgements arrived")
+    rate = got / elapsed
+    say(f"  {got} acknowledgements in {elapsed:.2f} s")
+    return rate
+
+
+# -- 2. latency --------------------------------------------------------------------------------------
+
+def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tuple[float, float, float]:
+    desk = Desk(tmp / "latency", dovecot, sink, ("3576",))
+    gen = Mails(2)
+    log = open(desk.root / "daemon.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "helpdesk", "--config", str(desk.settings_path), "run"],
+                            stdout=log, stderr=subprocess.STDOUT, env=desk.env, cwd=desk.root)
+    try:
+        user = desk.users["3576"]
+        with dovecot.client(user) as c:
+            # Warm-up: the daemon is up, logged in and idling once its first mail is acknowledged.
+            mid, raw = gen.make()
+            c.append("INBOX", raw, msg_time=datetime.now(timezone.utc))
+            if arrivals.wait({mid}, 60) < 1:
+                raise RuntimeError(f"daemon did not acknowledge the warm-up mail; see {desk.root / 'daemon.log'}")
+            time.sleep(1.0)
+            sent: dict[str, float] = {}
+            interval = 1.0 / rate
+            start = time.perf_counter()
+            for i in range(count):
+                target = start + i * interval
+                pause = target - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                mid, raw = gen.make()
+                sent[mid] = time.perf_counter()
+                c.append("INBOX", raw, msg_time=datetime.now(timezone.utc))
+        got = arrivals.wait(set(sent), 60)
+        lat = sorted(arrivals.times[m] - t for m, t in sent.items() if m in arrivals.times)
+        if got < count:
+            say(f"  WARNING: only {got} of {count} acknowledgements arrived")
+        p50 = statistics.median(lat)
+        p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+        return p50, p95, lat[-1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+# -- 3. cost with history ----------------------------------------------------------------------------
+
+def write_closed_archive(data_dir: Path, total: int, offices: tuple[str, ...], rng: random.Random) -> None:
+    """`total` closed, answered tickets as archive month files in the Store's own format."""
+    archive = data_dir / "store" / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    first = datetime(2024, 11, 1, 9, tzinfo=WIB)
+    span = (datetime(2026, 10, 31, 15, tzinfo=WIB) - first).total_seconds()
+    months: dict[str, dict[str, dict]] = {}
+    counters: dict[str, int] = {}
+    for i in range(total):
+        office = offices[i % len(offices)]
+        received = first + timedelta(seconds=span * i / total)
+        key = f"{office}-{received.year}"
+        counters[key] = counters.get(key, 0) + 1
+        number = f"PST-{office}-{received.year}-{counters[key]:06d}"
+        answered = received + timedelta(hours=3)
+        closed = received + timedelta(days=2)
+        requester = f"warga{i}@example.org"
+        question_id = f"<closed.{i}@example.org>"
+        ack_id = f"<ack.{i}.{office}@pst-helpdesk.bps.go.id>"
+        reply_id = f"<reply.{i}.{office}@pst-helpdesk.bps.go.id>"
+        t = Ticket(number=number, office=office, requester=requester, requester_name=f"Warga {i}",
+                   subject="Permintaan data " + words(rng, 1), received_at=received, status=Status.CLOSED,
+                   due_at=received + timedelta(days=2), clock_started_at=received, updated_at=closed,
+                   closed_at=closed, answered_at=answered, public=rng.random() < 0.2,
+                   assignee=f"petugas{i % 4}.{office}@bps.go.id",
+                   message_ids=[question_id, ack_id, reply_id],
+                   events=[TicketEvent(at=received, type="received", message_id=question_id, actor=requester,
+                                       spool=f"in/{received:%Y/%m}/{i:040x}.eml",
+                                       data={"text": words(rng, 25), "from_name": f"Warga {i}"}),
+                           TicketEvent(at=received, type="mail_sent", message_id=ack_id, actor="helpdesk",
+                                       summary="acknowledgement", data={"to": [requester]}),
+                           TicketEvent(at=answered, type="reply", message_id=reply_id,
+                                       actor=f"petugas{i % 4}.{office}@bps.go.id",
+                                       data={"text": words(rng, 40)}),
+                           TicketEvent(at=closed, type="status", actor="helpdesk", summary="answered -> closed",
+                                       data={"from": "answered", "to": "closed"})])
+        table = months.setdefault(f"{closed:%Y-%m}.json", {})
+        table[str(len(table) + 1)] = t.to_dict()
+    for name, table in months.items():
+        (archive / name).write_text(json.dumps({"tickets": table}, ensure_ascii=False, separators=(",", ":")))
+    # The counters continue past the archived numbers, as they would in a real store.
+    store = Store(data_dir)
+    store.meta["counters"].update(counters)
+    store.commit()
+
+
+def cost(dovecot, sink, arrivals, tmp: Path, closed: int, n: int, rounds: int, closed_offices: int,
+         profile: Path | None) -> dict[str, float]:
+    offices = tuple(OFFICES)[:max(1, closed_offices)]
+    desk = Desk(tmp / f"cost{closed}", dovecot, sink, tuple(dict.fromkeys(("3576",) + offices)))
+    out: dict[str, float] = {}
+    if closed:
+        t0 = time.perf_counter()
+        write_closed_archive(desk.data_dir, closed, offices, random.Random(11))
+        size = sum(p.stat().st_size for p in (desk.data_dir / "store" / "archive").glob("*.json"))
+        say(f"  wrote {closed} closed tickets ({size / 1e6:.0f} MB in 24 month files, "
+            f"{len(offices)} offices) in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        Store(desk.data_dir)
+        out["first_open"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    app = App.build(desk.settings(), SystemClock())
+    out["start"] = time.perf_counter() - t0
+    gen = Mails(3 + closed)
+    user = desk.users["3576"]
+    # Warm-up round: the first search builds the consultation index, the first mail opens files.
+    warm = [gen.make() for _ in range(20)]
+    fill(dovecot, user, [raw for _, raw in warm])
+    t0 = time.perf_counter()
+    run_once(app)
+    out["warmup"] = time.perf_counter() - t0
+    arrivals.wait({m for m, _ in warm}, 30)
+    best = float("inf")
+    prof = cProfile.Profile() if profile else None
+    for _ in range(rounds):
+        made = [gen.make() for _ in range(n)]
+        fill(dovecot, user, [raw for _, raw in made])
+        t0 = time.perf_counter()
+        if prof:
+            prof.enable()
+        run_once(app)
+        if prof:
+            prof.disable()
+        ids = {m for m, _ in made}
+        got = arrivals.wait(ids, 60)
+        elapsed = max(arrivals.times[i] for i in ids if i in arrivals.times) - t0
+        if got < n:
+            say(f"  WARNING: only {got} of {n} acknowledgements arrived")
+        best = min(best, elapsed / n * 1000)
+    if prof:
+        prof.dump_stats(str(profile / f"cost{closed}.prof"))
+    out["ms"] = best
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=1000, help="mails for the throughput run (default 1000)")
+    ap.add_argument("--latency-n", type=int, default=200, help="mails for the latency run (default 200)")
+    ap.add_argument("--rate", type=float, default=10.0, help="APPENDs per second in the latency run")
+    ap.add_argument("--closed", type=int, default=100_000, help="closed tickets for the cost run")
+    ap.add_argument("--closed-offices", type=int, default=5, help="offices the closed tickets belong to")
+    ap.add_argument("--cost-n", type=int, default=500, help="mails per timed round of the cost run")
+    ap.add_argument("--rounds", type=int, default=3, help="timed rounds of the cost run (best is kept)")
+    ap.add_argument("--skip", default="", help="comma-separated phases to skip: throughput,latency,cost")
+    ap.add_argument("--profile", type=Path, help="write cProfile output of phases 1 and 3 here")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="pst-bench-"))
+    os.chmod(tmp, 0o755)    # Dovecot's mail processes run as the dovecot user
+    dovecot = LocalDovecot(tmp / "dovecot").start()
+    sink = SmtpSink()
+    arrivals = Arrivals(sink)
+    sink.start()
+    results: list[str] = []
+    try:
+        say(f"benchmarks/ingest.py  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, data in {tmp})")
+        if "throughput" not in skip:
+            say(f"1. throughput: run --once over {args.n} waiting mails")
+            rate = throughput(dovecot, sink, arrivals, tmp, args.n, args.profile)
+            results.append(f"throughput: {rate:.0f} mails/s IMAP -> acknowledgement accepted by SMTP "
+                           f"({args.n} mails, run --once)   target >= 500: {'ok' if rate >= 500 else 'MISSED'}")
+            say("   " + results[-1])
+        if "latency" not in skip:
+            say(f"2. latency: daemon running (IDLE), {args.latency_n} mails appended at {args.rate:g}/s")
+            p50, p95, worst = latency(dovecot, sink, arrivals, tmp, args.latency_n, args.rate)
+            results.append(f"latency APPEND -> acknowledgement: median {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                           f"max {worst * 1000:.0f} ms   target p95 < 2 s: {'ok' if p95 < 2 else 'MISSED'}")
+            say("   " + results[-1])
+        if "cost" not in skip:
+            say(f"3. per-mail cost, {args.cost_n} mails per round, best of {args.rounds}")
+            c0 = cost(dovecot, sink, arrivals, tmp, 0, args.cost_n, args.rounds, args.closed_offices, args.profile)
+            say(f"   0 closed: {c0['ms']:.2f} ms/mail (start {c0['start']:.2f} s, warm-up round {c0['warmup']:.2f} s)")
+            c1 = cost(dovecot, sink, arrivals, tmp, args.closed, args.cost_n, args.rounds, args.closed_offices,
+                      args.profile)
+            say(f"   {args.closed} closed: {c1['ms']:.2f} ms/mail (first open {c1['first_open']:.2f} s, "
+                f"start {c1['start']:.2f} s, warm-up round {c1['warmup']:.2f} s)")
+            ratio = c1["ms"] / c0["ms"]
+            results.append(f"per-mail cost: {c0['ms']:.2f} ms with 0 closed, {c1['ms']:.2f} ms with {args.closed} "
+                           f"closed: ratio {ratio:.2f}   target <= 1.3: {'ok' if ratio <= 1.3 else 'MISSED'}")
+            say("   " + results[-1])
+        say("\nsummary")
+        for line in results:
+            say("  " + line)
+    finally:
+        sink.stop()
+        dovecot.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Consultation search latency over 50,000 answered consultations (target: p95 under 50 ms).
+
+Builds a real store (closed tickets archived by month) of synthetic Indonesian consultations for
+one office, warms the index once (cold build time printed), then times `similar()` and
+`public_suggestions()` (the operator notification's and the acknowledgement's calls, including the
+store-change check each call makes) over varied queries.
+
+    python3 benchmarks/search.py [--docs 50000] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from helpdesk.app import App  # noqa: E402
+from helpdesk.clock import FixedClock  # noqa: E402
+from helpdesk.config import Office, Settings, SmtpSettings  # noqa: E402
+from helpdesk.insight.search import public_suggestions, similar  # noqa: E402
+from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
+
+WIB = timezone(timedelta(hours=7))
+OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.id")
+TOPICS = [
+    "kemiskinan penduduk miskin garis kemiskinan", "kependudukan jumlah penduduk kepadatan penduduk",
+    "inflasi indeks harga konsumen harga bahan pokok", "pengangguran tenaga kerja angkatan kerja",
+    "pertumbuhan ekonomi produk domestik regional bruto perekonomian", "indeks pembangunan manusia",
+    "pertanian luas panen produksi padi jagung", "pendidikan angka partisipasi sekolah",
+    "kesehatan angka harapan hidup", "perumahan rumah tangga sanitasi air minum",
+    "perdagangan ekspor impor", "pariwisata hunian hotel wisatawan", "transportasi kendaraan jalan",
+    "industri pengolahan usaha mikro kecil", "upah buruh pendapatan rata-rata", "gini rasio ketimpangan",
+]
+PLACES = ["mojokerto", "prajurit kulon", "magersari", "kranggan", "jawa timur", "kecamatan", "kelurahan"]
+FILLER = ("mohon bantuan data untuk skripsi saya tentang tahun terakhir tabel publikasi menurut "
+          "dalam angka tersedia situs web dapat diunduh silakan hubungi kami bila ada pertanyaan "
+          "lanjutan berita resmi statistik survei sensus metode definisi konsep").split()
+
+
+def text(rng: random.Random, words: int) -> str:
+    topic = rng.choice(TOPICS).split()
+    parts = rng.sample(topic, k=min(len(topic), rng.randint(2, 4))) + [rng.choice(PLACES), str(rng.randint(2010, 2025))]
+    parts += rng.choices(FILLER, k=words)
+    rng.shuffle(parts)
+    return " ".join(parts)
+
+
+def build_store(data_dir: Path, n: int, rng: random.Random) -> App:
+    settings = Settings(path=data_dir / "settings.toml", data_dir=data_dir, secret="s" * 32,
+                        smtp=SmtpSettings(), offices=(OFFICE,), templates_dir=Path("templates"))
+    app = App.build(settings, FixedClock(datetime(2026, 12, 1, 9, tzinfo=WIB)))
+    start = datetime(2024, 1, 1, 9, tzinfo=WIB)
+    for i in range(n):
+        received = start + timedelta(minutes=i * 20)
+        t = Ticket(number=f"PST-3576-{received.year}-{i + 1:06d}", office="3576",
+                   requester=f"warga{i}@example.org", subject=text(rng, 2), received_at=received,
+                   status=Status.CLOSED, closed_at=received + timedelta(days=1),
+                   answered_at=received + timedelta(hours=3), public=rng.random() < 0.3)
+        t.events = [TicketEvent(at=received, type="received", actor=t.requester, data={"text": text(rng, 25)}),
+                    TicketEvent(at=t.answered_at, type="reply", actor="ani@bps.go.id",
+                                data={"text": text(rng, 40)})]
+        app.store.save_ticket(t)
+    app.store.commit()
+    return app
+
+
+def pct(values: list[float], p: float) -> float:
+    xs = sorted(values)
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=50_000)
+    ap.add_argument("--queries", type=int, default=300)
+    args = ap.parse_args()
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        app = build_store(Path(tmp), args.docs, rng)
+        print(f"store of {args.docs} answered consultations written in {time.perf_counter() - t0:.1f} s")  # noqa: T201
+        t0 = time.perf_counter()
+        similar(app, OFFICE, "warm up")
+        print(f"cold index build (read archives, stem, BM25): {time.perf_counter() - t0:.2f} s")  # noqa: T201
+        # One more consultation answered and closed: one month file is rewritten, so the next
+        # search re-reads that file only and rebuilds BM25 from cached terms.
+        t = app.store.ticket(f"PST-3576-2024-{1:06d}") or app.store.ticket(f"PST-3576-2025-{1:06d}")
+        assert t is not None
+        app.store.unarchive(t.number)
+        t.public = not t.public
+        app.store.save_ticket(t)
+        app.store.commit()
+        t0 = time.perf_counter()
+        similar(app, OFFICE, "warm up again")
+        print(f"rebuild after one archive month changed: {time.perf_counter() - t0:.2f} s")  # noqa: T201
+        queries = [text(rng, rng.randint(0, 6)) for _ in range(args.queries)]
+        queries += ["data inflasi mojokerto 2025", "jumlah penduduk miskin kecamatan magersari"]
+        for name, fn in (("similar (k=3)", lambda q: similar(app, OFFICE, q, k=3)),
+                         ("public_suggestions", lambda q: public_suggestions(app, OFFICE, q))):
+            times = []
+            for q in queries:
+                s = time.perf_counter()
+                fn(q)
+                times.append((time.perf_counter() - s) * 1000)
+            print(f"{name:20s} over {args.docs} docs, {len(times)} queries: p50 {statistics.median(times):.1f} ms, "  # noqa: T201
+                  f"p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms  (target p95 < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Answered consultations as search documents, and their BM25 index (insight; pure).
+
+A consultation is an answered ticket that is not a complaint: its subject, the citizen's question
+and the operator's answers. `public` is copied from ticket.public (set by the `#publik` command);
+the public mask lets a search exclude every other answer before ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from ..model import Ticket
+from .figures import is_complaint
+from .textindex import BM25Index, tokens
+
+QUERY_TERMS = 64                # a long mail as a query: its 64 first distinct terms
+EXCERPT = 600                   # characters of an answer shown in a mail
+
+
+@dataclass(frozen=True)
+class Consultation:
+    number: str
+    office: str
+    subject: str
+    question: str
+    answer: str                  # the answer marked #publik, else the last one
+    answered_at: datetime | None
+    public: bool
+    category: str = ""
+    key: tuple[str, int] = ("", 0)   # (number, events): changes whenever the ticket does
+
+
+@dataclass(frozen=True)
+class Hit:
+    consultation: Consultation
+    score: float
+    coverage: float              # idf-weighted share of the query's distinct terms found
+
+    @property
+    def answer_excerpt(self) -> str:
+        return excerpt(self.consultation.answer, EXCERPT)
+
+    # What the operator notification's template shows (templates/notification.id.txt).
+    @property
+    def number(self) -> str:
+        return self.consultation.number
+
+    @property
+    def question(self) -> str:
+        return excerpt(self.consultation.question or self.consultation.subject, 300)
+
+    @property
+    def answer(self) -> str:
+        return self.answer_excerpt
+
+
+def excerpt(text: str, limit: int) -> str:
+    """Whitespace folded, cut at a word boundary before `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " [...]"
+
+
+def _is_public_command(written: object) -> bool:
+    return str(written).strip().lower().lstrip("#").split(" ")[0] in ("publik", "public")
+
+
+def consultation_of(ticket: Ticket) -> Consultation | None:
+    """An answered, non-complaint ticket as a searchable consultation; None otherwise."""
+    if is_complaint(ticket):
+        return None
+    replies = [e for e in ticket.events if e.type == "reply" and str(e.data.get("text", "")).strip()]
+    if not replies:
+        return None
+    # The answer shown is the one the operator marked with #publik, else the last one.
+    marked = [e for e in replies if any(_is_public_command(c) for c in e.data.get("commands") or ())]
+    shown = (marked or replies)[-1]
+    asked = next((e for e in ticket.events if e.type == "received"), None)
+    question = str(asked.data.get("text", "")) if asked else ""
+    return Consultation(
+        number=ticket.number, office=ticket.office, subject=ticket.subject, question=question,
+        answer=str(shown.data.get("text", "")), answered_at=ticket.answered_at or replies[0].at,
+        public=ticket.public is True, category=ticket.category,
+        key=(ticket.number, len(ticket.events)))
+
+
+def indexed(ticket: Ticket) -> tuple[Consultation, list[str]] | None:
+    """A ticket as (consultation, index terms): the subject twice (it says most), the question,
+    and every operator answer; None when it is no answered consultation."""
+    c = consultation_of(ticket)
+    if c is None:
+        return None
+    answers = "\n".join(str(e.data.get("text", "")) for e in ticket.events if e.type == "reply")
+    return c, tokens(f"{c.subject}\n{c.subject}\n{c.question}\n{answers}")
+
+
+@dataclass
+class ConsultationIndex:
+    """BM25 over consultations, with a mask of the public ones."""
+
+    consultations: list[Consultation]
+    index: BM25Index
+    public: np.ndarray
+
+    @classmethod
+    def build(cls, pairs: Iterable[tuple[Consultation, list[str]]]) -> ConsultationIndex:
+        """The index of (consultation, its tokens) pairs, as `indexed` gives them."""
+        items = list(pairs)
+        return cls([c for c, _ in items], BM25Index.build([d for _, d in items]),
+                   np.array([c.public for c, _ in items], dtype=bool))
+
+    @classmethod
+    def from_tickets(cls, tickets: Iterable[Ticket]) -> ConsultationIndex:
+        return cls.build(p for p in map(indexed, tickets) if p is not None)
+
+    def search(self, text: str, k: int, public_only: bool = False, min_coverage: float = 0.0,
+               exclude: str = "") -> list[Hit]:
+        query = list(dict.fromkeys(tokens(text)))[:QUERY_TERMS]
+        allowed = self.public.copy() if public_only else None
+        if exclude:
+            allowed = np.ones(len(self.consultations), dtype=bool) if allowed is None else allowed
+            allowed &= np.array([c.number != exclude for c in self.consultations], dtype=bool)
+        found = self.index.search(query, k, allowed=allowed, min_coverage=min_coverage)
+        hits = [Hit(self.consultations[i], score, cov) for i, score, cov in found]
+        if public_only:   # belt and braces: the mask already did this
+            hits = [h for h in hits if h.consultation.public is True]
+        return hits

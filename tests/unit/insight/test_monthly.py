@@ -1,0 +1,90 @@
+"""The monthly report mail: due from the first working day's opening, sent once, with its files."""
+
+from __future__ import annotations
+
+import email
+from datetime import date
+from email.policy import default
+from pathlib import Path
+
+import pytest
+
+from helpdesk.app import App
+from helpdesk.clock import FixedClock
+from helpdesk.config import Settings, SmtpSettings
+from helpdesk.insight.monthly import (
+    first_working_day,
+    monthly_report_mail,
+    previous_month,
+    report_due,
+    send_due_reports,
+)
+from helpdesk.tickets.store import Store
+
+from .conftest import NOW, OFFICE, OTHER, at, november
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+
+
+def test_previous_month():
+    assert previous_month(date(2026, 12, 1)) == "2026-11"
+    assert previous_month(date(2027, 1, 31)) == "2026-12"
+
+
+def test_first_working_day_skips_new_year_and_weekend(cal):
+    assert first_working_day(cal, 2026, 12) == date(2026, 12, 1)
+    assert first_working_day(cal, 2027, 1) == date(2027, 1, 4)     # Fri 1 Jan holiday, then a weekend
+    assert first_working_day(cal, 2026, 11) == date(2026, 11, 2)    # Sun 1 Nov
+
+
+def test_report_is_due_from_opening_until_sent(cal):
+    assert report_due(OFFICE, cal, at(12, 1, 7, 59), None) is None
+    assert report_due(OFFICE, cal, at(12, 1, 8), None) == "2026-11"
+    assert report_due(OFFICE, cal, at(12, 15, 20), "2026-10") == "2026-11"   # missed: sent late, once
+    assert report_due(OFFICE, cal, at(12, 1, 8), "2026-11") is None
+    assert report_due(OFFICE, cal, at(11, 30, 23), "2026-10") is None
+
+
+@pytest.fixture
+def app(tmp_path, build):
+    settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
+                        smtp=SmtpSettings(), offices=(OFFICE, OTHER), templates_dir=TEMPLATES)
+    app = App.build(settings, FixedClock(NOW))
+    for t in november(build):
+        app.store.save_ticket(t)
+    app.store.commit()
+    return app
+
+
+def test_monthly_mail_carries_text_html_and_csv(app):
+    mail = monthly_report_mail(app, OFFICE, "2026-11", NOW)
+    assert mail.recipients == ["pst3576@bps.go.id"] and mail.purpose == "report"
+    msg = email.message_from_string(mail.raw, policy=default)
+    assert msg["Subject"] == "[PST 3576] Laporan standar pelayanan November 2026: 66.7% dijawab sesuai standar"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    body = msg.get_body(("plain",)).get_content()
+    assert "Konsultasi diterima" in body and "4 dari 6 (66.7%)" in body
+    files = {part.get_filename(): part.get_content() for part in msg.iter_attachments()}
+    assert set(files) == {"laporan-pst-3576-2026-11.html", "laporan-pst-3576-2026-11.csv"}
+    assert files["laporan-pst-3576-2026-11.html"].count("data:image/png;base64,") == 2
+    assert files["laporan-pst-3576-2026-11.csv"].startswith("office,office_name,month")
+
+
+def test_due_reports_are_queued_once_and_remembered(app, tmp_path):
+    assert send_due_reports(app, at(12, 1, 7)) == []
+    assert send_due_reports(app, at(12, 1, 8, 5)) == ["3576", "3571"]
+    queued = [m for m in app.store.outbox.values() if m.purpose == "report"]
+    assert [m.recipients for m in queued] == [["pst3576@bps.go.id"]]   # 3571 has no supervisors
+    assert send_due_reports(app, at(12, 1, 9)) == []
+    assert Store(tmp_path).meta["monthly_report"] == {"3576": "2026-11", "3571": "2026-11"}
+
+
+async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
+    from helpdesk.sla.scheduler import SlaScheduler
+    woken = []
+    app.clock = FixedClock(at(12, 1, 8, 5))
+    scheduler = SlaScheduler(app, on_mail_queued=lambda: woken.append(True))
+    await scheduler.monthly_reports()
+    await scheduler.monthly_reports()
+    assert woken == [True]
+    assert [m.purpose for m in app.store.outbox.values()] == ["report"]

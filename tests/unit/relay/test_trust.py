@@ -1,0 +1,136 @@
+"""trust.check(): the sender read strictly, the token bound to (ticket, operator), Authentication-Results."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from helpdesk.config import Operator
+from helpdesk.model import InboundMail
+from helpdesk.relay import tokens
+from helpdesk.relay.trust import check
+
+SECRET = "s" * 20
+RINA = Operator("Rina", "rina@bps.go.id", "3576")
+DIMAS = Operator("Dimas", "dimas@bps.go.id", "3576")
+OPS = (RINA, DIMAS)
+T1 = "PST-3576-2026-000001"
+
+
+def mid(ticket: str, operator: str, secret: str = SECRET) -> str:
+    return tokens.notification_message_id(
+        ticket, tokens.mint(secret, ticket, operator), "n1", "bps.go.id"
+    )
+
+
+def mail(**kw) -> InboundMail:
+    base = dict(
+        message_id="<r@x>",
+        received_at=datetime(2026, 11, 23, tzinfo=UTC),
+        from_addr="rina@bps.go.id",
+        from_trusted_form=True,
+        to=["bps3576@bps.go.id"],
+    )
+    base.update(kw)
+    return InboundMail(**base)
+
+
+def verdict(m: InboundMail, **kw):
+    return check(m, operators=OPS, secret=SECRET, office="3576", **kw)
+
+
+@pytest.mark.parametrize(
+    "m, ok, reason",
+    [
+        (
+            mail(in_reply_to=mid(T1, "rina@bps.go.id")),
+            True,
+            f"token for {T1} verifies for rina@bps.go.id",
+        ),
+        (
+            mail(references=["<a@b>", mid(T1, "rina@bps.go.id")]),
+            True,
+            f"token for {T1} verifies for rina@bps.go.id",
+        ),
+        (
+            mail(
+                to=[
+                    tokens.reply_address(
+                        "bps3576@bps.go.id", T1, tokens.mint(SECRET, T1, "rina@bps.go.id")
+                    )
+                ]
+            ),
+            True,
+            f"token for {T1} verifies for rina@bps.go.id",
+        ),
+        (
+            mail(in_reply_to=mid(T1, "RINA@BPS.GO.ID")),
+            True,
+            f"token for {T1} verifies for rina@bps.go.id",
+        ),
+        (mail(), False, "no reply token: the mail does not answer a notification"),
+        (
+            mail(in_reply_to=mid(T1, "dimas@bps.go.id")),
+            False,
+            "the reply token was minted for another operator",
+        ),
+        (
+            mail(in_reply_to=mid(T1, "rina@bps.go.id", secret="t" * 20)),
+            False,
+            "the reply token does not verify (altered, or for another ticket)",
+        ),
+        (
+            mail(in_reply_to=mid(T1, "rina@bps.go.id"), from_trusted_form=False),
+            False,
+            "From is not exactly one plain address (a display name holding an address, or several addresses): "
+            "never trusted as an operator",
+        ),
+    ],
+)
+def test_check(m, ok, reason):
+    v = verdict(m)
+    assert (v.ok, v.reason) == (ok, reason)
+
+
+def test_refusal_names_the_ticket_and_whom_to_tell():
+    v = verdict(
+        mail(
+            from_addr="x@evil.example",
+            from_name="rina@bps.go.id",
+            from_trusted_form=False,
+            in_reply_to=mid(T1, "rina@bps.go.id"),
+        )
+    )
+    assert (v.ok, v.ticket, v.notify) == (False, T1, (RINA,))
+
+
+AR = "mx.bps.go.id; dkim=pass header.d=bps.go.id; dmarc=pass (p=reject) header.from=bps.go.id"
+
+
+@pytest.mark.parametrize(
+    "results, authserv, thread, ok",
+    [
+        ([AR], "mx.bps.go.id", T1, True),
+        ([AR], "", T1, False),  # no trusted server configured
+        (
+            [AR.replace("mx.bps.go.id;", "evil.example;")],
+            "mx.bps.go.id",
+            T1,
+            False,
+        ),  # someone else's stamp
+        ([AR.replace("dmarc=pass", "dmarc=fail")], "mx.bps.go.id", T1, False),
+        (
+            [AR.replace("header.from=bps.go.id", "header.from=evil.example")],
+            "mx.bps.go.id",
+            T1,
+            False,
+        ),
+        ([AR], "mx.bps.go.id", None, False),  # nothing says which ticket
+    ],
+)
+def test_authentication_results_pass_from_the_trusted_server(results, authserv, thread, ok):
+    v = verdict(mail(authentication_results=results), authserv_id=authserv, thread_ticket=thread)
+    assert v.ok is ok
+    if ok:
+        assert (v.how, v.ticket) == ("authentication-results", T1)
