@@ -8,7 +8,8 @@ from .routing import rules
 
 REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure", "notification",
                       "operator_notice", "answer",
-                      "reminder", "escalation", "digest", "close_notice", "closed")   # sla/actions, sla/digest
+                      "reminder", "escalation", "digest", "close_notice", "closed",   # sla/actions, sla/digest
+                      "monthly_report")                                               # insight/monthly
 
 
 def problems(settings: Settings) -> list[str]:

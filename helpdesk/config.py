@@ -71,6 +71,7 @@ class Office:
     waiting_close_days: int = 7              # calendar days waiting for the citizen before auto-close
     reminders: tuple[str, ...] = ("opening", "2h")  # before a deadline: at opening that day, 2 office hours
     ack_per_sender_per_day: int = 5
+    consultation_url: str = ""               # link to a public answer, "{number}" replaced; "" = text only
 
     @property
     def tz(self) -> ZoneInfo:
@@ -249,7 +250,8 @@ def _parse_office(r: _Reader, t: dict[str, Any], i: int) -> Office:
         complaints=r.get(t, "complaints", where, str, ""),
         waiting_close_days=r.get(t, "waiting_close_days", where, int, 7),
         reminders=reminders,
-        ack_per_sender_per_day=r.get(t, "ack_per_sender_per_day", where, int, 5))
+        ack_per_sender_per_day=r.get(t, "ack_per_sender_per_day", where, int, 5),
+        consultation_url=r.get(t, "consultation_url", where, str, ""))
 
 
 def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:

@@ -43,7 +43,8 @@ class Context:
     ticket: Ticket | None = None
     outgoing: list[OutgoingMail] = field(default_factory=list)
     ratelimit: dict[str, int] = field(default_factory=dict)
-    auto_replies: dict[str, str] = field(default_factory=dict)  # operator -> local day of an out-of-office
+    # store.meta sections to update: "round_robin" (team -> last operator), "auto_replies" (absences)
+    meta: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -182,4 +183,5 @@ def apply(ctx: Context) -> None:
         for mail in ctx.outgoing:
             store.queue_mail(mail)
         store.meta["ratelimit"].update(ctx.ratelimit)
-        store.meta.setdefault("auto_replies", {}).update(ctx.auto_replies)
+        for section, values in ctx.meta.items():
+            store.meta.setdefault(section, {}).update(values)

@@ -1,8 +1,8 @@
 """Team -> operator: round robin or fewest open tickets, skipping whoever is away (stage 4, pure).
 
-Round robin needs no counter of its own: the store already says who got the team's newest open
-ticket, so the next one goes to the member after them (one source of truth, nothing to drift).
-Nobody available leaves the ticket unassigned; the supervisors' digest lists it.
+Round robin goes on after whoever the team's last ticket went to: the caller passes that (kept in
+the store's meta, committed with the ticket); without it, after the assignee of the team's newest
+open ticket. Nobody available leaves the ticket unassigned; the supervisors' digest lists it.
 """
 
 from __future__ import annotations
@@ -46,20 +46,29 @@ def _open(tickets: Iterable[Ticket], office: str) -> list[Ticket]:
 
 
 def _round_robin(
-    candidates: list[Operator], everyone: list[Operator], tickets: list[Ticket], team: str
+    candidates: list[Operator],
+    everyone: list[Operator],
+    tickets: list[Ticket],
+    team: str,
+    last: str,
 ) -> tuple[Operator, str]:
     addresses = [op.address for op in everyone]
-    recent = sorted(
-        (t for t in tickets if t.team == team and t.assignee in addresses), key=lambda t: t.number
-    )
-    if not recent:
-        return candidates[0], "round robin: first in the team"
-    last = addresses.index(recent[-1].assignee)
+    if last in addresses:
+        after, why = last, f"after {last} (the team's last assignment)"
+    else:
+        recent = sorted(
+            (t for t in tickets if t.team == team and t.assignee in addresses),
+            key=lambda t: t.number,
+        )
+        if not recent:
+            return candidates[0], "round robin: first in the team"
+        after, why = recent[-1].assignee, f"after {recent[-1].assignee} ({recent[-1].number})"
+    start = addresses.index(after)
     # Walk the whole team in order after the last one, so an absentee's turn passes to the next.
     for step in range(1, len(everyone) + 1):
-        op = everyone[(last + step) % len(everyone)]
+        op = everyone[(start + step) % len(everyone)]
         if op in candidates:
-            return op, f"round robin: after {recent[-1].assignee} ({recent[-1].number})"
+            return op, f"round robin: {why}"
     return candidates[0], "round robin"
 
 
@@ -82,6 +91,7 @@ def assign(
     tickets: Iterable[Ticket],
     day: date,
     auto_replies: Mapping[str, str],
+    last: str = "",
 ) -> Assignment:
     """Pick an operator for a ticket routed to `team` (or named `operator`) in `office` on `day`."""
     notes = []
