@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -209,7 +209,7 @@ class Mails:
         msg["From"] = f"Warga {self.n} <warga{self.n}.{self.run}@example.org>"
         msg["To"] = f"bps{office}@bps.go.id"
         msg["Subject"] = "Permintaan data " + words(self.rng, 1)
-        msg["Date"] = format_datetime(datetime.now(timezone.utc))
+        msg["Date"] = format_datetime(datetime.now(UTC))
         msg["Message-ID"] = mid
         msg.set_content("Selamat pagi,\n\n" + words(self.rng, 30) + "\n\nTerima kasih.\nWarga " + str(self.n))
         return mid, msg.as_bytes()
@@ -217,7 +217,7 @@ class Mails:
 
 def fill(dovecot: LocalDovecot, user: str, mails: list[bytes]) -> None:
     """APPEND mails over one connection (the setup, not the measured part)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with dovecot.client(user) as c:
         for raw in mails:
             c.append("INBOX", raw, msg_time=now)
@@ -322,7 +322,7 @@ def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tupl
         with dovecot.client(user) as c:
             # Warm-up: the daemon is up, logged in and idling once its first mail is acknowledged.
             mid, raw = gen.make()
-            c.append("INBOX", raw, msg_time=datetime.now(timezone.utc))
+            c.append("INBOX", raw, msg_time=datetime.now(UTC))
             if arrivals.wait({mid}, 60) < 1:
                 raise RuntimeError(f"daemon did not acknowledge the warm-up mail; see {desk.root / 'daemon.log'}")
             time.sleep(1.0)
@@ -336,7 +336,7 @@ def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tupl
                     time.sleep(pause)
                 mid, raw = gen.make()
                 sent[mid] = time.perf_counter()
-                c.append("INBOX", raw, msg_time=datetime.now(timezone.utc))
+                c.append("INBOX", raw, msg_time=datetime.now(UTC))
         got = arrivals.wait(set(sent), 60)
         lat = sorted(arrivals.times[m] - t for m, t in sent.items() if m in arrivals.times)
         if got < count:

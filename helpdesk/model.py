@@ -7,7 +7,7 @@ with `to_dict()` / `from_dict()`; datetimes are stored as ISO 8601 with their of
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -209,7 +209,9 @@ class OutgoingMail:
     last_error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Field by field rather than dataclasses.asdict, whose deep copy dominated a commit.
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["recipients"] = list(self.recipients)
         for name in ("next_attempt_at", "created_at", "sent_at"):
             d[name] = _iso(d[name])
         return d

@@ -43,7 +43,7 @@ class Context:
     ticket: Ticket | None = None
     outgoing: list[OutgoingMail] = field(default_factory=list)
     ratelimit: dict[str, int] = field(default_factory=dict)
-    # store.meta sections to update: "round_robin" (team -> last operator), "auto_replies" (absences)
+    # store.meta sections to update: "round_robin" (team -> last one), "auto_replies" (absences)
     meta: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from datetime import datetime, timezone
 
 _counter = itertools.count(1)
 
@@ -21,7 +21,7 @@ def citizen_mail(subject: str = "Permintaan data inflasi 2025",
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(date or datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(date or datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     if message_id == "auto":
         message_id = f"<q{next(_counter)}.{id(msg)}@example.org>"
     if message_id:

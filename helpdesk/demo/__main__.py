@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
@@ -34,7 +34,7 @@ def sample(sender: str, to: str, subject: str, body: str, html: bool = False,
            attachment: tuple[str, bytes] | None = None) -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain="warga.example")
     if html:
         msg.set_content(f"<html><body><p>{body}</p></body></html>", subtype="html")

@@ -209,10 +209,15 @@ class OperatorLookalike(Rule):
 
     NAME, KIND = "operator_lookalike", Kind.OPERATOR_REPLY
 
+    ADDRESS = re.compile(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+")
+
     def check(self, mail: InboundMail, known: Known) -> str | None:
+        if mail.from_trusted_form:
+            return None     # one plain address: FromOperator has compared it exactly
         text = f"{mail.from_addr} {mail.from_name} {mail.headers.get('from', '')}".lower()
-        hit = next((op for op in sorted(known.operators) if op and op in text), None)
-        return f"From names operator {hit} in an untrusted form" if hit else None
+        # Whole addresses only: "dani@bps.go.id" must not pass for operator "ani@bps.go.id".
+        named = set(self.ADDRESS.findall(text)) & known.operators
+        return f"From names operator {min(named)} in an untrusted form" if named else None
 
 
 class AnswersNotification(Rule):

@@ -49,14 +49,15 @@ class Intake:
         """Make a batch durable and process it; returns the UIDs that may now be marked processed."""
         store = self.app.store
         with store.lock:
-            for item in batch:
-                key = entry_key(office.code, uidvalidity, item.uid)
-                if key in store.inflight:
-                    continue
-                store.inflight[key] = {
+            fresh = [item for item in batch
+                     if entry_key(office.code, uidvalidity, item.uid) not in store.inflight]
+            # Raw bytes first, all synced in one pass; the commit below refers to them.
+            paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
+            for item, spool_path in zip(fresh, paths):
+                store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
                     "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,
-                    "spool": self.app.spool.put_inbound(item.raw, item.received_at),
-                    "received_at": item.received_at.isoformat(), "attempts": 0, "last_error": ""}
+                    "spool": spool_path, "received_at": item.received_at.isoformat(),
+                    "attempts": 0, "last_error": ""}
             state = store.mailboxes.setdefault(office.code, {})
             if state.get("uidvalidity") != uidvalidity:
                 state.update(uidvalidity=uidvalidity, last_uid=0)

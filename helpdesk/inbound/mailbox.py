@@ -13,7 +13,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -216,4 +216,4 @@ class MailboxWorker:
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -35,6 +35,9 @@ class _ArchiveFile:
 class _Slot:
     files: dict[str, _ArchiveFile] = field(default_factory=dict)
     hot: dict[tuple[str, int], Pair] = field(default_factory=dict)   # (number, events) -> pair
+    # Hot tickets that are no consultation (not answered yet, or a complaint), by all that decides
+    # it: most open tickets are none, and each new mail's search must not examine each again.
+    none: set[tuple] = field(default_factory=set)
     signature: tuple = ()
     index: ConsultationIndex | None = None
 
@@ -71,17 +74,25 @@ def _refresh_hot(store: Store, office: str | None, slot: _Slot) -> tuple:
     """Index the hot tickets' answered consultations (re-using unchanged ones); returns their flags."""
     fresh: dict[tuple[str, int], Pair] = {}
     flags = []
+    none: set[tuple] = set()
     for t in store.tickets.values():            # the caller holds store.lock
         if not _mine(office, t.office):
             continue
         key, public = (t.number, len(t.events)), t.public is True
         pair = slot.hot.get(key)
         if pair is None or pair[0].public != public:
+            unanswered = (t.number, len(t.events), public, t.category, tuple(t.tags))
+            if unanswered in slot.none:
+                none.add(unanswered)
+                continue
             pair = indexed(t)
+            if pair is None:
+                none.add(unanswered)
         if pair is not None:
             fresh[key] = pair
             flags.append((t.number, len(t.events), public))
     slot.hot = fresh
+    slot.none = none
     return tuple(sorted(flags))
 
 

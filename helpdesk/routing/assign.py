@@ -123,5 +123,5 @@ def assign(
     if strategy_of(team, office, teams) == "fewest_open":
         chosen, why = _fewest_open(candidates, open_tickets)
     else:
-        chosen, why = _round_robin(candidates, everyone, open_tickets, team)
+        chosen, why = _round_robin(candidates, everyone, open_tickets, team, last)
     return Assignment(chosen.address, "; ".join(notes + [f"team {team!r}, {why}"]))

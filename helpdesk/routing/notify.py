@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..config import Office, Operator
+from ..insight.search import similar
 from ..model import OutgoingMail, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import office_domain, to_staff
@@ -130,7 +131,8 @@ def notification(
         message_time=_when(office, event.at if event else None),
         question=question or "(tanpa isi)",
         thread=_thread(office, ticket, event),
-        similar=[],  # issue 5 fills this with the three most similar answered consultations
+        # Internal only: past answers help the operator; a non-public one never reaches a citizen.
+        similar=similar(app, office, question, k=3, exclude=ticket.number) if question else [],
     )
     ticket.events.append(
         TicketEvent(
@@ -194,13 +196,17 @@ def forward_to_operator(ctx: Context) -> None:
 
 def _assign_now(ctx: Context, ticket: Ticket) -> None:
     """An unassigned ticket gets an operator when its citizen writes again and someone is in."""
-    from .route import pick_operator  # route imports this module's neighbours; keep it lazy
+    from .route import (
+        pick_operator,
+        remember,
+    )  # route imports this module's neighbours; keep it lazy
 
-    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now)
+    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.meta)
     if not chosen.operator:
         ctx.note(f"{ticket.number} still unassigned: {chosen.reason}")
         return
     ticket.assignee = chosen.operator
+    remember(ctx, ticket.team, chosen.operator)
     ticket.events.append(
         TicketEvent(
             at=ctx.now,

@@ -65,12 +65,17 @@ def pick_operator(
     team: str,
     operator: str,
     now: datetime,
-    away: dict[str, str] | None = None,
+    pending: dict[str, dict[str, str]] | None = None,
 ) -> Assignment:
-    """Assignment against the store's open tickets and today's out-of-office replies."""
+    """Assignment against the store's open tickets, last assignments and today's absences.
+
+    `pending` holds this mail's own not yet applied meta changes (a Context's `meta`)."""
     settings = app.settings
     day = now.astimezone(settings.office(office).tz).date()
-    auto_replies = dict(app.store.meta.get("auto_replies", {}), **(away or {}))
+
+    def section(name: str) -> dict[str, str]:
+        return dict(app.store.meta.get(name, {}), **(pending or {}).get(name, {}))
+
     return assign(
         office=office,
         team=team,
@@ -79,8 +84,15 @@ def pick_operator(
         teams=settings.teams,
         tickets=app.store.open_tickets(office),
         day=day,
-        auto_replies=auto_replies,
+        auto_replies=section("auto_replies"),
+        last=section("round_robin").get(f"{office}/{team}", ""),
     )
+
+
+def remember(ctx: Context, team: str, operator: str) -> None:
+    """The team's last assignment, committed with the ticket: the next round robin turn."""
+    if team and operator:
+        ctx.meta.setdefault("round_robin", {})[f"{ctx.office.code}/{team}"] = operator
 
 
 def apply_decision(ticket: Ticket, decision: Decision) -> None:
@@ -107,8 +119,11 @@ def route(ctx: Context) -> None:
             ctx, ticket.received_at, decision.reply_days
         )
         ctx.note(f"rules set reply_days={decision.reply_days}: due {ticket.due_at.isoformat()}")
-    chosen = pick_operator(ctx.app, ctx.office.code, decision.team, decision.operator, ctx.now)
+    chosen = pick_operator(
+        ctx.app, ctx.office.code, decision.team, decision.operator, ctx.now, ctx.meta
+    )
     ticket.assignee = chosen.operator
+    remember(ctx, decision.team, chosen.operator)
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
@@ -154,18 +169,19 @@ def note_absence(ctx: Context) -> None:
         )
         return
     day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
-    ctx.auto_replies[operator.address] = day
+    ctx.meta.setdefault("auto_replies", {})[operator.address] = day
     ctx.note(
         f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow"
     )
     ticket = ctx.ticket
     if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":
         return
-    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.auto_replies)
+    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.meta)
     if not chosen.operator:
         ctx.note(f"{ticket.number} stays with {operator.address}: {chosen.reason}")
         return
     ticket.assignee = chosen.operator
+    remember(ctx, ticket.team, chosen.operator)
     ticket.events.append(
         TicketEvent(
             at=ctx.now,

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .match import ACTIONS, MATCHERS, PRIORITIES, Rule, RuleError
+from .conditions import MATCHERS, RuleError
+from .match import ACTIONS, PRIORITIES, Rule
 
 _RULES_HEADER = re.compile(r"^\s*\[\[\s*rules\s*\]\]")
 _DEFAULT_HEADER = re.compile(r"^\s*\[\s*default\s*\]")

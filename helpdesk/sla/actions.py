@@ -15,6 +15,7 @@ from ..app import App
 from ..config import Office
 from ..model import OutgoingMail, Status, Ticket, TicketEvent
 from ..outbound.notices import to_citizen, to_staff
+from ..routing.notify import signed_headers
 from ..tickets import lifecycle
 from .digest import digest_mail
 from .sweep import Action, due_actions
@@ -89,7 +90,10 @@ def remind(app: App, office: Office, ticket: Ticket, action: Action, now: dateti
     address = operator.address if operator else ticket.assignee
     ticket.events.append(TicketEvent(at=now, type="reminder", actor="helpdesk",
                                      summary=f"reminder ({action.data['spec']}) to {address}"))
+    # Signed like the notification, so the operator may answer the citizen by replying to it.
+    message_id, reply_to = signed_headers(app, office, ticket.number, address)
     return [to_staff(app, office, [address], "reminder", "reminder", now, ticket=ticket,
+                     message_id=message_id, reply_to=reply_to,
                      operator_name=operator.name if operator else address,
                      **_texts(app, office, ticket, action.data["due_at"]))]
 

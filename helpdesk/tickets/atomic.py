@@ -29,6 +29,55 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+def write_many_atomic(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files with the guarantee of `write_atomic` for each, at less cost: every file
+    is written first, then all are synced in one pass, renamed, and each directory synced once.
+
+    A crash leaves each path either absent (or as it was) or complete, never half written."""
+    dirs: set[Path] = set()
+    opened: list[tuple[int, Path, Path]] = []
+    try:
+        for path, data in files:
+            if path.parent not in dirs:
+                _make_dirs(path.parent, dirs)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            opened.append((fd, tmp, path))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        for fd, _, _ in opened:
+            os.fsync(fd)
+    finally:
+        for fd, _, _ in opened:
+            os.close(fd)
+    for _, tmp, path in opened:
+        os.replace(tmp, path)
+    for directory in dirs:
+        _fsync_dir(directory)
+
+
+def _make_dirs(directory: Path, synced: set[Path]) -> None:
+    """mkdir -p; a directory made here is synced into its parent as well."""
+    missing = []
+    d = directory
+    while not d.exists():
+        missing.append(d)
+        d = d.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    synced.add(directory)
+    for made in missing:
+        synced.add(made.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
 def read_json(path: Path) -> Any:
     """Read a store file; a missing file is None, anything unreadable is StoreCorrupt."""
     try:

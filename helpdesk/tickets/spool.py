@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from .atomic import write_atomic
+from .atomic import write_atomic, write_many_atomic
 
 
 class Spool:
@@ -24,6 +24,21 @@ class Spool:
         if not path.exists():
             write_atomic(path, raw)
         return rel
+
+    def put_inbound_batch(self, mails: list[tuple[bytes, datetime]]) -> list[str]:
+        """`put_inbound` for a fetched batch: the same files, synced in one pass; returns their paths."""
+        rels, todo, planned = [], [], set()
+        for raw, received_at in mails:
+            digest = hashlib.sha256(raw).hexdigest()[:40]
+            rel = f"in/{received_at:%Y/%m}/{digest}.eml"
+            rels.append(rel)
+            path = self.root / rel
+            if rel not in planned and not path.exists():
+                planned.add(rel)
+                todo.append((path, raw))
+        if todo:
+            write_many_atomic(todo)
+        return rels
 
     def put_attachment(self, payload: bytes) -> str:
         """Store attachment bytes under their hash; the sender's filename never becomes a path."""

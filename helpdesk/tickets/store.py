@@ -3,9 +3,14 @@
 Layout under `<data_dir>/store/`:
   hot.json             open tickets, outbox, mailbox high-water marks, in-flight mails, quarantine,
                        counters; a TinyDB-format file rewritten atomically once per commit
-  archive/YYYY-MM.json closed tickets by closing month (TinyDB, atomic storage)
+  archive/YYYY-MM.json closed tickets by closing month (TinyDB format, written atomically)
+  archive/YYYY-MM.ids  that month's ticket numbers and Message-IDs, with the (inode, size, mtime)
+                       of the month file they were read from: a derived index, so that a start
+                       reads a few MB of ids instead of every archived ticket. An index that is
+                       missing, unreadable or does not match its month file is rebuilt from it.
 
-Only open tickets live in the hot file, so the cost of a commit does not grow with history.
+Only open tickets live in the hot file, so the cost of a commit does not grow with history; the
+per-sender acknowledgement counts in it are kept for the last two days only.
 Changes are made in memory and become durable together at `commit()`: a ticket and the mail it
 causes are never stored apart.
 """
@@ -19,15 +24,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-
 from ..errors import StoreCorrupt
 from ..model import OutgoingMail, Status, Ticket
-from .atomic import AtomicJSONStorage, read_json, write_atomic
+from .atomic import read_json, write_atomic
 from .numbering import format_number
 
 log = logging.getLogger(__name__)
+RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
 
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _outbox_signature(mail: OutgoingMail) -> tuple:
+    """What the outbox changes on a queued mail; the rest (the raw text above all) never changes."""
+    return (mail.status, mail.attempts, mail.next_attempt_at, mail.sent_at, mail.last_error,
+            tuple(mail.recipients))
 
 
 class Store:
@@ -45,6 +58,7 @@ class Store:
         self.quarantine: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
         self._ticket_json: dict[str, str] = {}     # serialised form of unchanged tickets
+        self._outbox_json: dict[str, tuple[tuple, str]] = {}   # message id -> (signature, JSON)
         self._dirty: set[str] = set()
         self._to_archive: dict[str, Ticket] = {}
         self._msgindex: dict[str, str] = {}         # Message-ID -> ticket number (hot and archived)
@@ -59,8 +73,7 @@ class Store:
                 for doc in data.get("tickets", {}).values():
                     ticket = Ticket.from_dict(doc)
                     self.tickets[ticket.number] = ticket
-                    self._ticket_json[ticket.number] = json.dumps(doc, ensure_ascii=False,
-                                                                  separators=(",", ":"))
+                    self._ticket_json[ticket.number] = _dumps(doc)
                 self.outbox = {d["message_id"]: OutgoingMail.from_dict(d)
                                for d in data.get("outbox", {}).values()}
                 self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
@@ -70,10 +83,10 @@ class Store:
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
         for path in sorted(self.archive_dir.glob("*.json")):
-            for doc in self._archive_docs(path):
-                self._archived[doc["number"]] = path.name
-                for mid in doc.get("message_ids", []):
-                    self._msgindex[mid] = doc["number"]
+            for number, mids in self._month_index(path).items():
+                self._archived[number] = path.name
+                for mid in mids:
+                    self._msgindex[mid] = number
         for ticket in self.tickets.values():
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
@@ -81,10 +94,44 @@ class Store:
 
     @staticmethod
     def _archive_docs(path: Path) -> list[dict[str, Any]]:
+        return list(Store._archive_data(path).get("tickets", {}).values())
+
+    @staticmethod
+    def _archive_data(path: Path) -> dict[str, Any]:
         data = read_json(path)
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not isinstance(data.get("tickets", {}), dict):
             raise StoreCorrupt(f"{path}: expected a TinyDB file")
-        return list(data.get("tickets", {}).values())
+        return data
+
+    @staticmethod
+    def _index_path(month: Path) -> Path:
+        return month.with_suffix(".ids")
+
+    @staticmethod
+    def _source(month: Path) -> list[int]:
+        st = month.stat()
+        return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+    def _month_index(self, month: Path) -> dict[str, list[str]]:
+        """Ticket number -> Message-IDs of one archive month, from its index when that is current."""
+        try:
+            source = self._source(month)
+            index = json.loads(self._index_path(month).read_bytes())
+            if index.get("source") == source and isinstance(index.get("tickets"), dict):
+                return index["tickets"]
+        except (OSError, ValueError, AttributeError):
+            pass      # missing or unreadable: it is only derived data, rebuilt below
+        return self._write_month_index(month, self._archive_docs(month))
+
+    def _write_month_index(self, month: Path, docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+        tickets = {doc["number"]: list(doc.get("message_ids", [])) for doc in docs}
+        try:
+            write_atomic(self._index_path(month), _dumps({"source": self._source(month),
+                                                          "tickets": tickets}).encode())
+        except OSError as exc:
+            log.warning("cannot write the archive index of %s (read again at the next start): %s",
+                        month, exc)
+        return tickets
 
     # -- tickets ---------------------------------------------------------------------------------
     def save_ticket(self, ticket: Ticket) -> None:
@@ -158,9 +205,9 @@ class Store:
                 self._write_archives()
             for number in self._dirty:
                 if number in self.tickets:
-                    self._ticket_json[number] = json.dumps(
-                        self.tickets[number].to_dict(), ensure_ascii=False, separators=(",", ":"))
+                    self._ticket_json[number] = _dumps(self.tickets[number].to_dict())
             self._dirty.clear()
+            self._prune_ratelimit()
             write_atomic(self.hot_path, self._serialise())
             self._to_archive.clear()
 
@@ -177,13 +224,22 @@ class Store:
             closed = ticket.closed_at or ticket.updated_at or ticket.received_at
             by_month.setdefault(f"{closed:%Y-%m}.json", []).append(ticket)
         for name, tickets in by_month.items():
-            with TinyDB(storage=AtomicJSONStorage, path=self.archive_dir / name) as db:
-                table = db.table("tickets")
-                numbers = {t.number for t in tickets}
-                table.remove(lambda doc: doc.get("number") in numbers)
-                table.insert_multiple(t.to_dict() for t in tickets)
+            self._rewrite_month(name, {t.number for t in tickets}, [t.to_dict() for t in tickets])
             for ticket in tickets:
                 self._archived[ticket.number] = name
+
+    def _rewrite_month(self, name: str, remove: set[str], add: list[dict[str, Any]]) -> None:
+        """One archive month without the tickets `remove`, plus `add`, as TinyDB lays it out (a
+        "tickets" table of documents under increasing ids); atomically, then its index."""
+        path = self.archive_dir / name
+        data = self._archive_data(path) if path.exists() else {}
+        table = {k: v for k, v in data.get("tickets", {}).items() if v.get("number") not in remove}
+        next_id = max((int(k) for k in data.get("tickets", {})), default=0) + 1
+        for i, doc in enumerate(add):
+            table[str(next_id + i)] = doc
+        data["tickets"] = table
+        write_atomic(path, _dumps(data).encode())
+        self._write_month_index(path, list(table.values()))
 
     def unarchive(self, number: str) -> Ticket | None:
         """Bring a closed ticket back to the hot file (a citizen wrote again); staged until commit."""
@@ -192,22 +248,51 @@ class Store:
             ticket = self.ticket(number)
             if ticket is None or month is None:
                 return ticket
-            with TinyDB(storage=AtomicJSONStorage, path=self.archive_dir / month) as db:
-                db.table("tickets").remove(lambda doc: doc.get("number") == number)
+            self._rewrite_month(month, {number}, [])
             self.save_ticket(ticket)
             return ticket
+
+    def _prune_ratelimit(self) -> None:
+        """Drop per-sender counts of days no office is in any more ("sender|YYYY-MM-DD" keys), so
+        the hot file does not grow with every citizen who ever wrote."""
+        counts = self.meta.get("ratelimit")
+        if not counts:
+            return
+        days = {key.rpartition("|")[2] for key in counts}
+        if len(days) <= RATELIMIT_DAYS:
+            return
+        keep = set(sorted(d for d in days if _is_day(d))[-RATELIMIT_DAYS:])
+        for key in [k for k in counts if _is_day(day := k.rpartition("|")[2]) and day not in keep]:
+            del counts[key]
 
     def _serialise(self) -> bytes:
         def table(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             return {str(i): r for i, r in enumerate(records, start=1)}
 
+        outbox = []
+        cache = {}
+        for mid, mail in self.outbox.items():
+            signature = _outbox_signature(mail)
+            cached = self._outbox_json.get(mid)
+            if cached is None or cached[0] != signature:
+                cached = (signature, _dumps(mail.to_dict()))
+            cache[mid] = cached
+            outbox.append(cached[1])
+        self._outbox_json = cache
         plain = {
-            "outbox": table([m.to_dict() for m in self.outbox.values()]),
+            "outbox": {},
             "mailboxes": table([dict(v, office=k) for k, v in self.mailboxes.items()]),
             "inflight": table([dict(v, key=k) for k, v in self.inflight.items()]),
             "quarantine": table([dict(v, key=k) for k, v in self.quarantine.items()]),
             "meta": {"1": self.meta},
         }
-        head = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+        head = _dumps(plain)
+        assert head.startswith('{"outbox":{}')
+        mails = ",".join(f'"{i}":{doc}' for i, doc in enumerate(outbox, start=1))
         tickets = ",".join(f'"{i}":{doc}' for i, doc in enumerate(self._ticket_json.values(), start=1))
-        return (head[:-1] + ',"tickets":{' + tickets + "}}").encode()
+        return ('{"outbox":{' + mails + "}" + head[len('{"outbox":{}'):-1]
+                + ',"tickets":{' + tickets + "}}").encode()
+
+
+def _is_day(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()

@@ -135,7 +135,8 @@ def test_whole_conversation_citizen_operator_citizen_close(hd):
     assert text.startswith(
         "Selamat siang,\n\nData inflasi 2025 terlampir.\n\nSalam,\nRina\n\n--\nPST "
     )
-    for leaked in ("Statistisi", "menulis:", "> ", "rina@bps.go.id", "+t-", "pst.PST-"):
+    assert "> " not in text  # no quoted line
+    for leaked in ("Statistisi", "menulis:", "rina@bps.go.id", "+t-", "pst.PST-"):
         assert leaked not in answer.data.decode(errors="replace"), leaked
     [att] = list(msg.iter_attachments())
     assert att.get_filename() == "inflasi-2025.csv" and att.get_content().encode() == table

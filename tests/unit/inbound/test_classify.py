@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from helpdesk.inbound.parse import parse
 from helpdesk.model import InboundMail, Kind
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 OWN = frozenset({"bps3576@bps.go.id", "bps3571@bps.go.id"})
 OPS = frozenset({"ops@bps.go.id"})
 
@@ -85,6 +85,9 @@ def test_corpus_kind(name, kind, reason):
      "From names operator ops@bps.go.id in an untrusted form"),
     ({"from_addr": "x@evil.example", "from_name": "ops@bps.go.id", "from_trusted_form": False},
      Kind.OPERATOR_REPLY, "From names operator ops@bps.go.id in an untrusted form"),
+    ({"from_addr": "x@evil.example", "from_name": "sops@bps.go.id.example", "from_trusted_form": False},
+     Kind.NEW, "no rule matched"),
+    ({"from_addr": "kops@bps.go.id"}, Kind.NEW, "no rule matched"),
     ({"in_reply_to": "<pst.PST-3576-2026-000001.aaaaaaaaaaaaaaaaaaaaaaaa.n1@bps.go.id>"},
      Kind.OPERATOR_REPLY, "answers the notification for PST-3576-2026-000001 but is not from an operator"),
     ({}, Kind.NEW, "no rule matched"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from helpdesk.inbound.headers import decode_words, normalise_id, safe_filename
 from helpdesk.inbound.parse import html_to_text, minted_id, parse
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-NOW = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def load(name: str) -> bytes:

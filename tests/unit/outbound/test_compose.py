@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.policy import default
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import pytest
 
 from helpdesk.outbound.compose import Templates, build_mail, header_safe, mint_message_id
 
-NOW = datetime(2026, 12, 23, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 23, 3, 0, tzinfo=UTC)
 TEMPLATES = Path(__file__).parents[3] / "templates"
 
 

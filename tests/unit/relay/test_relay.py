@@ -219,3 +219,19 @@ def test_reply_from_each_mail_client_reaches_the_citizen_stripped(desk, client):
     [answer] = desk.take()
     expected = (CORPUS / f"{client}.expected").read_text(encoding="utf-8").strip()
     assert text_of(answer).split("\n\n--\nPST ")[0].strip() == expected
+
+
+def test_reply_to_a_reminder_is_trusted_like_a_reply_to_the_notification(desk):
+    from datetime import datetime
+
+    from helpdesk.sla.actions import sweep_office
+    from tests.deskharness import WIB
+
+    desk.clock.at = datetime(2026, 11, 25, 8, 0, tzinfo=WIB)      # opening on the deadline day
+    sweep_office(desk.app, desk.app.settings.office("3576"), desk.clock.now())
+    [reminder] = [m for m in desk.take() if to_of(m) == ["rina@bps.go.id"]]
+    assert str(reminder["Reply-To"]).startswith("bps3576+t-3576-2026-000001-")
+    desk.deliver(reply_to(reminder, "Data inflasi 2025 terlampir di situs kami."))
+    [answer] = desk.take()
+    assert to_of(answer) == ["warga@example.org"]
+    assert text_of(answer).startswith("Data inflasi 2025 terlampir di situs kami.")

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpdesk.relay.tokens import (
-    Found, extract, mint, notification_message_id, reply_address, verify)
+    Found,
+    extract,
+    mint,
+    notification_message_id,
+    reply_address,
+    verify,
+)
 
 SECRET = b"s3cret-from-the-environment"
 TICKET = "PST-3576-2026-000123"

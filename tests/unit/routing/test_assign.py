@@ -38,7 +38,9 @@ def ticket(
     )
 
 
-def pick(tickets=(), team="konsultasi", operator="", day=DAY, away=None, strategy="round_robin"):
+def pick(
+    tickets=(), team="konsultasi", operator="", day=DAY, away=None, strategy="round_robin", last=""
+):
     return assign(
         office="3576",
         team=team,
@@ -48,6 +50,7 @@ def pick(tickets=(), team="konsultasi", operator="", day=DAY, away=None, strateg
         tickets=tickets,
         day=day,
         auto_replies=away or {},
+        last=last,
     )
 
 
@@ -152,3 +155,11 @@ def test_named_operator_and_fallbacks(team, operator, day, expected, reason_end)
     chosen = pick(team=team, operator=operator, day=day)
     assert chosen.operator == expected
     assert chosen.reason.endswith(reason_end)
+
+
+def test_round_robin_follows_the_last_assignment_even_when_its_ticket_closed():
+    # A small office closes tickets the same day: the pointer, not the open tickets, decides.
+    chosen = pick([ticket(1, "ani@bps.go.id", status=Status.CLOSED)], last="citra@bps.go.id")
+    assert chosen.operator == "ani@bps.go.id"
+    assert chosen.reason.endswith("round robin: after citra@bps.go.id (the team's last assignment)")
+    assert pick(last="someone.gone@bps.go.id").operator == "ani@bps.go.id"  # pointer to a leaver

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from helpdesk.model import Attachment, InboundMail
-from helpdesk.routing.match import MATCHERS, MailView, Rule, RuleError, decide
+from helpdesk.routing.conditions import MATCHERS, MailView, RuleError
+from helpdesk.routing.match import Rule, decide
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -211,3 +211,51 @@ def test_forged_out_of_office_without_the_operators_token_marks_nobody_away(tmp_
     assert desk.take() == []
     assert desk.app.store.meta.get("auto_replies", {}) == {}
     assert desk.ticket().assignee == "rina@bps.go.id"
+
+
+def test_round_robin_alternates_even_when_each_ticket_is_closed_before_the_next(tmp_path):
+    desk = Desk(tmp_path)
+    assignees = []
+    for i in range(4):
+        desk.deliver(citizen_mail(subject=f"Data inflasi {i}"))
+        number = f"PST-3576-2026-00000{i + 1}"
+        assignees.append(desk.ticket(number).assignee)
+        note = desk.take()[-1]
+        desk.deliver(reply_to(note, "#tutup\nSelesai.", sender=f"X <{assignees[-1]}>"))
+        desk.take()
+    assert assignees == ["rina@bps.go.id", "dimas@bps.go.id"] * 2
+
+
+def test_route_explain_with_a_broken_rule_names_file_and_line(tmp_path):
+    Desk(tmp_path)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "3576.toml").write_text(
+        '[[rules]]\nname = "x"\nwhen.words = "inflasi"\nthen.priority = 9\n'
+    )
+    settings = tmp_path / "settings.toml"
+    repo_rules = Path(__file__).resolve().parents[3] / "rules"
+    settings.write_text(
+        settings.read_text().replace(f'rules_dir = "{repo_rules}"', f'rules_dir = "{rules}"')
+    )
+    eml = tmp_path / "q.eml"
+    eml.write_bytes(citizen_mail())
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "helpdesk",
+            "--config",
+            str(settings),
+            "route",
+            "--explain",
+            str(eml),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        f"{rules}/3576.toml:4: rule 'x': then.priority: expected one of low, normal, high, urgent, got 9"
+    )

@@ -191,3 +191,18 @@ def test_check_reports_syntax_problems_with_file_and_line(tmp_path):
     write(tmp_path, {"x.toml": '[[rules]]\nname = "a"\nwhen.words = ["x"]\nthen.priority = 3\n'})
     [problem] = rules_mod.check(settings(tmp_path))
     assert problem.startswith(f"{tmp_path}/x.toml:4: rule 'a': then.priority")
+
+
+def test_shipped_settings_and_rules_check_clean():
+    from helpdesk import config
+
+    env = {"HELPDESK_SECRET": "x" * 20}
+    env.update({f"IMAP_PASSWORD_{c}": "pw" for c in ("3576", "3571", "3514", "8200", "7604")})
+    settings = config.load(REPO_RULES.parent / "settings.toml", env=env)
+    assert rules_mod.check(settings) == []
+    # Every office has a team that the rules name, with at least one operator in it.
+    for office in settings.offices:
+        default = load_rules(settings.rules_dir).for_office(office.code)[1]
+        assert any(
+            op.office == office.code and op.team == default["team"] for op in settings.operators
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ REQUESTERS = {"PST-3576-2026-000001": "citizen@example.org", "PST-3576-2026-0000
 
 
 def mail(**kw) -> InboundMail:
-    base = dict(message_id="<new@x>", received_at=datetime(2026, 11, 2, tzinfo=timezone.utc),
+    base = dict(message_id="<new@x>", received_at=datetime(2026, 11, 2, tzinfo=UTC),
                 from_addr="citizen@example.org")
     base.update(kw)
     return InboundMail(**base)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from helpdesk.errors import StoreCorrupt
 from helpdesk.model import OutgoingMail, Status, Ticket
 from helpdesk.tickets.store import Store
 
-T0 = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
 
 def make_ticket(store: Store, n: int = 0, status: Status = Status.OPEN) -> Ticket:

@@ -1,0 +1,95 @@
+"""Refusing an operator-looking mail: record it, log it, tell the operator (stage 5).
+
+Nothing in a refused mail reaches a citizen and none of its commands run; the refusal is an event
+on the ticket the mail names (internal: never shown to the citizen), and a notice in Indonesian goes
+to the operator whose name or token was used, and to an operator writing from a private address.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import Operator
+from ..model import Ticket, TicketEvent
+from ..outbound.notices import to_staff
+
+if TYPE_CHECKING:
+    from ..pipeline import Context
+
+NOTICES_PER_DAY = 20  # refusals told to one address per day: a forger must not flood an operator
+ADVICE = (
+    "Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
+    "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
+    "#tunggu, #alihkan NAMA, #catatan, #publik."
+)
+
+
+def refuse(
+    ctx: Context,
+    reason: str,
+    number: str | None,
+    tell: tuple[Operator, ...] | list[Operator],
+    explain_to: str = "",
+    told: str = "",
+) -> None:
+    """Nothing relayed, nothing run: record the mail on its ticket, log, tell the operator."""
+    mail = ctx.mail
+    ctx.note(f"operator mail from {mail.from_addr or '(unreadable From)'} refused: {reason}")
+    stored = ctx.app.store.ticket(number) if number else None
+    ticket = None
+    if stored is not None and stored.office == ctx.office.code:
+        ticket = ctx.ticket = (
+            ctx.ticket
+            if ctx.ticket and ctx.ticket.number == number
+            else Ticket.from_dict(stored.to_dict())
+        )
+        ticket.events.append(
+            TicketEvent(
+                at=ctx.now,
+                type="relay_refused",
+                message_id=mail.message_id,
+                actor=mail.from_addr,
+                summary=reason[:300],
+                spool=ctx.spool_path,
+                data={"subject": mail.subject, "from_name": mail.from_name, "internal": True},
+            )
+        )
+        if mail.message_id not in ticket.message_ids:
+            ticket.message_ids.append(mail.message_id)
+    recipients = [(op.address, op.name) for op in tell]
+    if explain_to and explain_to not in {a for a, _ in recipients}:
+        recipients.append((explain_to, ""))
+    for address, name in recipients:
+        if not _within_limit(ctx, address):
+            ctx.note(f"refusal notice to {address} skipped: {NOTICES_PER_DAY} already sent today")
+            continue
+        advice = (
+            ADVICE
+            if address != explain_to
+            else (f"Alamat {explain_to} tidak terdaftar sebagai petugas layanan. " + ADVICE)
+        )
+        ctx.send(
+            to_staff(
+                ctx.app,
+                ctx.office,
+                [address],
+                "operator_notice",
+                "operator_notice",
+                ctx.now,
+                ticket=ticket,
+                operator_name=name,
+                subject=mail.subject,
+                reason=told or reason,
+                advice=advice,
+            )
+        )
+        ctx.note(f"refusal notice queued to {address}")
+
+
+def _within_limit(ctx: Context, address: str) -> bool:
+    key = f"operator_notice:{address}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
+    sent = ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0))
+    if sent >= NOTICES_PER_DAY:
+        return False
+    ctx.ratelimit[key] = sent + 1
+    return True
