@@ -3,5 +3,5 @@
 # prints the tickets it made and an acknowledgement it sent. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-test-deps.sh
+bash scripts/install-test-deps.sh demo
 exec python3 -m helpdesk.demo "$@"

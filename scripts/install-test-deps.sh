@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install what the tests need: Debian's Dovecot (IMAP server) and headless Chromium, the project's
 # Python packages with their test extras. Idempotent: a second run installs nothing new.
+# `install-test-deps.sh demo` leaves Chromium out (only a test of the HTML report uses it).
 set -euo pipefail
+mode="${1:-test}"
 cd "$(dirname "$0")/.."
 
 SUDO=""
@@ -9,7 +11,7 @@ SUDO=""
 
 need_apt=()
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)   # renders the HTML report in a test
+[ "$mode" = demo ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)   # renders the HTML report in a test
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   $SUDO apt-get update -qq
