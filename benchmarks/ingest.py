@@ -36,6 +36,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -85,6 +86,7 @@ FILLER = ("mohon bantuan data untuk skripsi saya tentang tahun terakhir tabel pu
           "dalam angka tersedia situs web dapat diunduh silakan hubungi kami bila ada pertanyaan "
           "lanjutan berita resmi statistik survei sensus metode definisi konsep").split()
 WIB = timezone(timedelta(hours=7))
+IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]+>)", re.I | re.M)
 
 
 def say(text: str = "") -> None:
@@ -116,10 +118,13 @@ class Arrivals:
             answer = await inner(server, session, envelope)
             at = time.perf_counter()
             if len(handler.messages) > before:
-                reply_to = handler.messages[-1].message["In-Reply-To"]
-                if reply_to:
+                # Read from the raw header block: parsing the whole mail would cost the sink more
+                # than the helpdesk spends on it.
+                head = envelope.content.split(b"\r\n\r\n", 1)[0]
+                found = IN_REPLY_TO.search(head)
+                if found:
                     with self.lock:
-                        self.times.setdefault(str(reply_to).strip(), at)
+                        self.times.setdefault(found.group(1).decode(), at)
             return answer
 
         handler.handle_DATA = handle_DATA

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +21,46 @@ log = logging.getLogger(__name__)
 
 
 def _parse_now(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        # Without this argparse said "invalid _parse_now value", naming a function, not the format.
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date and time, e.g. 2026-12-29T10:00:00+07:00") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs an offset, e.g. 2026-12-29T10:00:00+07:00")
+    _check_year(moment.year, value)
     return moment
+
+
+# Dates far from today ran date arithmetic past year 9999 (OverflowError tracebacks) or before the
+# holidays package's data; no deadline, calendar or report is meaningful outside these years.
+YEARS = range(1950, 3000)
+
+
+def _check_year(year: int, value: object) -> None:
+    if year not in YEARS:
+        raise argparse.ArgumentTypeError(f"{value!r}: year must be {YEARS.start}-{YEARS.stop - 1}")
+
+
+def _year(value: str) -> int:
+    try:
+        year = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a year") from None
+    _check_year(year, value)
+    return year
+
+
+def _days(value: str) -> int:
+    """Working days, at most a year's worth (below 1 is refused by the command itself)."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if days > 366:
+        raise argparse.ArgumentTypeError(f"{value!r}: at most 366 working days")
+    return days
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,11 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     rt.add_argument("--now", type=_parse_now, help="the instant to assign at (default: now)")
     cal = sub.add_parser("calendar", help="an office's closed days")
     cal.add_argument("office")
-    cal.add_argument("--year", type=int)
+    cal.add_argument("--year", type=_year)
     dl = sub.add_parser("deadline", help="the reply deadline for a receipt time")
     dl.add_argument("office")
     dl.add_argument("--received", required=True, type=_parse_now)
-    dl.add_argument("--days", type=int)
+    dl.add_argument("--days", type=_days)
     dl.add_argument("--json", action="store_true")
     insight_commands.add_parsers(sub)     # report, search, export
     return p
@@ -62,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.log_level)
     try:
-        settings = config.load(args.config)
+        # Only the daemon and `check` log in to mailboxes; the other commands need no passwords.
+        settings = config.load(args.config, need_passwords=args.command in ("run", "check"))
     except ConfigError as exc:
         print(f"configuration has {len(exc.problems)} problem(s):", file=sys.stderr)  # noqa: T201
         for problem in exc.problems:
@@ -70,7 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     clock: Clock = FixedClock(args.now) if getattr(args, "now", None) else SystemClock()
     try:
-        return COMMANDS[args.command](settings, args, clock)
+        status = COMMANDS[args.command](settings, args, clock)
+        sys.stdout.flush()       # inside the try: a closed pipe may only show at this flush
+        return status
+    except BrokenPipeError:
+        # `helpdesk export | head` closes the pipe early: that is the reader's choice, not a crash.
+        # stdout goes to /dev/null so the interpreter's final flush cannot raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except StoreCorrupt as exc:
         print(f"store cannot be read, refusing to go on: {exc}", file=sys.stderr)  # noqa: T201
         return 3
@@ -96,13 +141,22 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
         for problem in found:
             log.error("configuration: %s", problem)
         return 2
-    daemon = Daemon(App.build(settings, clock))
-    asyncio.run(daemon.run_once() if args.once else daemon.run())
+    from .runlock import AlreadyRunning, single_instance
+    try:
+        # Held from loading the store to the last write: see runlock for what two processes did.
+        with single_instance(Path(settings.data_dir)):
+            daemon = Daemon(App.build(settings, clock))
+            asyncio.run(daemon.run_once() if args.once else daemon.run())
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)  # noqa: T201
+        return 4
     return 0
 
 
 def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
     from .views import ticket_rows
+    if args.office is not None:
+        _office(settings, args.office)    # a mistyped code must not look like an empty office
     app = App.build(settings, clock)
     tickets = list(app.store.all_tickets() if args.all else app.store.open_tickets())
     tickets = [t for t in tickets if args.office in (None, t.office)]
@@ -124,7 +178,8 @@ def cmd_show(settings: config.Settings, args: argparse.Namespace, clock: Clock) 
     if ticket is None:
         print(f"no ticket {args.number}", file=sys.stderr)  # noqa: T201
         return 1
-    print(thread_text(ticket, app.store))  # noqa: T201
+    zone = next((o.tz for o in settings.offices if o.code == ticket.office), None)
+    print(thread_text(ticket, app.store, zone))  # noqa: T201
     return 0
 
 
@@ -139,7 +194,7 @@ def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clo
     from .sla.workdays import WorkingCalendar
     office = _office(settings, args.office)
     cal = WorkingCalendar.for_office(office)
-    year = args.year or clock.now().astimezone(office.tz).year
+    year = args.year if args.year is not None else clock.now().astimezone(office.tz).year
     from .sla.wording import DAYS
     print(f"{office.name} ({office.code}), {year}: hari libur dan cuti bersama")  # noqa: T201
     for day, name in cal.closed_days(year):
@@ -182,7 +237,7 @@ def _office(settings: config.Settings, code: str) -> config.Office:
     try:
         return settings.office(code)
     except KeyError:
-        raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}")
+        raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}") from None
 
 
 COMMANDS = {"run": cmd_run, "check": cmd_check, "tickets": cmd_tickets, "show": cmd_show,

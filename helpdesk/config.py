@@ -135,8 +135,9 @@ class Settings:
 class _Reader:
     """Reads typed values out of the TOML tree, collecting every problem instead of stopping."""
 
-    def __init__(self, path: Path, env: dict[str, str]) -> None:
+    def __init__(self, path: Path, env: dict[str, str], need_passwords: bool = True) -> None:
         self.path, self.env, self.problems = path, env, []
+        self.need_passwords = need_passwords
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(f"{self.path}: {key}: {message}")
@@ -151,6 +152,8 @@ class _Reader:
         value = table[key]
         if isinstance(value, str) and value.startswith("env:"):
             name = value[4:]
+            if name not in self.env and key == "password" and not self.need_passwords:
+                return ""      # a command that never logs in needs no mailbox or SMTP password
             if name not in self.env:
                 self.fail(f"{where}.{key}".lstrip("."), f"environment variable {name} is not set")
                 return default if default is not ... else None
@@ -254,11 +257,17 @@ def _parse_office(r: _Reader, t: dict[str, Any], i: int) -> Office:
         consultation_url=r.get(t, "consultation_url", where, str, ""))
 
 
-def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Read and validate settings; raise ConfigError listing every problem found."""
+def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+         need_passwords: bool = True) -> Settings:
+    """Read and validate settings; raise ConfigError listing every problem found.
+
+    `need_passwords=False` (commands that only read the store or the calendar) lets an IMAP or SMTP
+    password's unset environment variable pass as "": a supervisor running `helpdesk report` on a
+    server holding only some of the offices' secrets must not be refused for all of them.
+    """
     env = dict(os.environ if env is None else env)
     path = Path(path or env.get("HELPDESK_CONFIG") or "settings.toml")
-    r = _Reader(path, env)
+    r = _Reader(path, env, need_passwords)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

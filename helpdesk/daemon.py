@@ -38,11 +38,21 @@ class Daemon:
 
     # -- one pass, for cron and tests --------------------------------------------------------------
     async def run_once(self) -> None:
-        """Fetch everything that waits in every mailbox, process it, drain the outbox, then return."""
+        """Fetch everything that waits in every mailbox, process it, drain the outbox, then return.
+
+        Mail stored by one fetched batch goes out while the next batch is fetched and processed."""
         self.intake.process_pending()
         loop = asyncio.get_running_loop()
+        self._loop, self._outbox_wake = loop, asyncio.Event()
         with ThreadPoolExecutor(max_workers=min(8, max(1, len(self.workers)))) as pool:
-            counts = await asyncio.gather(*(loop.run_in_executor(pool, w.run_once) for w in self.workers))
+            fetching = asyncio.gather(*(loop.run_in_executor(pool, w.run_once) for w in self.workers))
+            sending = asyncio.create_task(self._drain_while(fetching))
+            try:
+                counts = await fetching
+            finally:
+                self._wake_outbox()
+                await sending
+        self._loop = None
         log.info("run --once: %d mails fetched from %d mailboxes", sum(counts), len(self.workers))
         await self.after_ingest()
         result = await self.outbox.drain()
@@ -55,6 +65,15 @@ class Daemon:
             actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
             if actions:
                 log.info("office %s: %d sla actions done", office.code, len(actions))
+
+    async def _drain_while(self, fetching: asyncio.Future) -> None:
+        """Drain the outbox each time a batch was stored, until the fetching is over."""
+        assert self._outbox_wake is not None
+        while not fetching.done():
+            await self._outbox_wake.wait()
+            self._outbox_wake.clear()
+            if not fetching.done():
+                await self.outbox.drain()
 
     # -- the daemon --------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -75,7 +94,7 @@ class Daemon:
             await self._outbox_loop()
         finally:
             self.stop.set()
-            self.sla.shutdown()
+            await self.sla.stop()         # running sweeps finish, so the drain below sends their mail
             for t in threads:
                 await asyncio.to_thread(t.join)
             await self.outbox.drain()

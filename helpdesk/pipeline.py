@@ -74,6 +74,18 @@ def store_attachments(ctx: Context) -> None:
             att.spool_name = ctx.app.spool.put_attachment(att.payload)
 
 
+def choose_office(ctx: Context) -> None:
+    """A mail To one office with a Cc to another lands in both mailboxes; Message-ID dedupe keeps
+    whichever copy was processed first, so without this the owner depended on fetch order. The
+    ticket belongs to the first configured office in To; the mailbox's office when none is there."""
+    if ctx.office.address in ctx.mail.to:
+        return
+    owner = next((o for o in map(ctx.app.settings.office_by_address, ctx.mail.to) if o), None)
+    if owner is not None and owner.code != ctx.office.code:
+        ctx.note(f"addressed To {owner.address} (this mailbox only had a copy): ticket for {owner.code}")
+        ctx.office = owner
+
+
 def record_ticket(ctx: Context) -> None:
     """A new citizen mail becomes a ticket, numbered per office and year."""
     if not ctx.mail.from_addr:
@@ -82,7 +94,9 @@ def record_ticket(ctx: Context) -> None:
     local = ctx.mail.received_at.astimezone(ctx.office.tz)
     number = ctx.app.store.next_number(ctx.office.code, local.year)
     start, due = deadline_from(ctx, ctx.mail.received_at, ctx.office.reply_days)
-    ctx.ticket = lifecycle.open_ticket(number, ctx.office.code, ctx.mail, ctx.spool_path, due, start)
+    staff = ctx.app.settings.own_addresses | ctx.app.operator_addresses
+    ctx.ticket = lifecycle.open_ticket(number, ctx.office.code, ctx.mail, ctx.spool_path, due, start,
+                                       requester=lifecycle.reply_address(ctx.mail, staff))
     ctx.note(f"ticket {number} opened, due {due.isoformat()}")
 
 
@@ -135,7 +149,7 @@ def record_rating(ctx: Context) -> None:
 
 
 PIPELINES: dict[Kind, tuple[Step, ...]] = {
-    Kind.NEW: (record_ticket, route, acknowledge, notify_operator),  # route may change reply_days
+    Kind.NEW: (choose_office, record_ticket, route, acknowledge, notify_operator),  # route may change reply_days
     Kind.FOLLOW_UP: (load_ticket, record_follow_up, forward_to_operator),
     Kind.OPERATOR_REPLY: (relay_reply,),
     Kind.AUTO_REPLY: (record_automated, note_absence),

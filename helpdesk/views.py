@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +41,23 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int = 4
     return "\n".join(lines)
 
 
-def thread_text(ticket: Ticket, store: Store) -> str:
-    """The whole thread of a ticket, oldest first, with what went out."""
+def thread_text(ticket: Ticket, store: Store, tz: tzinfo | None = None) -> str:
+    """The whole thread of a ticket, oldest first, with what went out; times in the office's zone
+    (`tz`): received times are stored as the IMAP server gave them, often UTC, beside deadlines
+    in local time, and `show` printed the two in different offsets."""
+
+    def when(moment: datetime) -> str:
+        return (moment.astimezone(tz) if tz else moment).isoformat()
+
     out = [f"{ticket.number}  [{ticket.status.value}]  {ticket.subject}",
            f"citizen: {ticket.requester_name} <{ticket.requester}>",
-           f"received: {ticket.received_at.isoformat()}   due: "
-           f"{ticket.due_at.isoformat() if ticket.due_at else '-'}   assignee: {ticket.assignee or '-'}"]
+           f"received: {when(ticket.received_at)}   due: "
+           f"{when(ticket.due_at) if ticket.due_at else '-'}   assignee: {ticket.assignee or '-'}"]
     if ticket.rating is not None:
         out.append(f"rating: {ticket.rating}/5")
     for event in ticket.events:
         out.append("")
-        out.append(f"--- {event.at.isoformat()}  {event.type}  {event.actor}")
+        out.append(f"--- {when(event.at)}  {event.type}  {event.actor}")
         if event.summary:
             out.append(f"    {event.summary}")
         for att in event.attachments:

@@ -166,6 +166,18 @@ class AutoReplySubject(Rule):
         return None
 
 
+class NullSender(Rule):
+    """Return-Path: <> is the null sender of DSNs, read receipts and auto-responders (RFC 3834
+    section 3.1.5); RFC 5321 4.5.5 forbids answering it. Without a second signal it used to pass as
+    a citizen's new question and was acknowledged. Placed after the bounce and subject rules, which
+    name the reason more precisely when they fire."""
+
+    NAME, KIND = "null_sender", Kind.AUTO_REPLY
+
+    def check(self, mail: InboundMail, known: Known) -> str | None:
+        return "Return-Path: <> (null sender, never answered)" if mail.return_path == "" else None
+
+
 # --- LIST: list and bulk mail is never a citizen's question.
 
 class ListIdHeader(Rule):
@@ -237,7 +249,7 @@ CHAIN: tuple[Rule, ...] = (
     FromOwnAddress(), LoopHeader(),
     DeliveryReport(), DaemonSender(), NullSenderReport(),
     AutoSubmitted(), AutoReplyHeader(), PrecedenceAutoReply(), AutoResponseSuppress(),
-    AutoReplySubject(),
+    AutoReplySubject(), NullSender(),
     ListIdHeader(), ListUnsubscribeWithPrecedence(), PrecedenceBulk(),
     FromOperator(), OperatorLookalike(), AnswersNotification(),
 )

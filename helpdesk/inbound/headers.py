@@ -175,12 +175,33 @@ def _strict_getaddresses(values: list[str]) -> list[tuple[str, str]]:
     return result
 
 
+def ascii_address(addr: str) -> str:
+    """`addr` lower-cased with an internationalised domain in its IDNA (xn--) form; "" when unusable.
+
+    Our SMTP client speaks plain SMTP, not SMTPUTF8: an address with a non-ASCII domain made
+    aiosmtplib raise UnicodeEncodeError at RCPT and stopped the whole outbox. The punycode form
+    reaches the same mailbox; a non-ASCII local part has no ASCII form, so it is no reply address.
+    """
+    if "=?" in addr:
+        # Not allowed by RFC 2047, but Python's own generator writes an IDN domain this way.
+        addr = decode_words(addr)
+    local, at, domain = clean(addr).lower().rpartition("@")
+    if not at or not local or not domain:
+        return ""
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return ""
+    return f"{local}@{domain}" if local.isascii() else ""
+
+
 def addresses(values: list[str]) -> list[str]:
-    """Lower-case addresses of address headers, in order, without duplicates or non-addresses."""
+    """Lower-case ASCII addresses of address headers, in order, without duplicates or non-addresses."""
     out: list[str] = []
     for _, addr in getaddresses([clean(unescape_surrogates(v), 20000) for v in values]):
-        addr = clean(addr).lower()
-        if "@" in addr and addr not in out:
+        addr = ascii_address(addr) if "@" in addr else ""
+        if addr and addr not in out:
             out.append(addr)
     return out
 
@@ -196,15 +217,16 @@ def parse_from(values: list[str]) -> tuple[str, str, bool]:
         name = header_text(name, 200)
         # A display name that holds an address is how a forger shows "ops@bps.go.id" to a human.
         trusted = "@" not in name and "<" not in name and ">" not in name and " " not in addr
-        return addr.lower(), name, trusted
+        addr = ascii_address(addr)
+        return addr, name, trusted and bool(addr)
     # Not one well-formed address: keep the actual address only when there is exactly one.
     lax = [(n, a) for n, a in getaddresses(values) if "@" in a]
     angle = [a for v in values for a in re.findall(r"<([^<>\s]+@[^<>\s]+)>", v)]
     if len(angle) == 1:
         name = next((n for n, a in lax if a == angle[0]), "")
-        return angle[0].lower(), header_text(name, 200), False
+        return ascii_address(angle[0]), header_text(name, 200), False
     if len(lax) == 1:
-        return lax[0][1].lower(), header_text(lax[0][0], 200), False
+        return ascii_address(lax[0][1]), header_text(lax[0][0], 200), False
     return "", "", False
 
 

@@ -44,6 +44,7 @@ class Intake:
 
     def __init__(self, app: App) -> None:
         self.app = app
+        self._fetched: dict[str, bytes] = {}     # raw bytes of the batch in hand, as spooled
 
     def ingest(self, office: Office, uidvalidity: int, batch: list[Fetched]) -> list[int]:
         """Make a batch durable and process it; returns the UIDs that may now be marked processed."""
@@ -54,6 +55,7 @@ class Intake:
             # Raw bytes first, all synced in one pass; the commit below refers to them.
             paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
             for item, spool_path in zip(fresh, paths):
+                self._fetched[spool_path] = item.raw
                 store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
                     "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,
                     "spool": spool_path, "received_at": item.received_at.isoformat(),
@@ -62,7 +64,10 @@ class Intake:
             if state.get("uidvalidity") != uidvalidity:
                 state.update(uidvalidity=uidvalidity, last_uid=0)
             state["last_uid"] = max([state.get("last_uid", 0)] + [i.uid for i in batch])
-            handled = self.process_pending(office.code)
+            try:
+                handled = self.process_pending(office.code)
+            finally:
+                self._fetched.clear()
         return [e["uid"] for e in handled if e["uidvalidity"] == uidvalidity]
 
     def process_pending(self, office: str | None = None) -> list[dict]:
@@ -107,7 +112,8 @@ class Intake:
     def _process(self, entry: dict) -> None:
         app = self.app
         office = app.settings.office(entry["office"])
-        raw = app.spool.read(entry["spool"])
+        # The bytes just written to the spool are still in memory; a leftover is read back.
+        raw = self._fetched.get(entry["spool"]) or app.spool.read(entry["spool"])
         mail = parse(raw, datetime.fromisoformat(entry["received_at"]))
         if app.store.ticket_for_message(mail.message_id) is not None:
             log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry["uid"])

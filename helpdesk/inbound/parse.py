@@ -107,7 +107,7 @@ def _parse(raw: bytes, received_at: datetime) -> InboundMail:
         received_at=received_at, from_addr=from_addr, from_name=from_name,
         from_trusted_form=trusted, to=h.addresses(hd.all.get("to", [])),
         cc=h.addresses(hd.all.get("cc", [])),
-        reply_to=next(iter(h.addresses(hd.all.get("reply-to", []))), ""),
+        reply_to=_one(h.addresses(hd.all.get("reply-to", []))),
         subject=hd.text("subject"), text=text, html=html, attachments=body.attachments,
         in_reply_to=h.normalise_id(hd.get("in-reply-to")),
         references=h.id_list(" ".join(hd.all.get("references", []))),
@@ -200,6 +200,11 @@ def _message_bytes(msg: Message) -> bytes:
         return msg.as_bytes()
     except Exception:  # noqa: BLE001 - a forwarded mail too broken to re-serialise keeps its text
         return str(msg.get_payload()).encode("utf-8", "surrogateescape")
+
+
+def _one(found: list[str]) -> str:
+    """The address when a header names exactly one; answering several strangers is never meant."""
+    return found[0] if len(found) == 1 else ""
 
 
 def _return_path(value: str | None) -> str | None:

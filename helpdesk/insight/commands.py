@@ -20,15 +20,29 @@ from ..config import Settings
 
 
 def _month(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+    # Years as `helpdesk deadline` takes them: month arithmetic past 9999 raised a traceback.
+    if not re.fullmatch(r"(19[5-9]\d|2\d{3})-(0[1-9]|1[0-2])", value):
         raise argparse.ArgumentTypeError("expected YYYY-MM, e.g. 2026-11")
     return value
 
 
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected YYYY-MM-DD, e.g. 2026-11-01") from None
+
+
 def _now(value: str) -> datetime:
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        # argparse otherwise says "invalid fromisoformat value", naming a function, not the format.
+        raise argparse.ArgumentTypeError(f"{value!r}: expected e.g. 2026-12-01T08:00:00+07:00") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError("--now needs an offset, e.g. 2026-12-01T08:00:00+07:00")
+    if not 1950 <= moment.year <= 2999:
+        raise argparse.ArgumentTypeError(f"{value!r}: year must be 1950-2999")
     return moment
 
 
@@ -49,7 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     srch.add_argument("--json", action="store_true", help="one JSON object a line")
     exp = sub.add_parser("export", help="tickets and events as CSV or JSON lines")
     exp.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    exp.add_argument("--since", type=date.fromisoformat, help="YYYY-MM-DD: received or changed since")
+    exp.add_argument("--since", type=_date, help="YYYY-MM-DD: received or changed since")
     exp.add_argument("--office")
     exp.add_argument("--events", action="store_true", help="csv: one row per event instead of per ticket")
     exp.add_argument("--output", "-o")

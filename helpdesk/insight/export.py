@@ -75,12 +75,22 @@ def ticket_row(t: Ticket, office: Office, cal: WorkingCalendar, now: datetime) -
         "rating": t.rating if t.rating is not None else "", "events": len(t.events)}
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A citizen's subject, name or text must not run as a formula when the supervisor opens the
+    export in Excel or LibreOffice (CSV injection, e.g. `=HYPERLINK(...)`): such text gets a leading
+    apostrophe, which spreadsheets show as text. Numbers and ISO times never start this way."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def _csv(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({k: _cell(v) for k, v in row.items()})
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

@@ -34,10 +34,9 @@ class _ArchiveFile:
 @dataclass
 class _Slot:
     files: dict[str, _ArchiveFile] = field(default_factory=dict)
-    hot: dict[tuple[str, int], Pair] = field(default_factory=dict)   # (number, events) -> pair
-    # Hot tickets that are no consultation (not answered yet, or a complaint), by all that decides
-    # it: most open tickets are none, and each new mail's search must not examine each again.
-    none: set[tuple] = field(default_factory=set)
+    hot: dict[str, Pair] = field(default_factory=dict)   # number -> pair, answered hot tickets
+    hot_version: int = 0            # changes whenever `hot` does
+    revision: int = -1              # the store revision `hot` reflects (Store.hot_changes)
     signature: tuple = ()
     index: ConsultationIndex | None = None
 
@@ -70,30 +69,30 @@ def _refresh_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
     return tuple(seen)
 
 
-def _refresh_hot(store: Store, office: str | None, slot: _Slot) -> tuple:
-    """Index the hot tickets' answered consultations (re-using unchanged ones); returns their flags."""
-    fresh: dict[tuple[str, int], Pair] = {}
-    flags = []
-    none: set[tuple] = set()
-    for t in store.tickets.values():            # the caller holds store.lock
-        if not _mine(office, t.office):
-            continue
-        key, public = (t.number, len(t.events)), t.public is True
-        pair = slot.hot.get(key)
-        if pair is None or pair[0].public != public:
-            unanswered = (t.number, len(t.events), public, t.category, tuple(t.tags))
-            if unanswered in slot.none:
-                none.add(unanswered)
-                continue
-            pair = indexed(t)
-            if pair is None:
-                none.add(unanswered)
-        if pair is not None:
-            fresh[key] = pair
-            flags.append((t.number, len(t.events), public))
-    slot.hot = fresh
-    slot.none = none
-    return tuple(sorted(flags))
+def _refresh_hot(store: Store, office: str | None, slot: _Slot) -> int:
+    """Index the hot tickets' answered consultations; returns the version of the result.
+
+    Only the tickets saved (or gone from the hot file) since the last call are looked at: each
+    new mail searches, and must not examine every open ticket of every office each time."""
+    revision, changed = store.hot_changes(slot.revision)    # the caller holds store.lock
+    if changed is None:
+        changed = list(store.tickets) + list(slot.hot)       # everything, and whatever left
+    for number in dict.fromkeys(changed):
+        t = store.tickets.get(number)
+        old = slot.hot.get(number)
+        pair = None
+        if t is not None and _mine(office, t.office):
+            same = old is not None and old[0].key == (t.number, len(t.events)) \
+                and old[0].public == (t.public is True)
+            pair = old if same else indexed(t)
+        if pair is None:
+            if slot.hot.pop(number, None) is not None:
+                slot.hot_version += 1
+        elif pair is not old:
+            slot.hot[number] = pair
+            slot.hot_version += 1
+    slot.revision = revision
+    return slot.hot_version
 
 
 def office_index(store: Store, office: str | None) -> ConsultationIndex:
@@ -104,7 +103,7 @@ def office_index(store: Store, office: str | None) -> ConsultationIndex:
         slot = _SLOTS.setdefault(store, {}).setdefault(office or "*", _Slot())
         signature = (_refresh_archives(store, office, slot), _refresh_hot(store, office, slot))
         if slot.index is None or signature != slot.signature:
-            hot_numbers = {c.number for c, _ in slot.hot.values()}
+            hot_numbers = set(slot.hot)
             pairs = [p for f in slot.files.values() for p in f.pairs if p[0].number not in hot_numbers]
             pairs += list(slot.hot.values())
             slot.index = ConsultationIndex.build(pairs)

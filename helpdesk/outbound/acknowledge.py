@@ -24,17 +24,20 @@ def acknowledge(ctx: Context) -> None:
     """Queue the acknowledgement for a new ticket."""
     ticket, office, mail = ctx.ticket, ctx.office, ctx.mail
     assert ticket is not None
-    if not mail.from_addr:
+    # The acknowledgement goes where answers go (ticket.requester: Reply-To or From), so the
+    # checks and the per-day limit are on that address.
+    recipient = ticket.requester
+    if not mail.from_addr or not recipient:
         ctx.note("acknowledge skipped: no readable sender address")
         return
-    if mail.from_addr in ctx.app.settings.own_addresses:
+    if {mail.from_addr, recipient} & ctx.app.settings.own_addresses:
         ctx.note("acknowledge skipped: sender is a helpdesk address")
         return
-    key = rate_key(mail.from_addr, ctx)
+    key = rate_key(recipient, ctx)
     sent_today = ctx.app.store.meta["ratelimit"].get(key, 0)
     if sent_today >= office.ack_per_sender_per_day:
         # Two robots, or a flood, must not ping-pong: the ticket exists, the reply waits for a human.
-        ctx.note(f"acknowledge skipped: {sent_today} already sent to {mail.from_addr} today")
+        ctx.note(f"acknowledge skipped: {sent_today} already sent to {recipient} today")
         return
     ctx.ratelimit[key] = sent_today + 1
     lang = "en" if ticket.language == "en" else "id"

@@ -36,12 +36,27 @@ def backoff(settings: SmtpSettings, attempts: int) -> timedelta:
     return min(timedelta(seconds=settings.backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+@dataclass
+class _Outcome:
+    """What one SMTP attempt gave, recorded in the store with the rest of its batch."""
+
+    mail: OutgoingMail
+    kind: str                  # "sent", "temporary", "permanent"
+    at: datetime
+    answer: str = ""
+    error: Exception | None = None
+
+
 class Outbox:
-    """Sends what the store's outbox holds; the store is the only record of what is owed."""
+    """Sends what the store's outbox holds; the store is the only record of what is owed.
+
+    A drain takes the store's lock only between SMTP conversations: once to record the outcomes of
+    the batch just sent and mark the next batch `sending`, in one commit. While a batch is being
+    handed to the SMTP server the intake can go on storing new mail."""
 
     def __init__(self, store: Store, settings: SmtpSettings, clock: Clock,
                  on_permanent_failure: Callable[[OutgoingMail], None] | None = None,
-                 batch_size: int = 100) -> None:
+                 batch_size: int = 200) -> None:
         self.store, self.settings, self.clock = store, settings, clock
         self.sender = SmtpSender(settings)
         self.on_permanent_failure = on_permanent_failure
@@ -60,56 +75,78 @@ class Outbox:
         return min(times, default=None)
 
     async def drain(self) -> DrainResult:
-        """Send everything due now, in batches; returns what happened to each mail."""
+        """Send everything due now, in batches over one SMTP session; returns what happened to each."""
         result = DrainResult()
-        while True:
-            batch = self.due(self.clock.now())[: self.batch_size]
-            batch = [m for m in batch if m.message_id not in result.sent + result.retrying + result.failed]
-            if not batch:
-                break
-            with self.store.lock:
-                for mail in batch:
-                    mail.status = "sending"
-                self.store.commit()
-            for i, mail in enumerate(batch):
-                if await self._send_one(mail, result) == "unreachable":
-                    # The server is down: every other mail would fail the same way, so they wait
-                    # for the same retry instead of each knocking on a closed port.
-                    self._defer(batch[i + 1:], mail.next_attempt_at)
-                    result.retrying += [m.message_id for m in batch[i + 1:]]
+        done: set[str] = set()
+        outcomes: list[_Outcome] = []
+        rest: list[OutgoingMail] = []          # not tried: the server was unreachable
+        try:
+            while True:
+                with self.store.lock:
+                    # One commit records the last batch's outcomes and marks the next one `sending`.
+                    changed = bool(outcomes)
+                    self._record_batch(outcomes, rest, result)
+                    outcomes, rest = [], []
+                    batch = [m for m in self.due(self.clock.now()) if m.message_id not in done]
+                    batch = batch[: self.batch_size]
+                    for mail in batch:
+                        mail.status = "sending"
+                    if batch or changed:
+                        self.store.commit()
+                if not batch:
                     break
-            with self.store.lock:
-                self.store.commit()
-        await self.sender.close()
+                done.update(m.message_id for m in batch)
+                for i, mail in enumerate(batch):
+                    outcomes.append(await self._send_one(mail))
+                    if getattr(outcomes[-1].error, "unreachable", False):
+                        # The server is down: every other mail would fail the same way, so they
+                        # wait for the same retry instead of each knocking on a closed port.
+                        rest = batch[i + 1:]
+                        break
+        finally:
+            if outcomes:
+                # Stopped in the middle of a batch: what is known is recorded, the rest stays
+                # `sending` and goes again at the next drain.
+                with self.store.lock:
+                    self._record_batch(outcomes, [], result)
+                    self.store.commit()
+            await self.sender.close()
         return result
 
-    def _defer(self, mails: list[OutgoingMail], until: datetime | None) -> None:
-        with self.store.lock:
-            for mail in mails:
+    def _record_batch(self, outcomes: list[_Outcome], rest: list[OutgoingMail],
+                      result: DrainResult) -> None:
+        """Record a batch's outcomes in the store; the caller holds the lock and commits."""
+        pending, outcomes[:] = list(outcomes), []      # never recorded twice, whatever happens
+        for o in pending:
+            o.mail.attempts += 1
+            if o.kind == "sent":
+                self.store.outbox.pop(o.mail.message_id, None)
+                self._record(o.mail, TicketEvent(
+                    at=o.at, type="mail_sent", message_id=o.mail.message_id, actor="helpdesk",
+                    summary=o.mail.purpose, data={"to": o.mail.recipients, "answer": o.answer[:200]}))
+                result.sent.append(o.mail.message_id)
+            elif o.kind == "temporary":
+                self._retry_or_fail(o.mail, o.error, o.at, result)
+            else:
+                self._fail(o.mail, str(o.error), o.at, result)
+        if rest:
+            until = pending[-1].mail.next_attempt_at if pending else None
+            for mail in rest:
                 mail.status = "queued"
                 mail.next_attempt_at = until
+            result.retrying += [m.message_id for m in rest]
 
-    async def _send_one(self, mail: OutgoingMail, result: DrainResult) -> str:
-        """Try one mail; returns "sent", "retry", "failed" or "unreachable"."""
+    async def _send_one(self, mail: OutgoingMail) -> _Outcome:
+        """One SMTP attempt; the store is not touched here (the batch's outcomes are applied together)."""
         now = self.clock.now()
-        mail.attempts += 1
         try:
             answer = await self.sender.send(mail)
-        except TemporaryFailure as exc:
-            self._retry_or_fail(mail, exc, now, result)
-            return "unreachable" if getattr(exc, "unreachable", False) else "retry"
-        except PermanentFailure as exc:
-            self._fail(mail, str(exc), now, result)
-            return "failed"
+        except (TemporaryFailure, PermanentFailure) as exc:
+            kind = "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
+            return _Outcome(mail, kind, now, error=exc)
         faults.failpoint("after_smtp_accept")
-        with self.store.lock:
-            self.store.outbox.pop(mail.message_id, None)
-            self._record(mail, TicketEvent(at=now, type="mail_sent", message_id=mail.message_id,
-                                           actor="helpdesk", summary=mail.purpose,
-                                           data={"to": mail.recipients, "answer": answer[:200]}))
         log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
-        result.sent.append(mail.message_id)
-        return "sent"
+        return _Outcome(mail, "sent", now, answer=answer)
 
     def _retry_or_fail(self, mail: OutgoingMail, exc: Exception, now: datetime,
                        result: DrainResult) -> None:

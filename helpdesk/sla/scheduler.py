@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,6 +37,11 @@ class SlaScheduler:
         self.app = app
         self.on_mail_queued = on_mail_queued
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        # A rescan asked for while one runs used to be dropped by APScheduler ("maximum number of
+        # running instances reached"), though the running one may have read the store before the
+        # newest batch. Now the running one goes round again. Both are touched on the loop only.
+        self._rescan_wanted = self._rescan_running = False
+        self._jobs_running, self._idle = 0, asyncio.Event()
 
     def start(self) -> None:
         """Catch up on every office now, then keep one wake-up job per office."""
@@ -54,12 +60,39 @@ class SlaScheduler:
                                max_instances=1, next_run_time=datetime.now(UTC))
 
     async def monthly_reports(self) -> None:
-        if await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now()):
-            self.on_mail_queued()
+        async with self._job():
+            if await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now()):
+                self.on_mail_queued()
 
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    @asynccontextmanager
+    async def _job(self) -> AsyncIterator[None]:
+        self._jobs_running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._jobs_running -= 1
+            if not self._jobs_running:
+                self._idle.set()
+
+    async def stop(self) -> None:
+        """Take no new jobs, let the running ones finish, then shut down.
+
+        APScheduler's shutdown cancels a running coroutine job: a SIGTERM during a sweep or the
+        monthly reports logged a CancelledError traceback, and the job's worker thread went on
+        queueing mail and writing the store after the daemon had drained and said it had stopped.
+        """
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        await asyncio.sleep(0)              # a job task created just before the pause starts now
+        if self._jobs_running:
+            await self._idle.wait()
+        self.shutdown()
 
     def plan(self, office: Office) -> datetime | None:
         """The next instant (by the app's clock) something falls due for the office."""
@@ -91,21 +124,33 @@ class SlaScheduler:
         return {office.code: self.reschedule(office) for office in self.app.settings.offices}
 
     def reschedule_all(self) -> None:
-        """Ask for a rescan from any thread; the work happens in a worker thread, not the loop."""
+        """Ask for a rescan (on the event loop's thread); the work happens in a worker thread."""
+        self._rescan_wanted = True
+        if self._rescan_running:
+            return                       # the running rescan sees the flag and goes round again
+        self._rescan_running = True
         self.scheduler.add_job(self._rescan, id="sla:rescan", replace_existing=True, coalesce=True,
                                misfire_grace_time=None, max_instances=1)
 
     async def _rescan(self) -> None:
-        await asyncio.to_thread(self.rebuild)
+        async with self._job():
+            try:
+                while self._rescan_wanted:
+                    self._rescan_wanted = False
+                    await asyncio.to_thread(self.rebuild)
+            finally:
+                self._rescan_running = False
 
     async def run_office(self, code: str) -> None:
-        office = self.app.settings.office(code)
-        actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
-        if actions:
-            log.info("office %s: %d sla actions done", code, len(actions))
-            self.on_mail_queued()
-        await asyncio.to_thread(self.reschedule, office, True)
+        async with self._job():
+            office = self.app.settings.office(code)
+            actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
+            if actions:
+                log.info("office %s: %d sla actions done", code, len(actions))
+                self.on_mail_queued()
+            await asyncio.to_thread(self.reschedule, office, True)
 
     async def sweep_all(self) -> None:
-        for office in self.app.settings.offices:
-            await self.run_office(office.code)
+        async with self._job():
+            for office in self.app.settings.offices:
+                await self.run_office(office.code)

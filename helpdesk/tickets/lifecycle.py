@@ -22,10 +22,22 @@ def citizen_event(mail: InboundMail, spool: str, type_: str) -> TicketEvent:
         data={"text": mail.text[:TEXT_LIMIT], "from_name": mail.from_name})
 
 
+def reply_address(mail: InboundMail, staff: frozenset[str]) -> str:
+    """Where the citizen's answers go: Reply-To when it names one outside address, else From.
+
+    Web forms and shared systems send From noreply@ with the citizen in Reply-To; answering From
+    sent the acknowledgement and every answer to a mailbox nobody reads. Reply-To naming a helpdesk
+    or operator address is ignored, so a mail cannot make the helpdesk write to itself.
+    """
+    if mail.reply_to and mail.reply_to not in staff and mail.from_addr:
+        return mail.reply_to
+    return mail.from_addr
+
+
 def open_ticket(number: str, office: str, mail: InboundMail, spool: str, due_at: datetime,
-                clock_start: datetime) -> Ticket:
+                clock_start: datetime, requester: str | None = None) -> Ticket:
     """A citizen's first mail becomes a ticket whose clock starts now."""
-    return Ticket(number=number, office=office, requester=mail.from_addr,
+    return Ticket(number=number, office=office, requester=mail.from_addr if requester is None else requester,
                   requester_name=mail.from_name, subject=mail.subject or "(tanpa perihal)",
                   received_at=mail.received_at, status=Status.OPEN, language=mail.language,
                   due_at=due_at, clock_started_at=clock_start, updated_at=mail.received_at,

@@ -17,10 +17,11 @@ causes are never stored apart.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from .numbering import format_number
 
 log = logging.getLogger(__name__)
 RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
+CHANGES_KEPT = 10_000   # change-log entries kept beyond one per open ticket
 
 
 def _dumps(doc: Any) -> str:
@@ -57,12 +59,17 @@ class Store:
         self.inflight: dict[str, dict[str, Any]] = {}
         self.quarantine: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
-        self._ticket_json: dict[str, str] = {}     # serialised form of unchanged tickets
-        self._outbox_json: dict[str, tuple[tuple, str]] = {}   # message id -> (signature, JSON)
+        self._ticket_json: dict[str, bytes] = {}   # serialised form of unchanged tickets
+        self._outbox_json: dict[str, tuple[tuple, bytes]] = {}  # message id -> (signature, JSON)
         self._dirty: set[str] = set()
         self._to_archive: dict[str, Ticket] = {}
         self._msgindex: dict[str, str] = {}         # Message-ID -> ticket number (hot and archived)
         self._archived: dict[str, str] = {}         # ticket number -> archive month file name
+        # Change log of the hot set for caches (Store.hot_changes): number -> revision of its last
+        # save or departure, oldest first; entries beyond what caches need are forgotten.
+        self._revision = 0
+        self._forgotten = 0
+        self._changes: dict[str, int] = {}
         self._load()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -73,7 +80,7 @@ class Store:
                 for doc in data.get("tickets", {}).values():
                     ticket = Ticket.from_dict(doc)
                     self.tickets[ticket.number] = ticket
-                    self._ticket_json[ticket.number] = _dumps(doc)
+                    self._ticket_json[ticket.number] = _dumps(doc).encode()
                 self.outbox = {d["message_id"]: OutgoingMail.from_dict(d)
                                for d in data.get("outbox", {}).values()}
                 self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
@@ -139,6 +146,7 @@ class Store:
         with self.lock:
             self._dirty.add(ticket.number)
             self.tickets[ticket.number] = ticket
+            self._changed(ticket.number)
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
                 self._msgindex[mid] = ticket.number
@@ -157,6 +165,28 @@ class Store:
                 if doc["number"] == number:
                     return Ticket.from_dict(doc)
             return None
+
+    def _changed(self, number: str) -> None:
+        self._revision += 1
+        self._changes.pop(number, None)
+        self._changes[number] = self._revision
+        if len(self._changes) > len(self.tickets) + CHANGES_KEPT:
+            for old in list(itertools.islice(self._changes, CHANGES_KEPT)):
+                self._forgotten = self._changes.pop(old)
+
+    def hot_changes(self, since: int) -> tuple[int, list[str] | None]:
+        """(revision now, numbers of the tickets saved or gone from the hot set after revision
+        `since`, newest first), for caches derived from the open tickets; None instead of the
+        numbers when `since` is older than the store remembers: look at every ticket again."""
+        with self.lock:
+            if since < self._forgotten:
+                return self._revision, None
+            numbers = []
+            for number, revision in reversed(self._changes.items()):
+                if revision <= since:
+                    break
+                numbers.append(number)
+            return self._revision, numbers
 
     def ticket_for_message(self, message_id: str) -> str | None:
         return self._msgindex.get(message_id)
@@ -205,7 +235,7 @@ class Store:
                 self._write_archives()
             for number in self._dirty:
                 if number in self.tickets:
-                    self._ticket_json[number] = _dumps(self.tickets[number].to_dict())
+                    self._ticket_json[number] = _dumps(self.tickets[number].to_dict()).encode()
             self._dirty.clear()
             self._prune_ratelimit()
             write_atomic(self.hot_path, self._serialise())
@@ -215,6 +245,7 @@ class Store:
         for number in [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]:
             ticket = self.tickets.pop(number)
             self._ticket_json.pop(number, None)
+            self._changed(number)
             self._to_archive[number] = ticket
         self._dirty &= set(self.tickets)
 
@@ -275,7 +306,7 @@ class Store:
             signature = _outbox_signature(mail)
             cached = self._outbox_json.get(mid)
             if cached is None or cached[0] != signature:
-                cached = (signature, _dumps(mail.to_dict()))
+                cached = (signature, _dumps(mail.to_dict()).encode())
             cache[mid] = cached
             outbox.append(cached[1])
         self._outbox_json = cache
@@ -286,12 +317,21 @@ class Store:
             "quarantine": table([dict(v, key=k) for k, v in self.quarantine.items()]),
             "meta": {"1": self.meta},
         }
-        head = _dumps(plain)
-        assert head.startswith('{"outbox":{}')
-        mails = ",".join(f'"{i}":{doc}' for i, doc in enumerate(outbox, start=1))
-        tickets = ",".join(f'"{i}":{doc}' for i, doc in enumerate(self._ticket_json.values(), start=1))
-        return ('{"outbox":{' + mails + "}" + head[len('{"outbox":{}'):-1]
-                + ',"tickets":{' + tickets + "}}").encode()
+        head = _dumps(plain).encode()
+        assert head.startswith(b'{"outbox":{}')
+        # One join of cached pieces: the hot file is megabytes, every extra copy of it counts.
+        parts = [b'{"outbox":{']
+        _numbered(parts, outbox)
+        parts += [b"}", head[len(b'{"outbox":{}'):-1], b',"tickets":{']
+        _numbered(parts, self._ticket_json.values())
+        parts.append(b"}}")
+        return b"".join(parts)
+
+
+def _numbered(parts: list[bytes], docs: Iterable[bytes]) -> None:
+    """TinyDB's table layout: '"1":{...},"2":{...}'."""
+    for i, doc in enumerate(docs, start=1):
+        parts += [b',"%d":' % i if i > 1 else b'"1":', doc]
 
 
 def _is_day(text: str) -> bool:

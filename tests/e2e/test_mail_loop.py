@@ -192,7 +192,9 @@ def test_permanent_smtp_failure_is_recorded_and_reported(hd):
     [failed] = hd.store().outbox.values()
     assert failed.status == "failed" and "550" in failed.last_error
     hd.run_once(now=MON_0900 + timedelta(minutes=1))
-    [notice] = [m for m in hd.to_staff("pst3576@bps.go.id") if "550" in m.message.as_string()]
+    # The delivery-failure notice itself (a digest built after the failure lists it as well).
+    [notice] = [m for m in hd.to_staff("pst3576@bps.go.id")
+                if "gagal terkirim" in str(m.message["Subject"]) and "550" in m.message.as_string()]
     assert "550" in notice.message.get_body(("plain",)).get_content()
     status = hd.cli("status")
     assert "1 failed" in status.stdout
@@ -296,6 +298,9 @@ def test_tickets_json_lists_iso_times_with_offsets(hd):
     assert datetime.fromisoformat(row["due_at"]) > datetime.fromisoformat(row["received_at"])
     shown = hd.cli("show", row["number"])
     assert "data inflasi Kota Mojokerto" in shown.stdout
+    # Received (stored as the server's UTC INTERNALDATE) and due, both in the office's zone (WIB).
+    assert "received: 2026-11-23T09:00:00+07:00   due: 2026-11-25T09:00:00+07:00" in shown.stdout
+    assert "+00:00" not in shown.stdout
 
 
 def test_running_daemon_acknowledges_within_seconds_and_stops_on_sigterm(hd):
@@ -343,3 +348,82 @@ def test_imap_server_down_is_reported_in_status_and_nothing_is_lost(tmp_path, do
         f"port = {hd.settings().offices[0].imap.port}", f"port = {dovecot.port}"))
     hd.run_once(now=MON_0900 + timedelta(minutes=5))
     assert len(hd.tickets()) == 1
+
+
+def test_idn_sender_gets_an_acknowledgement_and_the_outbox_goes_on(hd):
+    """A sender at an internationalised domain once crashed the outbox (UnicodeEncodeError at RCPT)."""
+    idn = "From: =?utf-8?Q?B=C3=BCrger?= <warga@m\u00fcnchen.de>\r\nTo: bps3576@bps.go.id\r\n" \
+          "Subject: Data inflasi\r\nMessage-ID: <idn1@example.org>\r\n\r\nMohon data inflasi.\r\n"
+    hd.append(idn.encode("utf-8"), date=MON_0900)
+    hd.append(citizen_mail(), date=MON_0900)
+    hd.run_once(now=MON_0900)
+    acks = hd.to_citizens(2)
+    assert sorted(a.rcpt_tos[0] for a in acks) == ["warga@example.org", "warga@xn--mnchen-3ya.de"]
+    assert not [m for m in hd.store().outbox.values() if m.status != "sent"]
+
+
+def test_mail_to_one_office_cc_another_is_one_ticket_of_the_office_in_to(tmp_path, dovecot, smtp_sink):
+    """Both mailboxes get the mail; the Cc'd office's copy, even fetched first, must not own it."""
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, offices=("3576", "3571"))
+    raw = citizen_mail(to="bps3576@bps.go.id", headers={"Cc": "bps3571@bps.go.id"},
+                       message_id="<cc1@example.org>")
+    hd.append(raw, office="3571", date=MON_0900)
+    hd.run_once(now=MON_0900)
+    hd.append(raw, office="3576", date=MON_0900)
+    hd.run_once(now=MON_0900 + timedelta(minutes=1))
+    [ticket] = hd.tickets()
+    assert ticket.number == "PST-3576-2026-000001" and ticket.office == "3576"
+    [ack] = hd.to_citizens(1)
+    assert ack.message["From"].addresses[0].addr_spec == "bps3576@bps.go.id"
+    assert b"$PSTProcessed" in hd.flags("3571")[1] and b"$PSTProcessed" in hd.flags("3576")[1]
+
+
+def test_acknowledgement_goes_to_reply_to_of_a_web_form(hd):
+    """A form mailer writes From noreply@ with the citizen in Reply-To: the citizen must hear back."""
+    raw = citizen_mail(sender="Formulir Web <noreply@form.example>",
+                       headers={"Reply-To": "Budi <budi@example.net>"})
+    hd.append(raw, date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ticket] = hd.tickets()
+    assert ticket.requester == "budi@example.net"
+    [ack] = hd.to_citizens(1)
+    assert ack.rcpt_tos == ["budi@example.net"]
+
+
+def test_reply_to_naming_the_helpdesk_is_ignored(hd):
+    raw = citizen_mail(headers={"Reply-To": "bps3576@bps.go.id"})
+    hd.append(raw, date=MON_0900)
+    hd.run_once(now=MON_0900)
+    [ack] = hd.to_citizens(1)
+    assert ack.rcpt_tos == ["warga@example.org"]
+
+
+def test_mail_from_the_null_sender_is_never_answered(hd):
+    """Return-Path: <> (a read receipt, a responder without RFC 3834 headers) got an acknowledgement."""
+    uid = hd.append(b"Return-Path: <>\r\n" + citizen_mail(subject="Telah dibaca: Permintaan data"),
+                    date=MON_0900)
+    hd.run_once(now=MON_0900)
+    assert hd.tickets() == [] and hd.to_citizens() == []
+    assert b"$PSTProcessed" in hd.flags()[uid]
+
+
+def test_a_second_helpdesk_on_the_same_data_does_nothing(hd):
+    """`run --once` beside the running daemon (or overlapping cron runs) made every ticket twice,
+    with the same numbers, and acknowledged every citizen twice."""
+    proc = hd.spawn("run")
+    try:
+        hd.append(citizen_mail())
+        [ack] = hd.to_citizens(1, timeout=20)           # the daemon holds the data directory
+        hd.append(citizen_mail(sender="Warga Dua <dua@example.org>"))
+        second = hd.cli("run", "--once")
+        assert second.returncode == 4
+        assert "another helpdesk process" in second.stderr
+        assert len(hd.to_citizens(2, timeout=20)) == 2   # the daemon took the second mail alone
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    # A killed holder leaves no stale lock behind.
+    assert hd.cli("run", "--once").returncode == 0
+    numbers = [t.number for t in hd.tickets()]
+    assert numbers == ["PST-3576-2026-000001", "PST-3576-2026-000002"]
+    assert len(hd.to_citizens()) == 2

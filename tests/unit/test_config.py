@@ -92,3 +92,30 @@ def test_check_command_passes_on_the_repository_settings():
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **SEED_ENV})
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("ok: 5 offices")
+
+
+def test_commands_that_never_log_in_need_no_mailbox_passwords(tmp_path, capsys):
+    """The repo's settings with only some offices' secrets set: reports and listings still work."""
+    path = tmp_path / "settings.toml"
+    path.write_text(MINIMAL + MINIMAL.split("[[offices]]")[1].replace("3576", "3571").join(["[[offices]]", ""]))
+    env = {"HELPDESK_SECRET": "s" * 32, "IMAP_PASSWORD_3576": "pw"}
+    with pytest.raises(ConfigError) as exc:
+        config.load(path, env=env)
+    assert exc.value.problems == [f"{path}: offices[1].imap.password: environment variable "
+                                  "IMAP_PASSWORD_3571 is not set"]
+    settings = config.load(path, env=env, need_passwords=False)
+    assert [o.imap.password for o in settings.offices] == ["pw", ""]
+    with pytest.raises(ConfigError):           # the secret is still required
+        config.load(path, env={"IMAP_PASSWORD_3576": "pw"}, need_passwords=False)
+
+
+def test_cli_reads_need_no_passwords_but_run_and_check_do(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text(MINIMAL)
+    env = {"HELPDESK_SECRET": "s" * 32, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "helpdesk", "--config", str(path), *a],  # noqa: E731
+                                    capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run("tickets").returncode == 0
+    assert run("calendar", "3576", "--year", "2026").returncode == 0
+    checked = run("check")
+    assert checked.returncode == 2 and "IMAP_PASSWORD_3576 is not set" in checked.stderr

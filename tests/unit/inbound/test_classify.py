@@ -70,6 +70,10 @@ def test_corpus_kind(name, kind, reason):
      "X-Auto-Response-Suppress: autoreply, oof"),
     ({"x_auto_response_suppress": "DR, RN"}, Kind.NEW, "no rule matched"),
     ({"subject": "Out of Office: data"}, Kind.NEW, "no rule matched"),
+    # A null sender alone: a DSN, receipt or responder; answering it is what RFC 5321 forbids.
+    ({"return_path": ""}, Kind.AUTO_REPLY, "Return-Path: <> (null sender, never answered)"),
+    ({"return_path": None}, Kind.NEW, "no rule matched"),
+    ({"return_path": "warga@example.org"}, Kind.NEW, "no rule matched"),
     ({"subject": "Balasan otomatis: data", "return_path": ""}, Kind.AUTO_REPLY,
      "subject 'Balasan otomatis: data' with Return-Path: <>"),
     ({"subject": "Auto: Permintaan data", "in_reply_to": "<ack@x>", "text": ""}, Kind.AUTO_REPLY,

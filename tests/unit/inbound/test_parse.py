@@ -204,3 +204,20 @@ def test_parse_speed_over_corpus():
     rate = n / (time.perf_counter() - start)
     print(f"parse: {rate:.0f} mails/s over {len(raws)} corpus files")
     assert rate > 500  # loose floor for slow CI machines; the measured figure is in the report
+
+
+@pytest.mark.parametrize("header, addr, trusted", [
+    # An internationalised domain becomes its IDNA form: plain SMTP cannot carry it otherwise.
+    ("=?utf-8?Q?B=C3=BCrger?= <Warga@M\u00fcnchen.DE>", "warga@xn--mnchen-3ya.de", True),
+    # A non-ASCII local part has no ASCII form: no reply address (the raw From is kept).
+    ("B\u00fcrger <w\u00e4rga@example.de>", "", False),
+    ("WARGA BESAR <WARGA.BESAR@EXAMPLE.ORG>", "warga.besar@example.org", True),
+    # An encoded word inside the domain (Python's email generator writes IDNs so).
+    ("B <Warga@=?utf-8?q?M=C3=BCnchen?=.de>", "warga@xn--mnchen-3ya.de", True),
+])
+def test_sender_address_is_ascii_for_smtp(header, addr, trusted):
+    raw = f"From: {header}\r\nTo: bps3576@bps.go.id, info@b\u00fccher.de\r\nSubject: x\r\n\r\nHalo\r\n"
+    mail = parse(raw.encode("utf-8"), NOW)
+    assert (mail.from_addr, mail.from_trusted_form) == (addr, trusted)
+    assert mail.to == ["bps3576@bps.go.id", "info@xn--bcher-kva.de"]
+    assert mail.from_addr.isascii()

@@ -53,3 +53,15 @@ def test_event_csv_lists_events_since(month_store):
 
 def test_empty_export_is_a_header():
     assert "".join(export.tickets_csv([], OFFICES, CALENDARS, NOW)).startswith("number,office,status")
+
+
+def test_csv_cells_from_citizens_never_run_as_spreadsheet_formulas():
+    from .conftest import Build, at
+    t = Build().ticket(at(11, 2, 9), subject='=HYPERLINK("http://evil.example","klik")',
+                       text="+62 812 3456\n@SUM(A1)")
+    tickets = "".join(export.tickets_csv([t], OFFICES, CALENDARS, NOW))
+    [row] = list(csv.DictReader(io.StringIO(tickets)))
+    assert row["subject"] == '\'=HYPERLINK("http://evil.example","klik")'
+    assert row["received_at"].startswith("2026-11-02")          # ISO times untouched
+    [event] = list(csv.DictReader(io.StringIO("".join(export.events_csv([t], OFFICES, None)))))
+    assert event["text"].startswith("'+62")

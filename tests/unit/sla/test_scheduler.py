@@ -43,3 +43,72 @@ async def test_an_action_that_keeps_failing_is_retried_later_not_in_a_loop(tmp_p
     await sched.run_office("3576")
     delay = job_delay(sched, "3576")
     assert timedelta(seconds=RETRY_SECONDS - 5) < delay <= timedelta(seconds=RETRY_SECONDS)
+
+
+async def test_a_rescan_asked_for_while_one_runs_is_not_dropped(tmp_path, monkeypatch):
+    """APScheduler skipped the second request (max_instances=1), though the running rescan may have
+    read the store before the batch that asked for it."""
+    import asyncio
+    import threading
+    desk = Desk(tmp_path)
+    sched = SlaScheduler(desk.app)
+    started, release, done = threading.Event(), threading.Event(), asyncio.Event()
+    calls = []
+
+    def rebuild():
+        calls.append(1)
+        if len(calls) == 1:
+            started.set()
+            release.wait(10)
+        else:
+            loop.call_soon_threadsafe(done.set)
+        return {}
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(sched, "rebuild", rebuild)
+    sched.scheduler.start()
+    try:
+        sched.reschedule_all()
+        await asyncio.to_thread(started.wait, 10)
+        sched.reschedule_all()                        # a new batch was stored meanwhile
+        release.set()
+        await asyncio.wait_for(done.wait(), 10)
+        assert len(calls) == 2
+    finally:
+        release.set()
+        sched.shutdown()
+
+
+async def test_stop_lets_a_running_job_finish_instead_of_cancelling_it(tmp_path, monkeypatch, caplog):
+    """SIGTERM during the monthly reports: APScheduler's shutdown cancelled the job (a traceback in
+    the journal) while its thread went on writing the store after the daemon said it had stopped."""
+    import asyncio
+    import threading
+    desk = Desk(tmp_path)
+    started, release = threading.Event(), threading.Event()
+    finished: list[int] = []
+
+    def slow_reports(app, now):
+        started.set()
+        release.wait(10)
+        finished.append(1)
+        return 0
+
+    monkeypatch.setattr("helpdesk.sla.scheduler.send_due_reports", slow_reports)
+    sched = SlaScheduler(desk.app)
+    sched.scheduler.start()
+    sched.scheduler.add_job(sched.monthly_reports, id="insight:monthly")
+    try:
+        await asyncio.to_thread(started.wait, 10)
+        stopping = asyncio.create_task(sched.stop())
+        seen_at_stop: list[int] = []
+        stopping.add_done_callback(lambda _: seen_at_stop.append(len(finished)))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        release.set()
+        await asyncio.wait_for(stopping, 10)
+    finally:
+        release.set()
+        sched.shutdown()
+    assert seen_at_stop == [1] and not sched.scheduler.running
+    assert "CancelledError" not in caplog.text
