@@ -97,6 +97,9 @@ class Daemon:
             await self.sla.stop()         # running sweeps finish, so the drain below sends their mail
             for t in threads:
                 await asyncio.to_thread(t.join)
+            fatal = next((w.fatal for w in self.workers if w.fatal is not None), None)
+            if fatal is not None:
+                raise fatal           # no final drain: it would write over the store a human must see
             await self.outbox.drain()
             log.info("helpdesk stopped cleanly")
 

@@ -18,11 +18,13 @@ from datetime import datetime
 from .. import faults, pipeline
 from ..app import App
 from ..config import Office
+from ..errors import StoreCorrupt
+from ..model import InboundMail
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
 from ..tickets.conversation import match_thread
 from .classify import classify
-from .parse import parse
+from .parse import minted_id, parse
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -75,20 +77,26 @@ class Intake:
         store = self.app.store
         with store.lock:
             entries = [(k, e) for k, e in store.inflight.items() if office in (None, e["office"])]
-            if not entries:
-                return []
-            for _, entry in entries:
-                entry["attempts"] += 1
-            # The attempt is counted durably before it runs, so a mail that kills the process
-            # is still counted and set aside after three tries.
-            store.commit()
-            faults.failpoint("before_process")
+            # A crash charged an attempt to every mail of its batch. Leftovers go one at a time, so
+            # only the mail that kills the process gathers attempts towards quarantine.
+            leftovers = [[item] for item in entries if item[1]["attempts"] > 0]
+            fresh = [item for item in entries if item[1]["attempts"] == 0]
             handled = []
-            for key, entry in entries:
-                if self._process_entry(key, entry):
-                    handled.append(entry)
-            store.commit()
-            faults.failpoint("after_ticket_commit")
+            for group in leftovers + ([fresh] if fresh else []):
+                handled += self._process_group(group)
+        return handled
+
+    def _process_group(self, entries: list[tuple[str, dict]]) -> list[dict]:
+        store = self.app.store
+        for _, entry in entries:
+            entry["attempts"] += 1
+        # The attempt is counted durably before it runs, so a mail that kills the process
+        # is still counted and set aside after three tries.
+        store.commit()
+        faults.failpoint("before_process")
+        handled = [entry for key, entry in entries if self._process_entry(key, entry)]
+        store.commit()
+        faults.failpoint("after_ticket_commit")
         return handled
 
     def _process_entry(self, key: str, entry: dict) -> bool:
@@ -98,6 +106,8 @@ class Intake:
             return True
         try:
             self._process(entry)
+        except StoreCorrupt:
+            raise                 # not this mail's fault: the daemon stops, the mail stays in flight
         except Exception as exc:  # noqa: BLE001 - one bad mail must never stop the others
             error = f"{type(exc).__name__}: {exc}"
             entry["last_error"] = error[:500]
@@ -115,7 +125,7 @@ class Intake:
         # The bytes just written to the spool are still in memory; a leftover is read back.
         raw = self._fetched.get(entry["spool"]) or app.spool.read(entry["spool"])
         mail = parse(raw, datetime.fromisoformat(entry["received_at"]))
-        if app.store.ticket_for_message(mail.message_id) is not None:
+        if self._already_seen(mail, raw):
             log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry["uid"])
             return
         ctx = pipeline.Context(
@@ -124,6 +134,23 @@ class Intake:
                              operators=app.operator_addresses),
             thread=match_thread(mail, app.store.ticket_for_message, self._requester_of))
         pipeline.run(ctx)
+
+    def _already_seen(self, mail: InboundMail, raw: bytes) -> bool:
+        """True for a second delivery of a mail already taken in (same Message-ID, same sender)."""
+        store = self.app.store
+        number = store.ticket_for_message(mail.message_id)
+        if number is None:
+            return False
+        ticket = store.ticket(number)
+        first = next((e for e in ticket.events if e.message_id == mail.message_id and e.actor), None) \
+            if ticket else None
+        if first is None or first.actor.lower() == mail.from_addr.lower():
+            return True
+        # Some web-form mailers give every mail one Message-ID: another sender means another mail.
+        log.warning("%s reused by %s (first seen from %s on %s); taken as a new message",
+                    mail.message_id, mail.from_addr or "an unreadable sender", first.actor, number)
+        mail.message_id = minted_id(raw)
+        return store.ticket_for_message(mail.message_id) is not None
 
     def _requester_of(self, number: str) -> str | None:
         ticket = self.app.store.ticket(number)

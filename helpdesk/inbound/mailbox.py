@@ -19,6 +19,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from ..config import Office
+from ..errors import StoreCorrupt
 from ..tickets.atomic import write_atomic
 from .intake import Fetched, Intake
 
@@ -38,6 +39,7 @@ class MailboxWorker:
         self.office, self.imap, self.intake = office, office.imap, intake
         self.on_ingested = on_ingested
         self.client: IMAPClient | None = None
+        self.fatal: StoreCorrupt | None = None    # set when the store failed under this worker
         self.status_path = intake.app.settings.data_dir / "status" / f"{office.code}.json"
         self.status: dict[str, object] = {"office": office.code}
 
@@ -174,6 +176,14 @@ class MailboxWorker:
                 self.sync()
                 delay = 1.0
                 self.wait_for_mail(stop)
+            except StoreCorrupt as exc:
+                # Retrying cannot mend the store, and writing on would overwrite what a human must
+                # look at: the whole daemon stops (exit 3), as it does when this is found at start.
+                log.critical("mailbox %s: store cannot be read: %s; stopping the daemon", self.office.code, exc)
+                self.fatal = exc
+                stop.set()
+                self.on_ingested()          # wakes the daemon's loop, which sees the stop
+                break
             except NETWORK_ERRORS as exc:
                 self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
                 log.warning("mailbox %s: %s; reconnecting in %.0f s", self.office.code, exc, delay)

@@ -18,6 +18,7 @@ from ..config import SmtpSettings
 from ..errors import PermanentFailure, TemporaryFailure
 from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
+from .journal import SentJournal
 from .smtp import SmtpSender
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Outbox:
         self.sender = SmtpSender(settings)
         self.on_permanent_failure = on_permanent_failure
         self.batch_size = batch_size
+        self.journal = SentJournal(store.dir / "sent.journal")
 
     def due(self, now: datetime) -> list[OutgoingMail]:
         with self.store.lock:
@@ -80,6 +82,7 @@ class Outbox:
         done: set[str] = set()
         outcomes: list[_Outcome] = []
         rest: list[OutgoingMail] = []          # not tried: the server was unreachable
+        outcomes += self._accepted_before_a_crash()
         try:
             while True:
                 with self.store.lock:
@@ -93,6 +96,7 @@ class Outbox:
                         mail.status = "sending"
                     if batch or changed:
                         self.store.commit()
+                        self.journal.clear()
                 if not batch:
                     break
                 done.update(m.message_id for m in batch)
@@ -110,8 +114,23 @@ class Outbox:
                 with self.store.lock:
                     self._record_batch(outcomes, [], result)
                     self.store.commit()
+                    self.journal.clear()
             await self.sender.close()
         return result
+
+    def _accepted_before_a_crash(self) -> list[_Outcome]:
+        """Mail still `sending` that the journal says the server accepted: sent, never again."""
+        accepted = self.journal.accepted()
+        if not accepted:
+            return []
+        now = self.clock.now()
+        with self.store.lock:
+            found = [m for m in self.store.outbox.values()
+                     if m.status == "sending" and m.message_id in accepted]
+        if found:
+            log.info("%d mails accepted by the SMTP server before an interruption: recorded as sent",
+                     len(found))
+        return [_Outcome(m, "sent", now, answer="accepted before an interruption") for m in found]
 
     def _record_batch(self, outcomes: list[_Outcome], rest: list[OutgoingMail],
                       result: DrainResult) -> None:
@@ -144,6 +163,7 @@ class Outbox:
         except (TemporaryFailure, PermanentFailure) as exc:
             kind = "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
             return _Outcome(mail, kind, now, error=exc)
+        self.journal.note(mail.message_id)
         faults.failpoint("after_smtp_accept")
         log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
         return _Outcome(mail, "sent", now, answer=answer)

@@ -61,6 +61,11 @@ class SmtpSender:
             failure = TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}")
             failure.unreachable = True
             raise failure from exc
+        except Exception as exc:  # noqa: BLE001 - e.g. a non-ASCII address the server cannot take
+            # The mail itself cannot be sent, so retrying never helps; left `sending`, it would stop
+            # every later drain at the same place.
+            await self.close()
+            raise PermanentFailure(f"cannot be sent: {type(exc).__name__}: {exc}") from exc
         if errors:
             # Some recipients refused while the client returned normally: still a failure.
             worst = max(r.code for r in errors.values())

@@ -75,6 +75,10 @@ class Store:
     # -- loading ---------------------------------------------------------------------------------
     def _load(self) -> None:
         data = read_json(self.hot_path)
+        if data is not None and (not isinstance(data, dict) or "1" not in data.get("meta", {})):
+            # Every commit writes the counters: a file without them is not ours, or was cut short,
+            # and taking it as empty would hand out ticket numbers a second time.
+            raise StoreCorrupt(f"{self.hot_path}: no meta table (ticket counters); left untouched")
         if data is not None:
             try:
                 for doc in data.get("tickets", {}).values():

@@ -116,3 +116,12 @@ def test_commit_leaves_no_temporary_files(tmp_path):
     store.save_ticket(make_ticket(store))
     store.commit()
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["hot.json"]
+
+
+def test_a_hot_file_without_its_counters_is_unreadable_not_empty(tmp_path):
+    hot = tmp_path / "store" / "hot.json"
+    hot.parent.mkdir(parents=True)
+    hot.write_text('{"_default": {}}')
+    with pytest.raises(StoreCorrupt):
+        Store(tmp_path)
+    assert hot.read_text() == '{"_default": {}}'

@@ -1,0 +1,41 @@
+"""What the SMTP server accepted since the outbox's last commit, one Message-ID a line (stage 3).
+
+The outbox records outcomes once per batch. A daemon killed in the middle of a batch would
+otherwise send again every mail the server had already accepted; this journal remembers them.
+Each line is written straight to the file (no buffer in the process), so a killed process loses
+none; without an fsync per mail, a power cut may lose the last lines, and those few mails go twice
+with their original Message-ID (which lets mail clients recognise the copy).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class SentJournal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def note(self, message_id: str) -> None:
+        """Remember that the server accepted this mail (before the store knows it)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, message_id.encode("ascii", "replace") + b"\n")
+        finally:
+            os.close(fd)
+
+    def accepted(self) -> set[str]:
+        """Message-IDs accepted but perhaps not yet recorded in the store."""
+        try:
+            return {line for line in self.path.read_text("ascii", "replace").splitlines() if line}
+        except FileNotFoundError:
+            return set()
+
+    def clear(self) -> None:
+        """Forget them: called once the store's commit holds every outcome."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
