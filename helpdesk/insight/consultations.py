@@ -104,6 +104,20 @@ class ConsultationIndex:
     consultations: list[Consultation]
     index: BM25Index
     public: np.ndarray
+    _public_view: BM25Index | None = None
+
+    def public_view(self) -> BM25Index:
+        """The same index with only the public consultations' postings (same weights, same idf):
+        a public-only search (every acknowledgement) then touches a fraction of the postings
+        instead of every answered consultation in history, and scores exactly the same."""
+        if self._public_view is None:
+            postings = {}
+            for term, (ids, weights) in self.index.postings.items():
+                keep = self.public[ids]
+                if keep.any():
+                    postings[term] = (ids[keep], weights[keep])
+            self._public_view = BM25Index(self.index.n_docs, postings, self.index.idf)
+        return self._public_view
 
     @classmethod
     def build(cls, pairs: Iterable[tuple[Consultation, list[str]]]) -> ConsultationIndex:
@@ -123,7 +137,8 @@ class ConsultationIndex:
         if exclude:
             allowed = np.ones(len(self.consultations), dtype=bool) if allowed is None else allowed
             allowed &= np.array([c.number != exclude for c in self.consultations], dtype=bool)
-        found = self.index.search(query, k, allowed=allowed, min_coverage=min_coverage)
+        index = self.public_view() if public_only else self.index
+        found = index.search(query, k, allowed=allowed, min_coverage=min_coverage)
         hits = [Hit(self.consultations[i], score, cov) for i, score, cov in found]
         if public_only:   # belt and braces: the mask already did this
             hits = [h for h in hits if h.consultation.public is True]

@@ -12,6 +12,7 @@ read the whole history each time. Per store and office this keeps:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -52,8 +53,19 @@ def _mine(office: str | None, ticket_office: str) -> bool:
 def _refresh_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
     """Re-read the archive files written since last time; returns their stats (the signature)."""
     seen = []
-    for path in sorted(store.archive_dir.glob("*.json")):
-        st = path.stat()
+    # os.scandir rather than Path.glob: this runs for every new mail, and pathlib's objects cost
+    # more than the stat calls themselves (it grew with every month of archive).
+    try:
+        with os.scandir(store.archive_dir) as it:
+            names = sorted(e.name for e in it if e.name.endswith(".json") and not e.name.startswith("."))
+    except FileNotFoundError:
+        names = []
+    for name in names:
+        path = store.archive_dir / name
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            continue
         stat = (st.st_mtime_ns, st.st_size)      # taken before reading: a later write is seen next time
         seen.append((path.name, stat))
         cached = slot.files.get(path.name)

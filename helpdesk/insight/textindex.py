@@ -124,12 +124,28 @@ class BM25Index:
         if not terms or k <= 0 or self.n_docs == 0:
             return []
         total_idf = sum(self.idf.get(t, self.unseen_idf) for t in distinct)
-        scores = np.zeros(self.n_docs, dtype=np.float32)
-        covered = np.zeros(self.n_docs, dtype=np.float32)
-        for term in terms:
-            ids, weights = self.postings[term]
-            scores[ids] += weights         # ids are unique within one term's postings
-            covered[ids] += self.idf[term]
+        docs = self._reachable(terms, total_idf, min_coverage, allowed)
+        if docs is None:
+            scores = np.zeros(self.n_docs, dtype=np.float32)
+            covered = np.zeros(self.n_docs, dtype=np.float32)
+            for term in terms:
+                ids, weights = self.postings[term]
+                scores[ids] += weights         # ids are unique within one term's postings
+                covered[ids] += self.idf[term]
+        else:
+            # The same sums, in the same order and precision, for the reachable documents only.
+            slot = np.full(self.n_docs, -1, dtype=np.int64)
+            slot[docs] = np.arange(docs.size)
+            scores = np.zeros(docs.size, dtype=np.float32)
+            covered = np.zeros(docs.size, dtype=np.float32)
+            for term in terms:
+                ids, weights = self.postings[term]
+                at = slot[ids]
+                hit = at >= 0
+                scores[at[hit]] += weights[hit]
+                covered[at[hit]] += self.idf[term]
+            if allowed is not None:
+                allowed = allowed[docs]
         covered /= total_idf
         if allowed is not None:
             scores[~allowed] = 0.0
@@ -138,5 +154,37 @@ class BM25Index:
         candidates = np.flatnonzero(scores > 0)
         if candidates.size > k:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))
-        return [(i, float(scores[i]), float(covered[i])) for i in ranked]
+        doc_of = (lambda i: i) if docs is None else (lambda i: int(docs[i]))
+        ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), doc_of(i)))
+        return [(doc_of(i), float(scores[i]), float(covered[i])) for i in ranked]
+
+    def _reachable(self, terms: list[str], total_idf: float, min_coverage: float,
+                   allowed: np.ndarray | None) -> np.ndarray | None:
+        """The only documents that can reach `min_coverage`, when they are few; else None.
+
+        A document containing none of the query's most specific terms covers at most the idf of
+        the other terms: when those together stay below the threshold, only documents holding one
+        of the specific terms need scoring, and a search no longer touches every document that
+        shares a common word with the question (which grew with every consultation answered)."""
+        if min_coverage <= 0:
+            return None
+        limit = min_coverage * total_idf * (1 - 1e-4)     # a margin for float32 sums
+        specific = sorted(terms, key=lambda t: -self.idf[t])
+        rest = sum(self.idf[t] for t in specific)
+        chosen = []
+        for term in specific:
+            if rest < limit:
+                break
+            chosen.append(term)
+            rest -= self.idf[term]
+        if rest >= limit:
+            return None
+        if not chosen:
+            return np.empty(0, dtype=np.int64)     # even every term together falls short
+        size = sum(len(self.postings[t][0]) for t in chosen)
+        if size * 4 > self.n_docs:
+            return None          # not selective enough to pay for itself
+        docs = np.unique(np.concatenate([self.postings[t][0] for t in chosen]))
+        if allowed is not None:
+            docs = docs[allowed[docs]]
+        return docs
