@@ -16,15 +16,14 @@ from pathlib import Path
 class SentJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._fd: int | None = None
 
     def note(self, message_id: str) -> None:
         """Remember that the server accepted this mail (before the store knows it)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, message_id.encode("ascii", "replace") + b"\n")
-        finally:
-            os.close(fd)
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.write(self._fd, message_id.encode("ascii", "replace") + b"\n")
 
     def accepted(self) -> set[str]:
         """Message-IDs accepted but perhaps not yet recorded in the store."""
@@ -35,6 +34,9 @@ class SentJournal:
 
     def clear(self) -> None:
         """Forget them: called once the store's commit holds every outcome."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
         try:
             self.path.unlink()
         except FileNotFoundError:

@@ -7,7 +7,7 @@ open ticket. Nobody available leaves the ticket unassigned; the supervisors' dig
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,7 +48,7 @@ def _open(tickets: Iterable[Ticket], office: str) -> list[Ticket]:
 def _round_robin(
     candidates: list[Operator],
     everyone: list[Operator],
-    tickets: list[Ticket],
+    open_tickets: Callable[[], list[Ticket]],
     team: str,
     last: str,
 ) -> tuple[Operator, str]:
@@ -57,7 +57,7 @@ def _round_robin(
         after, why = last, f"after {last} (the team's last assignment)"
     else:
         recent = sorted(
-            (t for t in tickets if t.team == team and t.assignee in addresses),
+            (t for t in open_tickets() if t.team == team and t.assignee in addresses),
             key=lambda t: t.number,
         )
         if not recent:
@@ -119,9 +119,9 @@ def assign(
     candidates = [op for op in everyone if away[op.address] is None]
     if not candidates:
         return Assignment("", "; ".join(notes + [f"nobody in team {team!r} is available"]))
-    open_tickets = _open(tickets, office)
     if strategy_of(team, office, teams) == "fewest_open":
-        chosen, why = _fewest_open(candidates, open_tickets)
+        chosen, why = _fewest_open(candidates, _open(tickets, office))
     else:
-        chosen, why = _round_robin(candidates, everyone, open_tickets, team, last)
+        # The open tickets are walked only when the team's last assignment is not remembered.
+        chosen, why = _round_robin(candidates, everyone, lambda: _open(tickets, office), team, last)
     return Assignment(chosen.address, "; ".join(notes + [f"team {team!r}, {why}"]))

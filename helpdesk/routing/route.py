@@ -7,6 +7,8 @@ promised the deadline that will actually be kept. Every reason is logged and kep
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[tuple[tuple[str, float], ...], RuleSet]] = {}
+_checked: dict[Path, float] = {}
+RECHECK_SECONDS = 2.0     # an edited rule file is picked up within this; not a stat per mail
 
 
 def rules_for(settings: Settings) -> RuleSet:
@@ -31,6 +35,10 @@ def rules_for(settings: Settings) -> RuleSet:
 
     `helpdesk check` names a broken rule's file and line; the daemon refuses to start with one."""
     directory = Path(settings.rules_dir)
+    cached = _cache.get(directory)
+    if cached is not None and time.monotonic() - _checked.get(directory, 0.0) < RECHECK_SECONDS:
+        return cached[1]
+    _checked[directory] = time.monotonic()
     stamp = (
         tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml")))
         if directory.is_dir()
@@ -82,11 +90,21 @@ def pick_operator(
         operator=operator,
         operators=settings.operators,
         teams=settings.teams,
-        tickets=app.store.open_tickets(office),
+        tickets=_OpenTickets(app, office),
         day=day,
         auto_replies=section("auto_replies"),
         last=section("round_robin").get(f"{office}/{team}", ""),
     )
+
+
+class _OpenTickets:
+    """The office's open tickets, read from the store only if assignment needs them."""
+
+    def __init__(self, app: App, office: str) -> None:
+        self.app, self.office = app, office
+
+    def __iter__(self) -> Iterator[Ticket]:
+        return iter(self.app.store.open_tickets(self.office))
 
 
 def remember(ctx: Context, team: str, operator: str) -> None:
