@@ -66,12 +66,16 @@ class Templates:
         self.env = Environment(loader=FileSystemLoader(str(self.dir)), undefined=StrictUndefined,
                                autoescape=select_autoescape(["html"]), keep_trailing_newline=True,
                                trim_blocks=True, lstrip_blocks=True)
+        self._names: dict[tuple[str, str, str], str | None] = {}
 
     def _name(self, name: str, lang: str, ext: str) -> str | None:
-        for candidate in (f"{name}.{lang}.{ext}", f"{name}.id.{ext}"):
-            if (self.dir / candidate).is_file():
-                return candidate
-        return None
+        # Which files exist is looked up once (two stats per mail otherwise); an edited template is
+        # still re-read by Jinja, a template added or removed needs a restart.
+        key = (name, lang, ext)
+        if key not in self._names:
+            self._names[key] = next((c for c in (f"{name}.{lang}.{ext}", f"{name}.id.{ext}")
+                                     if (self.dir / c).is_file()), None)
+        return self._names[key]
 
     def render(self, name: str, lang: str, **context: Any) -> Rendered:
         text_name = self._name(name, lang, "txt")
