@@ -134,12 +134,12 @@ class ConsultationIndex:
                exclude: str = "") -> list[Hit]:
         query = list(dict.fromkeys(tokens(text)))[:QUERY_TERMS]
         allowed = self.public.copy() if public_only else None
-        if exclude:
-            allowed = np.ones(len(self.consultations), dtype=bool) if allowed is None else allowed
-            allowed &= np.array([c.number != exclude for c in self.consultations], dtype=bool)
         index = self.public_view() if public_only else self.index
-        found = index.search(query, k, allowed=allowed, min_coverage=min_coverage)
-        hits = [Hit(self.consultations[i], score, cov) for i, score, cov in found]
+        # One ticket's own consultations are dropped from the results, not masked out of the whole
+        # index: a mask costs a pass over every answered consultation on each mail.
+        found = index.search(query, k + 4 if exclude else k, allowed=allowed, min_coverage=min_coverage)
+        hits = [Hit(self.consultations[i], score, cov) for i, score, cov in found
+                if not exclude or self.consultations[i].number != exclude][:k]
         if public_only:   # belt and braces: the mask already did this
             hits = [h for h in hits if h.consultation.public is True]
         return hits
