@@ -84,13 +84,20 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
             tallies[office.code] = MonthTally(office, app.calendar(office), month, now)
     if not tallies:
         return []
+    seen: set[str] = set()
     for ticket in store.all_tickets():           # the archives are read once for every office due
         tally = tallies.get(ticket.office)
         if tally is not None:
             tally.add(ticket)
+            seen.add(ticket.office)
     mails: dict[str, OutgoingMail | None] = {}
     for code, tally in tallies.items():
         office = tally.office
+        if sent_for.get(code) is None and code not in seen:
+            # A new installation: no month before it is owed a report (it would be all zeros).
+            log.info("office %s: no tickets yet, no monthly report for %s", code, tally.month)
+            mails[code] = None
+            continue
         if not office.supervisors:
             log.warning("office %s has no supervisors: monthly report %s not mailed", code, tally.month)
             mails[code] = None

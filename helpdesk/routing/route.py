@@ -129,8 +129,10 @@ def route(ctx: Context) -> None:
     ticket = ctx.ticket
     assert ticket is not None
     decision = decide_for(ctx.app.settings, ctx.mail, ctx.office.code)
+    # Each rule's verdict at DEBUG (`route --explain` shows them too); the result is logged at INFO
+    # by the pipeline's note.
     for reason in decision.reasons:
-        log.info("%s routing: %s", ticket.number, reason)
+        log.debug("%s routing: %s", ticket.number, reason)
     apply_decision(ticket, decision)
     if decision.reply_days and decision.reply_days != ctx.office.reply_days:
         ticket.clock_started_at, ticket.due_at = deadline_from(

@@ -88,3 +88,12 @@ async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
     await scheduler.monthly_reports()
     assert woken == [True]
     assert [m.purpose for m in app.store.outbox.values()] == ["report"]
+
+
+def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
+    settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
+                        smtp=SmtpSettings(), offices=(OFFICE,), templates_dir=TEMPLATES)
+    fresh = App.build(settings, FixedClock(NOW))
+    assert send_due_reports(fresh, at(12, 1, 8, 5)) == ["3576"]
+    assert [m for m in fresh.store.outbox.values() if m.purpose == "report"] == []
+    assert fresh.store.meta["monthly_report"] == {"3576": "2026-11"}
