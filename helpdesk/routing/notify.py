@@ -196,24 +196,10 @@ def forward_to_operator(ctx: Context) -> None:
 
 def _assign_now(ctx: Context, ticket: Ticket) -> None:
     """An unassigned ticket gets an operator when its citizen writes again and someone is in."""
-    from .route import (
-        pick_operator,
-        remember,
-    )  # route imports this module's neighbours; keep it lazy
+    from .route import reassign  # route imports this module: keep it lazy
 
-    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.meta)
+    chosen = reassign(ctx, ticket, "citizen wrote again")
     if not chosen.operator:
         ctx.note(f"{ticket.number} still unassigned: {chosen.reason}")
         return
-    ticket.assignee = chosen.operator
-    remember(ctx, ticket.team, chosen.operator)
-    ticket.events.append(
-        TicketEvent(
-            at=ctx.now,
-            type="assigned",
-            actor="helpdesk",
-            summary=f"- -> {chosen.operator} (citizen wrote again)",
-            data={"from": "", "to": chosen.operator, "reason": chosen.reason, "internal": True},
-        )
-    )
     ctx.note(f"{ticket.number} assigned to {chosen.operator}: {chosen.reason}")

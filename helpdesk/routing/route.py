@@ -107,6 +107,22 @@ class _OpenTickets:
         return iter(self.app.store.open_tickets(self.office))
 
 
+def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
+    """Give `ticket` to the next available operator of its team, recorded as an internal event.
+
+    Returns the assignment; when nobody is available the ticket is left as it was."""
+    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.meta)
+    if not chosen.operator:
+        return chosen
+    was, ticket.assignee = ticket.assignee, chosen.operator
+    remember(ctx, ticket.team, chosen.operator)
+    ticket.events.append(TicketEvent(
+        at=ctx.now, type="assigned", actor="helpdesk",
+        summary=f"{was or '-'} -> {chosen.operator} ({why})",
+        data={"from": was, "to": chosen.operator, "reason": chosen.reason, "internal": True}))
+    return chosen
+
+
 def remember(ctx: Context, team: str, operator: str) -> None:
     """The team's last assignment, committed with the ticket: the next round robin turn."""
     if team and operator:
@@ -196,26 +212,10 @@ def note_absence(ctx: Context) -> None:
     ticket = ctx.ticket
     if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":
         return
-    chosen = pick_operator(ctx.app, ctx.office.code, ticket.team, "", ctx.now, ctx.meta)
+    chosen = reassign(ctx, ticket, "out of office")
     if not chosen.operator:
         ctx.note(f"{ticket.number} stays with {operator.address}: {chosen.reason}")
         return
-    ticket.assignee = chosen.operator
-    remember(ctx, ticket.team, chosen.operator)
-    ticket.events.append(
-        TicketEvent(
-            at=ctx.now,
-            type="assigned",
-            actor="helpdesk",
-            summary=f"{operator.address} -> {chosen.operator} (out of office)",
-            data={
-                "from": operator.address,
-                "to": chosen.operator,
-                "reason": chosen.reason,
-                "internal": True,
-            },
-        )
-    )
     new = ctx.app.settings.operator(chosen.operator)
     assert new is not None
     ctx.send(
