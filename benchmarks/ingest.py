@@ -494,7 +494,8 @@ def main() -> None:
             say("   " + results[-1])
         if "cost" not in skip:
             say(f"3. per-mail cost, {args.cost_n} mails per round, best of {args.rounds}")
-            c0 = cost(worker, dovecot, sink, arrivals, tmp, 0, args.cost_n, args.rounds, args.closed_offices, args.profile)
+            c0 = cost(worker, dovecot, sink, arrivals, tmp, 0, args.cost_n, args.rounds, args.closed_offices,
+                      args.profile)
             say(f"   0 closed: {c0['ms']:.2f} ms/mail (start {c0['start']:.2f} s, warm-up round {c0['warmup']:.2f} s)")
             c1 = cost(worker, dovecot, sink, arrivals, tmp, args.closed, args.cost_n, args.rounds, args.closed_offices,
                       args.profile)

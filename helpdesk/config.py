@@ -51,6 +51,7 @@ class SmtpSettings:
     timeout: float = 30.0
     max_attempts: int = 8             # temporary failures retried with backoff, then failed
     backoff_seconds: float = 60.0     # first retry delay; doubles each time, capped at 1 hour
+    sessions: int = 4                 # SMTP sessions a drain uses side by side
 
 
 @dataclass(frozen=True)
@@ -286,13 +287,17 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
     tls = r.get(sm, "tls", "smtp", str, "none")
     if tls not in ("none", "starttls", "ssl"):
         r.fail("smtp.tls", "must be none, starttls or ssl")
+    sessions = r.get(sm, "sessions", "smtp", int, 4)
+    if sessions < 1:
+        r.fail("smtp.sessions", "must be at least 1")
     smtp = SmtpSettings(
         host=r.get(sm, "host", "smtp", str, "127.0.0.1"), port=r.get(sm, "port", "smtp", int, 25),
         tls=tls, username=r.get(sm, "username", "smtp", str, ""),
         password=r.get(sm, "password", "smtp", str, ""),
         timeout=r.get(sm, "timeout", "smtp", float, 30.0),
         max_attempts=r.get(sm, "max_attempts", "smtp", int, 8),
-        backoff_seconds=r.get(sm, "backoff_seconds", "smtp", float, 60.0))
+        backoff_seconds=r.get(sm, "backoff_seconds", "smtp", float, 60.0),
+        sessions=max(1, sessions))
 
     offices = tuple(_parse_office(r, t, i) for i, t in enumerate(raw.get("offices", [])))
     if not offices:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 
-class Kind(str, enum.Enum):
+class Kind(str, enum.Enum):  # noqa: UP042 - values are stored as plain strings
     """What an inbound mail is, decided by `inbound.classify` before anything acts on it."""
 
     NEW = "new"                        # a citizen's first mail: becomes a ticket
@@ -25,7 +25,7 @@ class Kind(str, enum.Enum):
     RATING = "rating"                  # a citizen's 1-5 answer to the rating request on a closed ticket
 
 
-class Status(str, enum.Enum):
+class Status(str, enum.Enum):  # noqa: UP042 - values are stored as plain strings
     """Where a ticket stands in the SLA clock (DESIGN.md, "The clock")."""
 
     OPEN = "open"                        # waiting for an operator: the clock runs

@@ -10,8 +10,8 @@ import email
 import email.policy
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from email.message import EmailMessage
+from functools import cached_property
 
 from aiosmtpd.controller import Controller
 

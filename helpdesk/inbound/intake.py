@@ -56,7 +56,7 @@ class Intake:
                      if entry_key(office.code, uidvalidity, item.uid) not in store.inflight]
             # Raw bytes first, all synced in one pass; the commit below refers to them.
             paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
-            for item, spool_path in zip(fresh, paths):
+            for item, spool_path in zip(fresh, paths, strict=True):
                 self._fetched[spool_path] = item.raw
                 store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
                     "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,

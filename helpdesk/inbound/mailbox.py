@@ -13,6 +13,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from imapclient import IMAPClient
@@ -87,19 +88,41 @@ class MailboxWorker:
         self._mark_leftovers(client, uidvalidity, last_uid, flags)
         new = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         ingested = 0
-        for batch in self._batches(client, new):
-            fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
-            items = [Fetched(uid, data[b"BODY[]"], _aware(data[b"INTERNALDATE"]))
-                     for uid, data in sorted(fetched.items()) if b"BODY[]" in data]
-            handled = self.intake.ingest(self.office, uidvalidity, items)
-            if handled:
-                client.add_flags(handled, flags, silent=True)
-            ingested += len(items)
-            if len(new) > len(batch):
-                log.info("mailbox %s: %d of %d mails fetched", self.office.code, ingested, len(new))
-            self.on_ingested()
+        batches = self._batches(client, new)
+        # While one batch is processed, a second thread fetches the next one and writes it to the
+        # spool: the IMAP transfer and the file creations (~0.4 ms each on this machine's kernel)
+        # no longer wait for the intake, nor the intake for them. The IMAP connection is used by one
+        # thread at a time: the worker marks a batch only after the fetch ahead has returned. The
+        # intake still spools every batch itself (a no-op for the files already there), so what it
+        # commits never depends on this head start.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fetch-{self.office.code}") as ahead:
+            items = self._fetch(client, batches[0]) if batches else []
+            for i, batch in enumerate(batches):
+                following: Future[list[Fetched]] | None = None
+                if i + 1 < len(batches):
+                    following = ahead.submit(self._fetch_and_spool, client, batches[i + 1])
+                handled = self.intake.ingest(self.office, uidvalidity, items)
+                ingested += len(items)
+                items = following.result() if following is not None else []
+                if handled:
+                    client.add_flags(handled, flags, silent=True)
+                if len(new) > len(batch):
+                    log.info("mailbox %s: %d of %d mails fetched", self.office.code, ingested, len(new))
+                self.on_ingested()
         self._record_status(ok=True, ingested=ingested)
         return ingested
+
+    def _fetch(self, client: IMAPClient, batch: list[int]) -> list[Fetched]:
+        fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        return [Fetched(uid, data[b"BODY[]"], _aware(data[b"INTERNALDATE"]))
+                for uid, data in sorted(fetched.items()) if b"BODY[]" in data]
+
+    def _fetch_and_spool(self, client: IMAPClient, batch: list[int]) -> list[Fetched]:
+        """Fetch a batch and write it to the spool ahead of the intake (runs in the fetch thread).
+        A failure ends the round in the worker, as a failure of the intake's own spooling does."""
+        items = self._fetch(client, batch)
+        self.intake.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in items])
+        return items
 
     def _mark_leftovers(self, client: IMAPClient, uidvalidity: int, last_uid: int,
                         flags: list[bytes]) -> None:

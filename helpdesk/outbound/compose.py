@@ -11,6 +11,7 @@ import binascii
 import mimetypes
 import re
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
 from ..model import OutgoingMail
 
@@ -32,6 +33,7 @@ _CRLF = "\r\n"
 _LINE = 78                 # RFC 5322: lines should be at most 78 characters
 _WORD_BYTES = 45           # 45 bytes -> 60 base64 characters: an encoded word stays within 75
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}$")
+RELOAD_SECONDS = 2.0       # an edited template is used from at most this long after the edit
 
 def header_safe(text: str, limit: int = 200) -> str:
     """Text from outside made fit for a header: no CR, LF or control characters (CVE-2024-6923)."""
@@ -67,26 +69,38 @@ class Templates:
                                autoescape=select_autoescape(["html"]), keep_trailing_newline=True,
                                trim_blocks=True, lstrip_blocks=True)
         self._names: dict[tuple[str, str, str], str | None] = {}
+        self._loaded: dict[str, tuple[Template, float]] = {}
 
     def _name(self, name: str, lang: str, ext: str) -> str | None:
         # Which files exist is looked up once (two stats per mail otherwise); an edited template is
-        # still re-read by Jinja, a template added or removed needs a restart.
+        # still re-read (see `_template`), a template added or removed needs a restart.
         key = (name, lang, ext)
         if key not in self._names:
             self._names[key] = next((c for c in (f"{name}.{lang}.{ext}", f"{name}.id.{ext}")
                                      if (self.dir / c).is_file()), None)
         return self._names[key]
 
+    def _template(self, name: str) -> Template:
+        # Jinja stats the file on every get_template to see whether it was edited: three stats per
+        # mail, a twentieth of the intake's time on this machine. Asking Jinja at most every
+        # RELOAD_SECONDS still picks up an edit without a restart.
+        now = time.monotonic()
+        loaded = self._loaded.get(name)
+        if loaded is None or now - loaded[1] >= RELOAD_SECONDS:
+            loaded = (self.env.get_template(name), now)
+            self._loaded[name] = loaded
+        return loaded[0]
+
     def render(self, name: str, lang: str, **context: Any) -> Rendered:
         text_name = self._name(name, lang, "txt")
         if text_name is None:
             raise TemplateError(f"template {name}.id.txt not found in {self.dir}")
-        text = self.env.get_template(text_name).render(**context)
+        text = self._template(text_name).render(**context)
         first, _, body = text.partition("\n")
         if not first.lower().startswith("subject:"):
             raise TemplateError(f"{text_name}: first line must be 'Subject: ...'")
         html_name = self._name(name, lang, "html")
-        html = self.env.get_template(html_name).render(**context) if html_name else None
+        html = self._template(html_name).render(**context) if html_name else None
         return Rendered(header_safe(first[8:], 250), body.lstrip("\n"), html)
 
     def check(self, names: Iterable[str]) -> list[str]:

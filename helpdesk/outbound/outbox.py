@@ -7,6 +7,7 @@ the Message-ID minted at queueing, so receivers can recognise the copy.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,13 +54,16 @@ class Outbox:
 
     A drain takes the store's lock only between SMTP conversations: once to record the outcomes of
     the batch just sent and mark the next batch `sending`, in one commit. While a batch is being
-    handed to the SMTP server the intake can go on storing new mail."""
+    handed to the SMTP server the intake can go on storing new mail.
+
+    A batch goes out over `settings.sessions` SMTP sessions at once: each mail costs four round
+    trips, and one session spent most of its time waiting for the server's answers."""
 
     def __init__(self, store: Store, settings: SmtpSettings, clock: Clock,
                  on_permanent_failure: Callable[[OutgoingMail], None] | None = None,
                  batch_size: int = 200) -> None:
         self.store, self.settings, self.clock = store, settings, clock
-        self.sender = SmtpSender(settings)
+        self.senders = [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
         self.on_permanent_failure = on_permanent_failure
         self.batch_size = batch_size
         self.journal = SentJournal(store.dir / "sent.journal")
@@ -100,13 +104,7 @@ class Outbox:
                 if not batch:
                     break
                 done.update(m.message_id for m in batch)
-                for i, mail in enumerate(batch):
-                    outcomes.append(await self._send_one(mail))
-                    if getattr(outcomes[-1].error, "unreachable", False):
-                        # The server is down: every other mail would fail the same way, so they
-                        # wait for the same retry instead of each knocking on a closed port.
-                        rest = batch[i + 1:]
-                        break
+                rest = await self._send_batch(batch, outcomes)
         finally:
             if outcomes:
                 # Stopped in the middle of a batch: what is known is recorded, the rest stays
@@ -115,8 +113,56 @@ class Outbox:
                     self._record_batch(outcomes, [], result)
                     self.store.commit()
                     self.journal.clear()
-            await self.sender.close()
+            for sender in self.senders:
+                await sender.close()
         return result
+
+    async def _send_batch(self, batch: list[OutgoingMail], outcomes: list[_Outcome]) -> list[OutgoingMail]:
+        """Send `batch` over the sessions side by side, appending each outcome to `outcomes` as it
+        is known (so an interrupted batch still records what was sent); returns the mail not tried
+        because the server was unreachable.
+
+        When one session fails with an exception, the others finish the mail in hand and stop: no
+        SMTP conversation is cut off halfway, which could make a copy. The exception then goes on."""
+        lanes = self._lanes(batch)
+        untried: list[OutgoingMail] = []
+        stop = asyncio.Event()
+
+        async def lane(sender: SmtpSender, mails: list[OutgoingMail]) -> None:
+            for i, mail in enumerate(mails):
+                if stop.is_set():
+                    untried.extend(mails[i:])
+                    return
+                try:
+                    outcomes.append(await self._send_one(sender, mail))
+                except BaseException:
+                    stop.set()
+                    raise
+                if getattr(outcomes[-1].error, "unreachable", False):
+                    # The server is down: every other mail would fail the same way, so they
+                    # wait for the same retry instead of each knocking on a closed port.
+                    stop.set()
+                    untried.extend(mails[i + 1:])
+                    return
+
+        results = await asyncio.gather(*(lane(s, m) for s, m in zip(self.senders, lanes, strict=False)),
+                                       return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        return untried
+
+    def _lanes(self, batch: list[OutgoingMail]) -> list[list[OutgoingMail]]:
+        """The batch split over the sessions, one ticket's mail all in one session and in the order
+        queued: an acknowledgement still arrives before the answer, an answer before the closing."""
+        lanes: list[list[OutgoingMail]] = [[] for _ in self.senders]
+        lane_of: dict[str, int] = {}
+        for mail in batch:
+            key = mail.ticket or mail.message_id
+            if key not in lane_of:
+                lane_of[key] = len(lane_of) % len(lanes)
+            lanes[lane_of[key]].append(mail)
+        return [lane for lane in lanes if lane]
 
     def _accepted_before_a_crash(self) -> list[_Outcome]:
         """Mail still `sending` that the journal says the server accepted: sent, never again."""
@@ -149,17 +195,20 @@ class Outbox:
             else:
                 self._fail(o.mail, str(o.error), o.at, result)
         if rest:
-            until = pending[-1].mail.next_attempt_at if pending else None
+            # The retry time of the attempt that found the server down (the sessions may have
+            # recorded other outcomes after it).
+            down = [o.mail for o in pending if getattr(o.error, "unreachable", False)]
+            until = down[-1].next_attempt_at if down else None
             for mail in rest:
                 mail.status = "queued"
                 mail.next_attempt_at = until
             result.retrying += [m.message_id for m in rest]
 
-    async def _send_one(self, mail: OutgoingMail) -> _Outcome:
+    async def _send_one(self, sender: SmtpSender, mail: OutgoingMail) -> _Outcome:
         """One SMTP attempt; the store is not touched here (the batch's outcomes are applied together)."""
         now = self.clock.now()
         try:
-            answer = await self.sender.send(mail)
+            answer = await sender.send(mail)
         except (TemporaryFailure, PermanentFailure) as exc:
             kind = "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
             return _Outcome(mail, kind, now, error=exc)

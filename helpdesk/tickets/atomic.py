@@ -6,6 +6,7 @@ import ctypes
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from ..errors import StoreCorrupt
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp_name(path)
     with open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -29,6 +30,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _tmp_name(path: Path) -> Path:
+    """A temporary name of this process and thread: two threads may write the same spool file
+    (the mailbox worker spools the next batch while the intake writes the current one)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
 def _load_syncfs():  # noqa: ANN202
@@ -72,7 +79,7 @@ def write_many_atomic(files: list[tuple[Path, bytes]]) -> None:
         for path, data in files:
             if path.parent not in dirs:
                 _make_dirs(path.parent, dirs)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp = _tmp_name(path)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             opened.append((fd, tmp, path))
             view = memoryview(data)

@@ -12,8 +12,8 @@ _WORDS = (
     ("bintang lima", 5), ("bintang empat", 4), ("bintang tiga", 3), ("bintang dua", 2),
     ("bintang satu", 1),
 )
-_NUMBER = re.compile(r"^\s*(?:(?:nilai|rating|skor|score|penilaian)\s*[:=]?\s*)?([1-5])\s*(?:/\s*5|dari\s*5|bintang)?\s*[.!]?\s*$",
-                     re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(?:(?:nilai|rating|skor|score|penilaian)\s*[:=]?\s*)?"
+                     r"([1-5])\s*(?:/\s*5|dari\s*5|bintang)?\s*[.!]?\s*$", re.IGNORECASE)
 _STARS = re.compile(r"^\s*(\u2b50|\u2605){1,5}\s*$")
 MAX_LINES = 3   # a rating is a short answer; a long mail is a new question, not a rating
 

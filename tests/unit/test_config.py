@@ -59,6 +59,14 @@ def test_defaults_are_the_documented_ones(tmp_path):
     assert (office.timezone, office.reply_days, office.imap.port, office.imap.tls) == (
         "Asia/Jakarta", 2, 993, "ssl")
     assert settings.data_dir == tmp_path / "var"
+    assert settings.smtp.sessions == 4
+
+
+def test_smtp_sessions_must_be_at_least_one(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("port = 8025", "port = 8025\nsessions = 0"))
+    with pytest.raises(ConfigError) as caught:
+        config.load(path, env={"HELPDESK_SECRET": "x" * 20, "IMAP_PASSWORD_3576": "p"})
+    assert f"{path}: smtp.sessions: must be at least 1" in caught.value.problems
 
 
 def test_every_problem_is_reported_with_file_and_key(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,7 +152,8 @@ def test_huge_attachment_is_kept_whole():
     b"", b"\x00" * 100, b"no header block at all\r\n\r\nbody", b"From:\r\n\r\n",
     b"Content-Type: multipart/mixed\r\n\r\nno boundary", b"Subject: =?x-bogus?q?abc?=\r\n\r\n",
     b"Content-Type: text/plain; charset=\"\"\r\n\r\n\xff\xfe",
-    b"Content-Type: multipart/mixed; boundary=a\r\n\r\n" + b"--a\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n" * 200,
+    b"Content-Type: multipart/mixed; boundary=a\r\n\r\n"
+    + b"--a\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n" * 200,
     b"From: \xff\xfe <a@b.c>\r\nSubject: \xe9t\xe9\r\n\r\nx",
 ])
 def test_hostile_bytes_never_raise(raw):
@@ -193,17 +193,6 @@ def test_truncated_or_spliced_corpus_never_raises(name, cut, noise):
     raw = load(name)
     raw = raw[: cut % (len(raw) + 1)] + noise
     assert parse(raw, NOW).size == len(raw)
-
-
-def test_parse_speed_over_corpus():
-    raws = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
-    n = 2000
-    start = time.perf_counter()
-    for i in range(n):
-        parse(raws[i % len(raws)], NOW)
-    rate = n / (time.perf_counter() - start)
-    print(f"parse: {rate:.0f} mails/s over {len(raws)} corpus files")
-    assert rate > 500  # loose floor for slow CI machines; the measured figure is in the report
 
 
 @pytest.mark.parametrize("header, addr, trusted", [

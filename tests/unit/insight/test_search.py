@@ -116,7 +116,8 @@ def test_public_only_never_returns_a_private_answer(corpus):
 
 
 def test_complaints_and_unanswered_tickets_are_not_indexed(build):
-    complaint = build.reply(build.ticket(at(10, 1, 9), category="pengaduan", text="inflasi"), at(10, 1, 10), ANI, "maaf")
+    complaint = build.reply(build.ticket(at(10, 1, 9), category="pengaduan", text="inflasi"),
+                            at(10, 1, 10), ANI, "maaf")
     empty = build.reply(build.ticket(at(10, 1, 9), text="inflasi"), at(10, 1, 10), ANI, "  ")
     open_one = build.ticket(at(10, 1, 9), text="inflasi")
     assert ConsultationIndex.from_tickets([complaint, empty, open_one]).consultations == []
