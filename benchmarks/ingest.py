@@ -67,17 +67,11 @@ from helpdesk.app import App  # noqa: E402
 from helpdesk.clock import SystemClock  # noqa: E402
 from helpdesk.daemon import Daemon  # noqa: E402
 from helpdesk.demo.dovecot import LocalDovecot  # noqa: E402
+from helpdesk.demo.installation import SEED_OFFICES, install  # noqa: E402
 from helpdesk.demo.sink import SmtpSink  # noqa: E402
 from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
 from helpdesk.tickets.store import Store  # noqa: E402
 
-OFFICES = {
-    "3576": ("BPS Kota Mojokerto", "Asia/Jakarta", 2),
-    "3571": ("BPS Kota Kediri", "Asia/Jakarta", 2),
-    "3514": ("BPS Kabupaten Pasuruan", "Asia/Jakarta", 2),
-    "8200": ("BPS Provinsi Maluku Utara", "Asia/Jayapura", 3),
-    "7604": ("BPS Kabupaten Mamuju", "Asia/Makassar", 3),
-}
 TOPICS = [
     "kemiskinan penduduk miskin garis kemiskinan", "kependudukan jumlah penduduk kepadatan penduduk",
     "inflasi indeks harga konsumen harga bahan pokok", "pengangguran tenaga kerja angkatan kerja",
@@ -153,52 +147,10 @@ class Desk:
 
     def __init__(self, root: Path, dovecot: LocalDovecot, sink: SmtpSink, offices: tuple[str, ...],
                  poll_seconds: float = 60.0) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.dovecot = dovecot
-        self.users: dict[str, str] = {}
-        self.env = dict(os.environ, HELPDESK_SECRET="bench-secret-" + secrets.token_hex(8),
-                        PYTHONPATH=str(REPO))
-        blocks = []
-        for code in offices:
-            user = f"bench{code}x{secrets.token_hex(4)}"
-            self.users[code] = user
-            self.env[f"IMAP_PASSWORD_{code}"] = dovecot.add_user(user)
-            name, tz, days = OFFICES[code]
-            blocks.append(f'''
-[[offices]]
-code = "{code}"
-name = "{name}"
-address = "bps{code}@bps.go.id"
-timezone = "{tz}"
-reply_days = {days}
-supervisors = ["pst{code}@bps.go.id"]
-complaints = "https://www.lapor.go.id"
-[offices.imap]
-host = "{dovecot.host}"
-port = {dovecot.port}
-tls = "none"
-username = "{user}"
-password = "env:IMAP_PASSWORD_{code}"
-poll_seconds = {poll_seconds}
-timeout = 30
-''')
-        self.settings_path = root / "settings.toml"
-        self.settings_path.write_text(f'''
-[helpdesk]
-data_dir = "var"
-secret = "env:HELPDESK_SECRET"
-rules_dir = "{REPO / 'rules'}"
-templates_dir = "{REPO / 'templates'}"
-
-[smtp]
-host = "127.0.0.1"
-port = {sink.port}
-tls = "none"
-timeout = 30
-backoff_seconds = 60
-''' + "".join(blocks))
-        self.data_dir = root / "var"
+        made = install(root, dovecot, sink.port, offices, poll_seconds=poll_seconds, user_prefix="bench")
+        self.root, self.dovecot = root, dovecot
+        self.settings_path, self.env, self.users = made.settings_path, made.env, made.users
+        self.data_dir = made.data_dir
 
     def settings(self) -> config.Settings:
         return config.load(self.settings_path, env=self.env)
@@ -416,7 +368,7 @@ def write_closed_archive(data_dir: Path, total: int, offices: tuple[str, ...], r
 
 def cost(worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int, n: int, rounds: int,
          closed_offices: int, profile: Path | None) -> dict[str, float]:
-    offices = tuple(OFFICES)[:max(1, closed_offices)]
+    offices = tuple(SEED_OFFICES)[:max(1, closed_offices)]
     desk = Desk(tmp / f"cost{closed}", dovecot, sink, tuple(dict.fromkeys(("3576",) + offices)))
     out: dict[str, float] = {}
     if closed:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 import subprocess
 import sys
 from datetime import datetime
@@ -14,16 +12,8 @@ from helpdesk import config
 from helpdesk.app import App
 from helpdesk.clock import FixedClock, SystemClock
 from helpdesk.daemon import Daemon
+from helpdesk.demo.installation import install
 from helpdesk.tickets.store import Store
-
-REPO = Path(__file__).resolve().parents[2]
-OFFICES = {
-    "3576": ("BPS Kota Mojokerto", "Asia/Jakarta", 2),
-    "3571": ("BPS Kota Kediri", "Asia/Jakarta", 2),
-    "3514": ("BPS Kabupaten Pasuruan", "Asia/Jakarta", 2),
-    "8200": ("BPS Provinsi Maluku Utara", "Asia/Jayapura", 3),
-    "7604": ("BPS Kabupaten Mamuju", "Asia/Makassar", 3),
-}
 
 
 class Helpdesk:
@@ -32,49 +22,10 @@ class Helpdesk:
     def __init__(self, root: Path, dovecot, smtp_sink, offices=("3576",), imap_port: int | None = None,
                  extra_settings: str = "", operators: str = "") -> None:
         self.root, self.dovecot, self.sink = root, dovecot, smtp_sink
-        self.users: dict[str, str] = {}
-        self.env = dict(os.environ, HELPDESK_SECRET="test-secret-" + secrets.token_hex(8),
-                        PYTHONPATH=str(REPO))
-        blocks = []
-        for code in offices:
-            user = f"bps{code}x{secrets.token_hex(4)}"
-            self.users[code] = user
-            self.env[f"IMAP_PASSWORD_{code}"] = dovecot.add_user(user)
-            name, tz, days = OFFICES[code]
-            blocks.append(f'''
-[[offices]]
-code = "{code}"
-name = "{name}"
-address = "bps{code}@bps.go.id"
-timezone = "{tz}"
-reply_days = {days}
-supervisors = ["pst{code}@bps.go.id"]
-complaints = "https://www.lapor.go.id"
-[offices.imap]
-host = "{dovecot.host}"
-port = {imap_port or dovecot.port}
-tls = "none"
-username = "{user}"
-password = "env:IMAP_PASSWORD_{code}"
-poll_seconds = 0.5
-timeout = 10
-''')
-        self.settings_path = root / "settings.toml"
-        self.settings_path.write_text(f'''
-[helpdesk]
-data_dir = "var"
-secret = "env:HELPDESK_SECRET"
-rules_dir = "{REPO / 'rules'}"
-templates_dir = "{REPO / 'templates'}"
-{extra_settings}
-[smtp]
-host = "127.0.0.1"
-port = {smtp_sink.port}
-tls = "none"
-timeout = 10
-backoff_seconds = 60
-''' + "".join(blocks) + operators)
-        self.data_dir = root / "var"
+        made = install(root, dovecot, smtp_sink.port, tuple(offices), imap_port=imap_port,
+                       poll_seconds=0.5, timeout=10, extra_settings=extra_settings, operators=operators)
+        self.settings_path, self.env, self.users = made.settings_path, made.env, made.users
+        self.data_dir = made.data_dir
 
     def settings(self) -> config.Settings:
         return config.load(self.settings_path, env=self.env)
