@@ -62,6 +62,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from questions import words  # noqa: E402  (benchmarks/, beside this script)
+
 from helpdesk import config  # noqa: E402
 from helpdesk.app import App  # noqa: E402
 from helpdesk.clock import SystemClock  # noqa: E402
@@ -72,19 +74,6 @@ from helpdesk.demo.sink import SmtpSink  # noqa: E402
 from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
 from helpdesk.tickets.store import Store  # noqa: E402
 
-TOPICS = [
-    "kemiskinan penduduk miskin garis kemiskinan", "kependudukan jumlah penduduk kepadatan penduduk",
-    "inflasi indeks harga konsumen harga bahan pokok", "pengangguran tenaga kerja angkatan kerja",
-    "pertumbuhan ekonomi produk domestik regional bruto perekonomian", "indeks pembangunan manusia",
-    "pertanian luas panen produksi padi jagung", "pendidikan angka partisipasi sekolah",
-    "kesehatan angka harapan hidup", "perumahan rumah tangga sanitasi air minum",
-    "perdagangan ekspor impor", "pariwisata hunian hotel wisatawan", "transportasi kendaraan jalan",
-    "industri pengolahan usaha mikro kecil", "upah buruh pendapatan rata-rata", "gini rasio ketimpangan",
-]
-PLACES = ["mojokerto", "prajurit kulon", "magersari", "kranggan", "jawa timur", "kecamatan", "kelurahan"]
-FILLER = ("mohon bantuan data untuk skripsi saya tentang tahun terakhir tabel publikasi menurut "
-          "dalam angka tersedia situs web dapat diunduh silakan hubungi kami bila ada pertanyaan "
-          "lanjutan berita resmi statistik survei sensus metode definisi konsep").split()
 WIB = timezone(timedelta(hours=7))
 IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]+>)", re.I | re.M)
 
@@ -93,13 +82,6 @@ def say(text: str = "") -> None:
     print(text, flush=True)  # noqa: T201
 
 
-def words(rng: random.Random, n: int) -> str:
-    topic = rng.choice(TOPICS).split()
-    parts = rng.sample(topic, k=min(len(topic), rng.randint(2, 4))) + [rng.choice(PLACES),
-                                                                          str(rng.randint(2010, 2025))]
-    parts += rng.choices(FILLER, k=n)
-    rng.shuffle(parts)
-    return " ".join(parts)
 
 
 # -- servers and settings ----------------------------------------------------------------------------

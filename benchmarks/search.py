@@ -21,6 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from questions import words  # noqa: E402  (benchmarks/, beside this script)
+
 from helpdesk.app import App  # noqa: E402
 from helpdesk.clock import FixedClock  # noqa: E402
 from helpdesk.config import Office, Settings, SmtpSettings  # noqa: E402
@@ -29,27 +31,8 @@ from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
 
 WIB = timezone(timedelta(hours=7))
 OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.id")
-TOPICS = [
-    "kemiskinan penduduk miskin garis kemiskinan", "kependudukan jumlah penduduk kepadatan penduduk",
-    "inflasi indeks harga konsumen harga bahan pokok", "pengangguran tenaga kerja angkatan kerja",
-    "pertumbuhan ekonomi produk domestik regional bruto perekonomian", "indeks pembangunan manusia",
-    "pertanian luas panen produksi padi jagung", "pendidikan angka partisipasi sekolah",
-    "kesehatan angka harapan hidup", "perumahan rumah tangga sanitasi air minum",
-    "perdagangan ekspor impor", "pariwisata hunian hotel wisatawan", "transportasi kendaraan jalan",
-    "industri pengolahan usaha mikro kecil", "upah buruh pendapatan rata-rata", "gini rasio ketimpangan",
-]
-PLACES = ["mojokerto", "prajurit kulon", "magersari", "kranggan", "jawa timur", "kecamatan", "kelurahan"]
-FILLER = ("mohon bantuan data untuk skripsi saya tentang tahun terakhir tabel publikasi menurut "
-          "dalam angka tersedia situs web dapat diunduh silakan hubungi kami bila ada pertanyaan "
-          "lanjutan berita resmi statistik survei sensus metode definisi konsep").split()
 
 
-def text(rng: random.Random, words: int) -> str:
-    topic = rng.choice(TOPICS).split()
-    parts = rng.sample(topic, k=min(len(topic), rng.randint(2, 4))) + [rng.choice(PLACES), str(rng.randint(2010, 2025))]
-    parts += rng.choices(FILLER, k=words)
-    rng.shuffle(parts)
-    return " ".join(parts)
 
 
 def build_store(data_dir: Path, n: int, rng: random.Random) -> App:
@@ -60,12 +43,12 @@ def build_store(data_dir: Path, n: int, rng: random.Random) -> App:
     for i in range(n):
         received = start + timedelta(minutes=i * 20)
         t = Ticket(number=f"PST-3576-{received.year}-{i + 1:06d}", office="3576",
-                   requester=f"warga{i}@example.org", subject=text(rng, 2), received_at=received,
+                   requester=f"warga{i}@example.org", subject=words(rng, 2), received_at=received,
                    status=Status.CLOSED, closed_at=received + timedelta(days=1),
                    answered_at=received + timedelta(hours=3), public=rng.random() < 0.3)
-        t.events = [TicketEvent(at=received, type="received", actor=t.requester, data={"text": text(rng, 25)}),
+        t.events = [TicketEvent(at=received, type="received", actor=t.requester, data={"text": words(rng, 25)}),
                     TicketEvent(at=t.answered_at, type="reply", actor="ani@bps.go.id",
-                                data={"text": text(rng, 40)})]
+                                data={"text": words(rng, 40)})]
         app.store.save_ticket(t)
     app.store.commit()
     return app
@@ -100,7 +83,7 @@ def main() -> None:
         t0 = time.perf_counter()
         similar(app, OFFICE, "warm up again")
         print(f"rebuild after one archive month changed: {time.perf_counter() - t0:.2f} s")  # noqa: T201
-        queries = [text(rng, rng.randint(0, 6)) for _ in range(args.queries)]
+        queries = [words(rng, rng.randint(0, 6)) for _ in range(args.queries)]
         queries += ["data inflasi mojokerto 2025", "jumlah penduduk miskin kecamatan magersari"]
         for name, fn in (("similar (k=3)", lambda q: similar(app, OFFICE, q, k=3)),
                          ("public_suggestions", lambda q: public_suggestions(app, OFFICE, q))):
