@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 WIB = timezone(timedelta(hours=7))
 MON_0900 = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
 SECRET = "unit-test-secret-0123456789"
-OPERATORS = """
+# Office 3576's consultation team, as the end-to-end conversation test uses it too.
+KONSULTASI_3576 = """
 [[teams]]
 office = "3576"
 name = "konsultasi"
@@ -40,7 +41,8 @@ name = "Dimas Prasetyo"
 address = "dimas@bps.go.id"
 office = "3576"
 team = "konsultasi"
-
+"""
+OPERATORS = KONSULTASI_3576 + """
 [[operators]]
 name = "Siti Rahma"
 address = "siti@bps.go.id"

@@ -13,35 +13,18 @@ from email.utils import format_datetime
 
 import pytest
 
+from tests.deskharness import KONSULTASI_3576
 from tests.e2e.harness import Helpdesk
 from tests.mailfactory import citizen_mail
 
 WIB = timezone(timedelta(hours=7))
 MON_0900 = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
 CITIZEN = "warga@example.org"
-OPERATORS = """
-[[teams]]
-office = "3576"
-name = "konsultasi"
-strategy = "round_robin"
-
-[[operators]]
-name = "Rina Wulandari"
-address = "rina@bps.go.id"
-office = "3576"
-team = "konsultasi"
-
-[[operators]]
-name = "Dimas Prasetyo"
-address = "dimas@bps.go.id"
-office = "3576"
-team = "konsultasi"
-"""
 
 
 @pytest.fixture
 def hd(tmp_path, dovecot, smtp_sink):
-    return Helpdesk(tmp_path, dovecot, smtp_sink, operators=OPERATORS)
+    return Helpdesk(tmp_path, dovecot, smtp_sink, operators=KONSULTASI_3576)
 
 
 class Conversation:
