@@ -52,6 +52,7 @@ class SmtpSettings:
     max_attempts: int = 8             # temporary failures retried with backoff, then failed
     backoff_seconds: float = 60.0     # first retry delay; doubles each time, capped at 1 hour
     sessions: int = 4                 # SMTP sessions a drain uses side by side
+    process: bool = True              # SMTP from a process of its own (false: in the daemon's)
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
         timeout=r.get(sm, "timeout", "smtp", float, 30.0),
         max_attempts=r.get(sm, "max_attempts", "smtp", int, 8),
         backoff_seconds=r.get(sm, "backoff_seconds", "smtp", float, 60.0),
-        sessions=max(1, sessions))
+        sessions=max(1, sessions), process=r.get(sm, "process", "smtp", bool, True))
 
     offices = tuple(_parse_office(r, t, i) for i, t in enumerate(raw.get("offices", [])))
     if not offices:

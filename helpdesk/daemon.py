@@ -41,6 +41,13 @@ class Daemon:
         """Fetch everything that waits in every mailbox, process it, drain the outbox, then return.
 
         Mail stored by one fetched batch goes out while the next batch is fetched and processed."""
+        try:
+            await self._run_once()
+        finally:
+            await self.outbox.close()
+
+    async def _run_once(self) -> None:
+        await self.outbox.start()
         self.intake.process_pending()
         loop = asyncio.get_running_loop()
         self._loop, self._outbox_wake = loop, asyncio.Event()
@@ -82,6 +89,7 @@ class Daemon:
         self._outbox_wake = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, self.request_stop)
+        await self.outbox.start()
         self.intake.process_pending()
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
         self.sla.start()
@@ -100,7 +108,10 @@ class Daemon:
             fatal = next((w.fatal for w in self.workers if w.fatal is not None), None)
             if fatal is not None:
                 raise fatal           # no final drain: it would write over the store a human must see
-            await self.outbox.drain()
+            try:
+                await self.outbox.drain()
+            finally:
+                await self.outbox.close()
             log.info("helpdesk stopped cleanly")
 
     def request_stop(self) -> None:

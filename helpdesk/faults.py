@@ -10,6 +10,10 @@ import os
 import signal
 
 
-def failpoint(name: str) -> None:
+def failpoint(name: str, daemon: bool = False) -> None:
+    """Kill this process at `name`; with `daemon`, the daemon that started it first (a crash of the
+    helpdesk at that instant, from inside its SMTP sending process)."""
     if os.environ.get("HELPDESK_FAILPOINT") == name:
+        if daemon:
+            os.kill(os.getppid(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)

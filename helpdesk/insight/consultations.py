@@ -132,6 +132,8 @@ class ConsultationIndex:
 
     def search(self, text: str, k: int, public_only: bool = False, min_coverage: float = 0.0,
                exclude: str = "") -> list[Hit]:
+        if public_only and not self.public_view().postings:
+            return []         # nothing public yet (a new office): no need to read the question
         query = list(dict.fromkeys(tokens(text)))[:QUERY_TERMS]
         allowed = self.public.copy() if public_only else None
         index = self.public_view() if public_only else self.index

@@ -32,11 +32,15 @@ class SentJournal:
         except FileNotFoundError:
             return set()
 
-    def clear(self) -> None:
-        """Forget them: called once the store's commit holds every outcome."""
+    def close(self) -> None:
+        """Let go of the file, keeping what it holds (the sending process, at the end of a batch)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+    def clear(self) -> None:
+        """Forget them: called once the store's commit holds every outcome."""
+        self.close()
         try:
             self.path.unlink()
         except FileNotFoundError:

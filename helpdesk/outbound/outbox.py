@@ -20,6 +20,7 @@ from ..errors import PermanentFailure, TemporaryFailure
 from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
 from .journal import SentJournal
+from .sender import SenderDied, SenderProcess, failure_from_dict, send_lanes
 from .smtp import SmtpSender
 
 log = logging.getLogger(__name__)
@@ -57,16 +58,18 @@ class Outbox:
     handed to the SMTP server the intake can go on storing new mail.
 
     A batch goes out over `settings.sessions` SMTP sessions at once: each mail costs four round
-    trips, and one session spent most of its time waiting for the server's answers."""
+    trips, and one session spent most of its time waiting for the server's answers. The sessions
+    live in a process of their own (outbound/sender.py) unless `settings.process` is false."""
 
     def __init__(self, store: Store, settings: SmtpSettings, clock: Clock,
                  on_permanent_failure: Callable[[OutgoingMail], None] | None = None,
-                 batch_size: int = 200) -> None:
+                 batch_size: int = 1000) -> None:
         self.store, self.settings, self.clock = store, settings, clock
         self.senders = [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
         self.on_permanent_failure = on_permanent_failure
         self.batch_size = batch_size
         self.journal = SentJournal(store.dir / "sent.journal")
+        self.process = SenderProcess(settings, self.journal.path) if settings.process else None
 
     def due(self, now: datetime) -> list[OutgoingMail]:
         with self.store.lock:
@@ -113,44 +116,62 @@ class Outbox:
                     self._record_batch(outcomes, [], result)
                     self.store.commit()
                     self.journal.clear()
+            if self.process is not None:
+                await self.process.idle()
             for sender in self.senders:
                 await sender.close()
         return result
 
+    async def start(self) -> None:
+        """Start the sending process now, so that its start-up overlaps the first fetch."""
+        if self.process is not None:
+            await self.process.start()
+
+    async def close(self) -> None:
+        """Stop the sending process (the daemon is stopping)."""
+        if self.process is not None:
+            await self.process.close()
+
     async def _send_batch(self, batch: list[OutgoingMail], outcomes: list[_Outcome]) -> list[OutgoingMail]:
         """Send `batch` over the sessions side by side, appending each outcome to `outcomes` as it
         is known (so an interrupted batch still records what was sent); returns the mail not tried
-        because the server was unreachable.
-
-        When one session fails with an exception, the others finish the mail in hand and stop: no
-        SMTP conversation is cut off halfway, which could make a copy. The exception then goes on."""
+        because the server was unreachable."""
         lanes = self._lanes(batch)
-        untried: list[OutgoingMail] = []
-        stop = asyncio.Event()
+        if self.process is None:
+            async def send_one(sender: SmtpSender, mail: OutgoingMail) -> bool:
+                outcomes.append(await self._send_one(sender, mail))
+                return not getattr(outcomes[-1].error, "unreachable", False)
 
-        async def lane(sender: SmtpSender, mails: list[OutgoingMail]) -> None:
-            for i, mail in enumerate(mails):
-                if stop.is_set():
-                    untried.extend(mails[i:])
-                    return
-                try:
-                    outcomes.append(await self._send_one(sender, mail))
-                except BaseException:
-                    stop.set()
-                    raise
-                if getattr(outcomes[-1].error, "unreachable", False):
-                    # The server is down: every other mail would fail the same way, so they
-                    # wait for the same retry instead of each knocking on a closed port.
-                    stop.set()
-                    untried.extend(mails[i + 1:])
-                    return
+            return await send_lanes(lanes, self.senders, send_one, asyncio.Event())
 
-        results = await asyncio.gather(*(lane(s, m) for s, m in zip(self.senders, lanes, strict=False)),
-                                       return_exceptions=True)
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if errors:
-            raise errors[0]
-        return untried
+        def on_result(mail: OutgoingMail, result: dict) -> None:
+            now = self.clock.now()
+            if result["kind"] == "sent":
+                log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
+                outcomes.append(_Outcome(mail, "sent", now, answer=result.get("answer", "")))
+            else:
+                outcomes.append(_Outcome(mail, result["kind"], now, error=failure_from_dict(result)))
+
+        try:
+            return await self.process.send(lanes, on_result)
+        except SenderDied as exc:
+            log.error("%s; its mail is retried", exc)
+            self._settle_after_sender_died(batch, outcomes, exc)
+            return []
+
+    def _settle_after_sender_died(self, batch: list[OutgoingMail], outcomes: list[_Outcome],
+                                  exc: SenderDied) -> None:
+        """Mail the journal says was accepted is sent; the rest of the batch is a temporary failure."""
+        known = {o.mail.message_id for o in outcomes}
+        accepted = self.journal.accepted()
+        now = self.clock.now()
+        for mail in batch:
+            if mail.message_id in known:
+                continue
+            if mail.message_id in accepted:
+                outcomes.append(_Outcome(mail, "sent", now, answer="accepted before the sender process ended"))
+            else:
+                outcomes.append(_Outcome(mail, "temporary", now, error=TemporaryFailure(str(exc))))
 
     def _lanes(self, batch: list[OutgoingMail]) -> list[list[OutgoingMail]]:
         """The batch split over the sessions, one ticket's mail all in one session and in the order

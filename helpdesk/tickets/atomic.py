@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,8 @@ from ..errors import StoreCorrupt
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        _make_dirs(path.parent)
     tmp = _tmp_name(path)
     with open(tmp, "wb") as fh:
         fh.write(data)
@@ -25,7 +24,23 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     # The rename itself is only durable once the directory entry is on disk.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _fsync_dir(path.parent)
+
+
+def _make_dirs(directory: Path) -> None:
+    """mkdir -p, each new directory synced into its parent (a new month's spool folder)."""
+    missing = []
+    d = directory
+    while not d.exists():
+        missing.append(d)
+        d = d.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    for made in reversed(missing):
+        _fsync_dir(made.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -36,84 +51,6 @@ def _tmp_name(path: Path) -> Path:
     """A temporary name of this process and thread: two threads may write the same spool file
     (the mailbox worker spools the next batch while the intake writes the current one)."""
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-
-
-def _load_syncfs():  # noqa: ANN202
-    """Linux syncfs(2): every file of one filesystem on disk in one call, or None elsewhere."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-    return fn
-
-
-_SYNCFS = _load_syncfs()
-SYNCFS_FROM = 16       # files in one batch from which one syncfs costs less than a fsync each
-
-
-def _sync_all(fds: list[int]) -> None:
-    """Data of every file in `fds` on disk: one syncfs for a batch on one filesystem (since Linux
-    5.8 it reports writeback errors like fsync), else one fsync each."""
-    if _SYNCFS is not None and len(fds) >= SYNCFS_FROM \
-            and len({os.fstat(fd).st_dev for fd in fds}) == 1:
-        if _SYNCFS(fds[0]) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"syncfs: {os.strerror(err)}")
-        return
-    for fd in fds:
-        os.fsync(fd)
-
-
-def write_many_atomic(files: list[tuple[Path, bytes]]) -> None:
-    """Write several files with the guarantee of `write_atomic` for each, at less cost: every file
-    is written to its temporary name first, then all are synced in one pass (one syncfs for a
-    large batch), renamed, and each directory synced once.
-
-    A crash leaves each path either absent (or as it was) or complete, never half written."""
-    dirs: set[Path] = set()
-    opened: list[tuple[int, Path, Path]] = []
-    try:
-        for path, data in files:
-            if path.parent not in dirs:
-                _make_dirs(path.parent, dirs)
-            tmp = _tmp_name(path)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            opened.append((fd, tmp, path))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        _sync_all([fd for fd, _, _ in opened])
-    finally:
-        for fd, _, _ in opened:
-            os.close(fd)
-    for _, tmp, path in opened:
-        os.replace(tmp, path)
-    for directory in dirs:
-        _fsync_dir(directory)
-
-
-def _make_dirs(directory: Path, synced: set[Path]) -> None:
-    """mkdir -p; a directory made here is synced into its parent as well."""
-    missing = []
-    d = directory
-    while not d.exists():
-        missing.append(d)
-        d = d.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    synced.add(directory)
-    for made in missing:
-        synced.add(made.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def read_json(path: Path) -> Any:

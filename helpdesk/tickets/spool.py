@@ -1,44 +1,68 @@
-"""Raw mail and attachment bytes on disk under generated names, never the sender's (stage 2)."""
+"""Raw mail and attachment bytes on disk under generated names, never the sender's (stage 2).
+
+Inbound mail is kept one mbox file per fetched batch (`in/YYYY/MM/<hash>.mbox`, mboxrd quoting),
+so a batch costs one file creation instead of one per mail (about 0.3 ms each on this machine's
+kernel, more than parsing the mail) and a human can open it in any mail client. A mail in it is
+referred to as `<file>:<offset>:<length>`; `read()` gives back the exact bytes fetched.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .atomic import write_atomic, write_many_atomic
+from .atomic import write_atomic
+
+_FROM_LINE = re.compile(rb"^(>*From )", re.M)
+_QUOTED_FROM_LINE = re.compile(rb"^>(>*From )", re.M)
+
+
+def _quote(raw: bytes) -> bytes:
+    """mboxrd: every line starting with >*"From " gets one more '>' (undone exactly by _unquote)."""
+    return _FROM_LINE.sub(rb">\1", raw) if b"From " in raw else raw
+
+
+def _unquote(data: bytes) -> bytes:
+    return _QUOTED_FROM_LINE.sub(rb"\1", data) if b"From " in data else data
 
 
 class Spool:
-    """Content-addressed files: `in/YYYY/MM/<hash>.eml`, `out/...`, `att/<hash>`, `quarantine/`."""
+    """Files under generated names: `in/YYYY/MM/<hash>.mbox`, `att/<hash>`, `quarantine/`."""
 
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir) / "spool"
 
     def put_inbound(self, raw: bytes, received_at: datetime) -> str:
-        """Store a raw inbound message durably; returns its spool-relative path."""
-        digest = hashlib.sha256(raw).hexdigest()[:40]
-        rel = f"in/{received_at:%Y/%m}/{digest}.eml"
-        path = self.root / rel
-        if not path.exists():
-            write_atomic(path, raw)
-        return rel
+        """Store one raw inbound message durably; returns its spool reference."""
+        return self.put_inbound_batch([(raw, received_at)])[0]
 
     def put_inbound_batch(self, mails: list[tuple[bytes, datetime]]) -> list[str]:
-        """`put_inbound` for a fetched batch: the same files, synced in one pass; returns their paths."""
-        rels, todo, planned = [], [], set()
+        """Store a fetched batch durably in one mbox file (one sync); returns a reference per mail.
+
+        The file is named by its content, so the same batch written twice (the fetch thread ahead
+        of the intake, or a batch fetched again after a crash) is one file, written once."""
+        if not mails:
+            return []
+        digest = hashlib.sha256()
         for raw, received_at in mails:
-            digest = hashlib.sha256(raw).hexdigest()[:40]
-            rel = f"in/{received_at:%Y/%m}/{digest}.eml"
-            rels.append(rel)
-            path = self.root / rel
-            if rel not in planned and not path.exists():
-                planned.add(rel)
-                todo.append((path, raw))
-        if todo:
-            write_many_atomic(todo)
-        return rels
+            digest.update(b"%d %s\n" % (len(raw), received_at.isoformat().encode()))
+            digest.update(raw)
+        rel = f"in/{mails[0][1]:%Y/%m}/{digest.hexdigest()[:40]}.mbox"
+        parts, refs, offset = [], [], 0
+        for raw, received_at in mails:
+            sep = b"From MAILER-DAEMON %s\n" % received_at.astimezone(UTC).strftime("%a %b %d %H:%M:%S %Y").encode()
+            body = _quote(raw)
+            offset += len(sep)
+            refs.append(f"{rel}:{offset}:{len(body)}")
+            parts += [sep, body, b"\n\n"]
+            offset += len(body) + 2
+        path = self.root / rel
+        if not path.exists():
+            write_atomic(path, b"".join(parts))
+        return refs
 
     def put_attachment(self, payload: bytes) -> str:
         """Store attachment bytes under their hash; the sender's filename never becomes a path."""
@@ -55,8 +79,22 @@ class Spool:
         write_atomic(self.root / rel, raw)
         return rel
 
-    def read(self, rel: str) -> bytes:
+    def read(self, ref: str) -> bytes:
+        """The bytes stored under a reference: a whole file, or one mail of a batch file."""
+        rel, offset, length = ref, None, None
+        name, sep, span = ref.rpartition(".mbox:")
+        if sep:
+            rel = name + ".mbox"
+            start, _, size = span.partition(":")
+            offset, length = int(start), int(size)
         path = (self.root / rel).resolve()
         if not str(path).startswith(str(self.root.resolve()) + os.sep):
             raise ValueError(f"spool path escapes the spool: {rel!r}")
-        return path.read_bytes()
+        if offset is None:
+            return path.read_bytes()
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        if len(data) != length:
+            raise ValueError(f"spool file {rel} is shorter than its reference {ref!r}")
+        return _unquote(data)

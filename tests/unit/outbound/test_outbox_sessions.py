@@ -1,9 +1,13 @@
-"""The outbox sends a batch over several SMTP sessions side by side: each mail once, none lost."""
+"""The outbox sends a batch over several SMTP sessions side by side: each mail once, none lost.
+
+Every test runs twice: sessions in the sending process (the default) and in the daemon's own."""
 
 from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+
+import pytest
 
 from helpdesk.clock import FixedClock
 from helpdesk.config import SmtpSettings
@@ -22,6 +26,19 @@ def mail(i: int) -> OutgoingMail:
                         created_at=NOW, next_attempt_at=NOW)
 
 
+@pytest.fixture(params=[True, False], ids=["sender-process", "in-process"])
+def process(request) -> bool:
+    return request.param
+
+
+async def drain(store: Store, settings: SmtpSettings, **kw):
+    outbox = Outbox(store, settings, FixedClock(NOW), **kw)
+    try:
+        return outbox, await outbox.drain()
+    finally:
+        await outbox.close()
+
+
 def queued(tmp_path, n: int) -> Store:
     store = Store(tmp_path / "store")
     for i in range(n):
@@ -30,37 +47,35 @@ def queued(tmp_path, n: int) -> Store:
     return store
 
 
-async def test_every_mail_goes_once_over_several_sessions(tmp_path, smtp_sink):
+async def test_every_mail_goes_once_over_several_sessions(tmp_path, smtp_sink, process):
     store = queued(tmp_path, 7)
-    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=3), FixedClock(NOW),
-                    batch_size=5)
-    result = await outbox.drain()
+    outbox, result = await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=3, process=process),
+                                 batch_size=5)
     assert sorted(result.sent) == sorted(mail(i).message_id for i in range(7))
     assert len(smtp_sink.messages) == 7 and not store.outbox
     assert not outbox.journal.path.exists()        # cleared once the commit held the outcomes
 
 
-async def test_an_unreachable_server_leaves_the_whole_batch_for_one_retry(tmp_path):
+async def test_an_unreachable_server_leaves_the_whole_batch_for_one_retry(tmp_path, process):
     with socket.socket() as s:                     # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     store = queued(tmp_path, 6)
-    outbox = Outbox(store, SmtpSettings(port=port, timeout=2, sessions=2), FixedClock(NOW))
-    result = await outbox.drain()
+    _, result = await drain(store, SmtpSettings(port=port, timeout=2, sessions=2, process=process))
     assert not result.sent and len(result.retrying) == 6
     assert {m.status for m in store.outbox.values()} == {"queued"}
     assert len({m.next_attempt_at for m in store.outbox.values()}) == 1
     assert all(m.next_attempt_at > NOW for m in store.outbox.values())
 
 
-async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_sink):
+async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_sink, process):
     store = Store(tmp_path / "store")
     for i in range(12):
         m = mail(i)
         m.ticket = f"PST-3576-2026-00000{i % 3}"        # three tickets, four mails each, interleaved
         store.queue_mail(m)
     store.commit()
-    await Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=2), FixedClock(NOW)).drain()
+    await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=2, process=process))
     arrived = [str(m.message["Message-ID"]) for m in smtp_sink.messages]
     for t in range(3):
         mine = [mail(i).message_id for i in range(12) if i % 3 == t]
