@@ -51,7 +51,7 @@ class SmtpSettings:
     timeout: float = 30.0
     max_attempts: int = 8             # temporary failures retried with backoff, then failed
     backoff_seconds: float = 60.0     # first retry delay; doubles each time, capped at 1 hour
-    sessions: int = 4                 # SMTP sessions a drain uses side by side
+    sessions: int = 8                 # SMTP sessions a drain uses side by side
     process: bool = True              # SMTP from a process of its own (false: in the daemon's)
 
 
@@ -288,7 +288,7 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
     tls = r.get(sm, "tls", "smtp", str, "none")
     if tls not in ("none", "starttls", "ssl"):
         r.fail("smtp.tls", "must be none, starttls or ssl")
-    sessions = r.get(sm, "sessions", "smtp", int, 4)
+    sessions = r.get(sm, "sessions", "smtp", int, 8)
     if sessions < 1:
         r.fail("smtp.sessions", "must be at least 1")
     smtp = SmtpSettings(

@@ -26,6 +26,7 @@ from .intake import Fetched, Intake
 
 log = logging.getLogger(__name__)
 MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust memory
+FIRST_BATCH = 25                     # mails in the first batch of a round; each next one twice that
 IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
 
@@ -138,7 +139,10 @@ class MailboxWorker:
             client.add_flags(unmarked, flags, silent=True)
 
     def _batches(self, client: IMAPClient, uids: list[int]) -> list[list[int]]:
-        """Split by count and by size, so a first fetch of a full mailbox stays within memory."""
+        """Split by count and by size, so a first fetch of a full mailbox stays within memory.
+
+        The first batches are small (FIRST_BATCH, doubling up to `batch_size`): the first
+        acknowledgements go out while the rest of a long backlog is still being taken in."""
         if not uids:
             return []
         sizes = client.fetch(uids, ["RFC822.SIZE"])
@@ -146,7 +150,8 @@ class MailboxWorker:
         total = 0
         for uid in uids:
             size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
-            if batches[-1] and (len(batches[-1]) >= self.imap.batch_size or total + size > MAX_BATCH_BYTES):
+            limit = min(self.imap.batch_size, FIRST_BATCH << (len(batches) - 1))
+            if batches[-1] and (len(batches[-1]) >= limit or total + size > MAX_BATCH_BYTES):
                 batches.append([])
                 total = 0
             batches[-1].append(uid)

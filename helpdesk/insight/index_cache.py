@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from .consultations import Consultation, ConsultationIndex, indexed
 
 log = logging.getLogger(__name__)
 Pair = tuple[Consultation, list[str]]
+RESCAN_SECONDS = 60.0
 
 
 @dataclass
@@ -40,6 +42,9 @@ class _Slot:
     revision: int = -1              # the store revision `hot` reflects (Store.hot_changes)
     signature: tuple = ()
     index: ConsultationIndex | None = None
+    archive_seen: tuple = ()        # (store's archive generation, store) at the last folder scan
+    scanned_at: float = float("-inf")
+    archive_signature: tuple = ()
 
 
 _SLOTS: weakref.WeakKeyDictionary[Store, dict[str, _Slot]] = weakref.WeakKeyDictionary()
@@ -51,7 +56,20 @@ def _mine(office: str | None, ticket_office: str) -> bool:
 
 
 def _refresh_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
-    """Re-read the archive files written since last time; returns their stats (the signature)."""
+    """Re-read the archive files written since last time; returns their stats (the signature).
+
+    The folder is looked at again only when this store wrote to it, or RESCAN_SECONDS after the
+    last look (another process, such as an import, may have): stat-ing every month file for every
+    new mail grew with each month of history."""
+    now = time.monotonic()
+    if slot.archive_seen == (store.archive_generation, id(store)) and now - slot.scanned_at < RESCAN_SECONDS:
+        return slot.archive_signature
+    slot.archive_seen, slot.scanned_at = (store.archive_generation, id(store)), now
+    slot.archive_signature = _scan_archives(store, office, slot)
+    return slot.archive_signature
+
+
+def _scan_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
     seen = []
     # os.scandir rather than Path.glob: this runs for every new mail, and pathlib's objects cost
     # more than the stat calls themselves (it grew with every month of archive).

@@ -123,7 +123,8 @@ class BM25Index:
         terms = [t for t in distinct if t in self.postings]
         if not terms or k <= 0 or self.n_docs == 0:
             return []
-        total_idf = sum(self.idf.get(t, self.unseen_idf) for t in distinct)
+        unseen = self.unseen_idf
+        total_idf = sum(self.idf.get(t, unseen) for t in distinct)
         docs = self._reachable(terms, total_idf, min_coverage, allowed)
         if docs is None:
             scores = np.zeros(self.n_docs, dtype=np.float32)
@@ -133,17 +134,17 @@ class BM25Index:
                 scores[ids] += weights         # ids are unique within one term's postings
                 covered[ids] += self.idf[term]
         else:
-            # The same sums, in the same order and precision, for the reachable documents only.
-            slot = np.full(self.n_docs, -1, dtype=np.int64)
-            slot[docs] = np.arange(docs.size)
+            # The same sums, in the same order and precision, for the reachable documents only,
+            # each looked up in a term's (sorted) postings: a common word's long list is searched,
+            # never walked, so the cost stays flat as consultations pile up.
             scores = np.zeros(docs.size, dtype=np.float32)
             covered = np.zeros(docs.size, dtype=np.float32)
             for term in terms:
                 ids, weights = self.postings[term]
-                at = slot[ids]
-                hit = at >= 0
-                scores[at[hit]] += weights[hit]
-                covered[at[hit]] += self.idf[term]
+                at = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
+                hit = ids[at] == docs
+                scores[hit] += weights[at[hit]]
+                covered[hit] += self.idf[term]
             if allowed is not None:
                 allowed = allowed[docs]
         covered /= total_idf
@@ -153,9 +154,12 @@ class BM25Index:
             scores[covered < min_coverage] = 0.0
         candidates = np.flatnonzero(scores > 0)
         if candidates.size > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+            # Every document tied with the k-th best stays in, so that the tie goes to the lower
+            # document number whatever order the partition left them in.
+            kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
+            candidates = candidates[scores[candidates] >= kth]
         doc_of = (lambda i: i) if docs is None else (lambda i: int(docs[i]))
-        ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), doc_of(i)))
+        ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), doc_of(i)))[:k]
         return [(doc_of(i), float(scores[i]), float(covered[i])) for i in ranked]
 
     def _reachable(self, terms: list[str], total_idf: float, min_coverage: float,

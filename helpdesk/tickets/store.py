@@ -65,6 +65,7 @@ class Store:
         self._to_archive: dict[str, Ticket] = {}
         self._msgindex: dict[str, str] = {}         # Message-ID -> ticket number (hot and archived)
         self._archived: dict[str, str] = {}         # ticket number -> archive month file name
+        self.archive_generation = 0                 # bumped by every archive write of this store
         # Change log of the hot set for caches (Store.hot_changes): number -> revision of its last
         # save or departure, oldest first; entries beyond what caches need are forgotten.
         self._revision = 0
@@ -274,6 +275,7 @@ class Store:
             table[str(next_id + i)] = doc
         data["tickets"] = table
         write_atomic(path, _dumps(data).encode())
+        self.archive_generation += 1
         self._write_month_index(path, list(table.values()))
 
     def unarchive(self, number: str) -> Ticket | None:

@@ -59,7 +59,7 @@ def test_defaults_are_the_documented_ones(tmp_path):
     assert (office.timezone, office.reply_days, office.imap.port, office.imap.tls) == (
         "Asia/Jakarta", 2, 993, "ssl")
     assert settings.data_dir == tmp_path / "var"
-    assert settings.smtp.sessions == 4
+    assert (settings.smtp.sessions, settings.smtp.process) == (8, True)
 
 
 def test_smtp_sessions_must_be_at_least_one(tmp_path):
