@@ -244,14 +244,23 @@ async def _serve() -> None:
             for sender in senders:
                 await sender.close()
             continue
+        # This batch's own stop: an unreachable server ends this batch, never the ones after it.
+        stop = asyncio.Event()
+        relay = asyncio.create_task(_set_when(ended, stop))
         try:
-            untried = await send_lanes(lanes, senders, send_one, ended)
+            untried = await send_lanes(lanes, senders, send_one, stop)
         finally:
+            relay.cancel()
             journal.close()       # the daemon removes the file once its commit holds the outcomes
         answer({"done": True, "untried": [m.message_id for m in untried]})
     for sender in senders:
         await sender.close()
     await reading
+
+
+async def _set_when(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()
 
 
 def main() -> None:

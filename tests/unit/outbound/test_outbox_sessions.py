@@ -11,6 +11,7 @@ import pytest
 
 from helpdesk.clock import FixedClock
 from helpdesk.config import SmtpSettings
+from helpdesk.demo.sink import SmtpSink
 from helpdesk.model import OutgoingMail
 from helpdesk.outbound.outbox import Outbox
 from helpdesk.tickets.store import Store
@@ -80,3 +81,26 @@ async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_s
     for t in range(3):
         mine = [mail(i).message_id for i in range(12) if i % 3 == t]
         assert [mid for mid in arrived if mid in mine] == mine
+
+
+async def test_after_the_server_was_unreachable_the_next_drain_sends(tmp_path, process):
+    with socket.socket() as s:                     # a port nobody listens on, for now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = queued(tmp_path, 3)
+    outbox = Outbox(store, SmtpSettings(port=port, timeout=2, sessions=2, process=process, backoff_seconds=0),
+                    FixedClock(NOW))
+    sink = None
+    try:
+        first = await outbox.drain()
+        assert not first.sent and len(first.retrying) == 3
+        child = outbox.process._proc.pid if outbox.process else None
+        sink = SmtpSink(port=port).start()        # the server is back, on the same port
+        second = await outbox.drain()
+        assert (outbox.process._proc.pid if outbox.process else None) == child   # the same sender
+    finally:
+        await outbox.close()
+        if sink is not None:
+            sink.stop()
+    assert sorted(second.sent) == sorted(mail(i).message_id for i in range(3))
+    assert len(sink.messages) == 3
