@@ -10,15 +10,18 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH, HEIGHT, DPI = 800, 360, 100
 NEW_COLOUR, FOLLOW_COLOUR, LINE_COLOUR = "#1f6fb2", "#9cc3e6", "#c0392b"
 
 
 def _png(fig: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)   # no bbox_inches="tight": the size must stay fixed
@@ -26,6 +29,10 @@ def _png(fig: Figure) -> bytes:
 
 
 def _figure() -> Figure:
+    # Imported on first use: matplotlib is half of the daemon's start-up, and it draws only
+    # once a month.
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.2)
     return fig
