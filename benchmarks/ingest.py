@@ -381,6 +381,9 @@ class CostRun:
         fill(dovecot, self.user, [raw for _, raw in warm])
         self.info["warmup"] = worker.call("run_once", self.key, False)
         arrivals.wait({m for m, _ in warm}, 30)
+        # The set-up wrote hundreds of MB (the archive, its indexes): on disk before any timing,
+        # or their write-back competes with the rounds.
+        os.sync()
         self.times: list[float] = []
 
     def round(self, n: int, profile: bool) -> float:

@@ -126,6 +126,8 @@ class BM25Index:
         unseen = self.unseen_idf
         total_idf = sum(self.idf.get(t, unseen) for t in distinct)
         docs = self._reachable(terms, total_idf, min_coverage, allowed)
+        if docs is not None and docs.size == 0:
+            return []              # no document can reach the threshold: nothing to score
         if docs is None:
             scores = np.zeros(self.n_docs, dtype=np.float32)
             covered = np.zeros(self.n_docs, dtype=np.float32)
