@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .. import faults
 from ..clock import Clock
 from ..config import SmtpSettings
-from ..errors import PermanentFailure, TemporaryFailure
+from ..errors import TemporaryFailure
 from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
 from .journal import SentJournal
-from .sender import SenderDied, SenderProcess, failure_from_dict, send_lanes
+from .sender import Failure, SenderDied, SenderProcess, attempt, failure_from_dict, failure_kind, send_lanes
 from .smtp import SmtpSender
 
 log = logging.getLogger(__name__)
@@ -65,11 +64,12 @@ class Outbox:
                  on_permanent_failure: Callable[[OutgoingMail], None] | None = None,
                  batch_size: int = 1000) -> None:
         self.store, self.settings, self.clock = store, settings, clock
-        self.senders = [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
         self.on_permanent_failure = on_permanent_failure
         self.batch_size = batch_size
         self.journal = SentJournal(store.dir / "sent.journal")
         self.process = SenderProcess(settings, self.journal.path) if settings.process else None
+        # The SMTP sessions of this process, when it sends itself.
+        self.senders = [] if self.process else [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
 
     def due(self, now: datetime) -> list[OutgoingMail]:
         with self.store.lock:
@@ -139,18 +139,14 @@ class Outbox:
         lanes = self._lanes(batch)
         if self.process is None:
             async def send_one(sender: SmtpSender, mail: OutgoingMail) -> bool:
-                outcomes.append(await self._send_one(sender, mail))
+                outcomes.append(self._outcome(mail, await attempt(sender, mail, self.journal, False)))
                 return not getattr(outcomes[-1].error, "unreachable", False)
 
             return await send_lanes(lanes, self.senders, send_one, asyncio.Event())
 
         def on_result(mail: OutgoingMail, result: dict) -> None:
-            now = self.clock.now()
-            if result["kind"] == "sent":
-                log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
-                outcomes.append(_Outcome(mail, "sent", now, answer=result.get("answer", "")))
-            else:
-                outcomes.append(_Outcome(mail, result["kind"], now, error=failure_from_dict(result)))
+            reply = result.get("answer", "") if result["kind"] == "sent" else failure_from_dict(result)
+            outcomes.append(self._outcome(mail, reply))
 
         try:
             return await self.process.send(lanes, on_result)
@@ -176,7 +172,7 @@ class Outbox:
     def _lanes(self, batch: list[OutgoingMail]) -> list[list[OutgoingMail]]:
         """The batch split over the sessions, one ticket's mail all in one session and in the order
         queued: an acknowledgement still arrives before the answer, an answer before the closing."""
-        lanes: list[list[OutgoingMail]] = [[] for _ in self.senders]
+        lanes: list[list[OutgoingMail]] = [[] for _ in range(max(1, self.settings.sessions))]
         lane_of: dict[str, int] = {}
         for mail in batch:
             key = mail.ticket or mail.message_id
@@ -225,18 +221,14 @@ class Outbox:
                 mail.next_attempt_at = until
             result.retrying += [m.message_id for m in rest]
 
-    async def _send_one(self, sender: SmtpSender, mail: OutgoingMail) -> _Outcome:
-        """One SMTP attempt; the store is not touched here (the batch's outcomes are applied together)."""
+    def _outcome(self, mail: OutgoingMail, reply: str | Failure) -> _Outcome:
+        """What one SMTP attempt gave, from either process; the store is not touched here (the
+        batch's outcomes are applied together)."""
         now = self.clock.now()
-        try:
-            answer = await sender.send(mail)
-        except (TemporaryFailure, PermanentFailure) as exc:
-            kind = "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
-            return _Outcome(mail, kind, now, error=exc)
-        self.journal.note(mail.message_id)
-        faults.failpoint("after_smtp_accept")
-        log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
-        return _Outcome(mail, "sent", now, answer=answer)
+        if isinstance(reply, str):
+            log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
+            return _Outcome(mail, "sent", now, answer=reply)
+        return _Outcome(mail, failure_kind(reply), now, error=reply)
 
     def _retry_or_fail(self, mail: OutgoingMail, exc: Exception, now: datetime,
                        result: DrainResult) -> None:

@@ -78,13 +78,33 @@ async def send_lanes(lanes: list[list[OutgoingMail]], senders: list[SmtpSender],
     return untried
 
 
-def failure_to_dict(exc: TemporaryFailure | PermanentFailure) -> dict[str, Any]:
-    return {"kind": "temporary" if isinstance(exc, TemporaryFailure) else "permanent", "error": str(exc),
+Failure = TemporaryFailure | PermanentFailure
+
+
+async def attempt(sender: SmtpSender, mail: OutgoingMail, journal: SentJournal,
+                  in_sending_process: bool) -> str | Failure:
+    """One SMTP attempt: the server's answer, or its failure. An accepted mail is noted in the
+    sent journal before anyone hears of it, so a crash after this never sends it again."""
+    try:
+        reply = await sender.send(mail)
+    except (TemporaryFailure, PermanentFailure) as exc:
+        return exc
+    journal.note(mail.message_id)
+    faults.failpoint("after_smtp_accept", daemon=in_sending_process)
+    return reply
+
+
+def failure_kind(exc: Failure) -> str:
+    return "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
+
+
+def failure_to_dict(exc: Failure) -> dict[str, Any]:
+    return {"kind": failure_kind(exc), "error": str(exc),
             "code": getattr(exc, "code", None), "refused": getattr(exc, "refused", None),
             "unreachable": bool(getattr(exc, "unreachable", False))}
 
 
-def failure_from_dict(d: dict[str, Any]) -> TemporaryFailure | PermanentFailure:
+def failure_from_dict(d: dict[str, Any]) -> Failure:
     exc = (TemporaryFailure if d["kind"] == "temporary" else PermanentFailure)(d["error"])
     exc.code, exc.refused = d.get("code"), d.get("refused")
     if d.get("unreachable"):
@@ -228,15 +248,12 @@ async def _serve() -> None:
     journal = SentJournal(journal_path)
 
     async def send_one(sender: SmtpSender, mail: OutgoingMail) -> bool:
-        try:
-            reply = await sender.send(mail)
-        except (TemporaryFailure, PermanentFailure) as exc:
-            answer(dict(failure_to_dict(exc), id=mail.message_id))
-            return not getattr(exc, "unreachable", False)
-        journal.note(mail.message_id)      # before the daemon hears of it: never sent twice
-        faults.failpoint("after_smtp_accept", daemon=True)
-        answer({"id": mail.message_id, "kind": "sent", "answer": reply})
-        return True
+        reply = await attempt(sender, mail, journal, in_sending_process=True)
+        if isinstance(reply, str):
+            answer({"id": mail.message_id, "kind": "sent", "answer": reply})
+            return True
+        answer(dict(failure_to_dict(reply), id=mail.message_id))
+        return not getattr(reply, "unreachable", False)
 
     reading = asyncio.create_task(read())
     while (lanes := await batches.get()) is not None:
