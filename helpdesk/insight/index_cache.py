@@ -42,7 +42,7 @@ class _Slot:
     revision: int = -1              # the store revision `hot` reflects (Store.hot_changes)
     signature: tuple = ()
     index: ConsultationIndex | None = None
-    archive_seen: tuple = ()        # (store's archive generation, store) at the last folder scan
+    archive_generation: int = -1    # the store's archive generation at the last folder scan
     scanned_at: float = float("-inf")
     archive_signature: tuple = ()
 
@@ -62,9 +62,9 @@ def _refresh_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
     last look (another process, such as an import, may have): stat-ing every month file for every
     new mail grew with each month of history."""
     now = time.monotonic()
-    if slot.archive_seen == (store.archive_generation, id(store)) and now - slot.scanned_at < RESCAN_SECONDS:
+    if slot.archive_generation == store.archive_generation and now - slot.scanned_at < RESCAN_SECONDS:
         return slot.archive_signature
-    slot.archive_seen, slot.scanned_at = (store.archive_generation, id(store)), now
+    slot.archive_generation, slot.scanned_at = store.archive_generation, now
     slot.archive_signature = _scan_archives(store, office, slot)
     return slot.archive_signature
 
