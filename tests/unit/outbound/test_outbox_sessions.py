@@ -5,26 +5,15 @@ Every test runs twice: sessions in the sending process (the default) and in the 
 from __future__ import annotations
 
 import socket
-from datetime import UTC, datetime
 
 import pytest
 
 from helpdesk.clock import FixedClock
 from helpdesk.config import SmtpSettings
 from helpdesk.demo.sink import SmtpSink
-from helpdesk.model import OutgoingMail
 from helpdesk.outbound.outbox import Outbox
 from helpdesk.tickets.store import Store
-
-NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
-
-
-def mail(i: int) -> OutgoingMail:
-    mid = f"<pst.test.{i}@bps.go.id>"
-    return OutgoingMail(message_id=mid, office="3576", mail_from="bps3576@bps.go.id",
-                        recipients=[f"warga{i}@example.org"],
-                        raw=f"Subject: x\r\nMessage-ID: {mid}\r\n\r\nhalo\r\n", purpose="acknowledgement",
-                        created_at=NOW, next_attempt_at=NOW)
+from tests.mailfactory import OUTBOX_NOW, outgoing_mail, queued_outbox
 
 
 @pytest.fixture(params=[True, False], ids=["sender-process", "in-process"])
@@ -33,26 +22,18 @@ def process(request) -> bool:
 
 
 async def drain(store: Store, settings: SmtpSettings, **kw):
-    outbox = Outbox(store, settings, FixedClock(NOW), **kw)
+    outbox = Outbox(store, settings, FixedClock(OUTBOX_NOW), **kw)
     try:
         return outbox, await outbox.drain()
     finally:
         await outbox.close()
 
 
-def queued(tmp_path, n: int) -> Store:
-    store = Store(tmp_path / "store")
-    for i in range(n):
-        store.queue_mail(mail(i))
-    store.commit()
-    return store
-
-
 async def test_every_mail_goes_once_over_several_sessions(tmp_path, smtp_sink, process):
-    store = queued(tmp_path, 7)
+    store = queued_outbox(tmp_path, 7)
     outbox, result = await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=3, process=process),
                                  batch_size=5)
-    assert sorted(result.sent) == sorted(mail(i).message_id for i in range(7))
+    assert sorted(result.sent) == sorted(outgoing_mail(i).message_id for i in range(7))
     assert len(smtp_sink.messages) == 7 and not store.outbox
     assert not outbox.journal.path.exists()        # cleared once the commit held the outcomes
 
@@ -61,25 +42,25 @@ async def test_an_unreachable_server_leaves_the_whole_batch_for_one_retry(tmp_pa
     with socket.socket() as s:                     # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    store = queued(tmp_path, 6)
+    store = queued_outbox(tmp_path, 6)
     _, result = await drain(store, SmtpSettings(port=port, timeout=2, sessions=2, process=process))
     assert not result.sent and len(result.retrying) == 6
     assert {m.status for m in store.outbox.values()} == {"queued"}
     assert len({m.next_attempt_at for m in store.outbox.values()}) == 1
-    assert all(m.next_attempt_at > NOW for m in store.outbox.values())
+    assert all(m.next_attempt_at > OUTBOX_NOW for m in store.outbox.values())
 
 
 async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_sink, process):
     store = Store(tmp_path / "store")
     for i in range(12):
-        m = mail(i)
+        m = outgoing_mail(i)
         m.ticket = f"PST-3576-2026-00000{i % 3}"        # three tickets, four mails each, interleaved
         store.queue_mail(m)
     store.commit()
     await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=2, process=process))
     arrived = [str(m.message["Message-ID"]) for m in smtp_sink.messages]
     for t in range(3):
-        mine = [mail(i).message_id for i in range(12) if i % 3 == t]
+        mine = [outgoing_mail(i).message_id for i in range(12) if i % 3 == t]
         assert [mid for mid in arrived if mid in mine] == mine
 
 
@@ -87,9 +68,9 @@ async def test_after_the_server_was_unreachable_the_next_drain_sends(tmp_path, p
     with socket.socket() as s:                     # a port nobody listens on, for now
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    store = queued(tmp_path, 3)
+    store = queued_outbox(tmp_path, 3)
     outbox = Outbox(store, SmtpSettings(port=port, timeout=2, sessions=2, process=process, backoff_seconds=0),
-                    FixedClock(NOW))
+                    FixedClock(OUTBOX_NOW))
     sink = None
     try:
         first = await outbox.drain()
@@ -102,5 +83,5 @@ async def test_after_the_server_was_unreachable_the_next_drain_sends(tmp_path, p
         await outbox.close()
         if sink is not None:
             sink.stop()
-    assert sorted(second.sent) == sorted(mail(i).message_id for i in range(3))
+    assert sorted(second.sent) == sorted(outgoing_mail(i).message_id for i in range(3))
     assert len(sink.messages) == 3

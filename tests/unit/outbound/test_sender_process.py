@@ -5,36 +5,16 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import UTC, datetime
 
 from helpdesk.clock import FixedClock
 from helpdesk.config import SmtpSettings
-from helpdesk.model import OutgoingMail
 from helpdesk.outbound.outbox import Outbox
-from helpdesk.tickets.store import Store
-
-NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
-
-
-def mail(i: int) -> OutgoingMail:
-    mid = f"<pst.sender.{i}@bps.go.id>"
-    return OutgoingMail(message_id=mid, office="3576", mail_from="bps3576@bps.go.id",
-                        recipients=[f"warga{i}@example.org"],
-                        raw=f"Subject: x\r\nMessage-ID: {mid}\r\n\r\nhalo\r\n", purpose="acknowledgement",
-                        created_at=NOW, next_attempt_at=NOW)
-
-
-def queued(tmp_path, n: int) -> Store:
-    store = Store(tmp_path / "store")
-    for i in range(n):
-        store.queue_mail(mail(i))
-    store.commit()
-    return store
+from tests.mailfactory import OUTBOX_NOW, outgoing_mail, queued_outbox
 
 
 async def test_the_mail_goes_out_from_another_process(tmp_path, smtp_sink):
-    store = queued(tmp_path, 3)
-    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=2), FixedClock(NOW))
+    store = queued_outbox(tmp_path, 3)
+    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=2), FixedClock(OUTBOX_NOW))
     try:
         await outbox.start()
         child = outbox.process._proc.pid
@@ -42,14 +22,14 @@ async def test_the_mail_goes_out_from_another_process(tmp_path, smtp_sink):
     finally:
         await outbox.close()
     assert child != os.getpid()
-    assert sorted(result.sent) == sorted(mail(i).message_id for i in range(3))
+    assert sorted(result.sent) == sorted(outgoing_mail(i).message_id for i in range(3))
     assert len(smtp_sink.messages) == 3 and not store.outbox
 
 
 async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path, smtp_sink):
-    store = queued(tmp_path, 6)
+    store = queued_outbox(tmp_path, 6)
     outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, backoff_seconds=0),
-                    FixedClock(NOW))
+                    FixedClock(OUTBOX_NOW))
     handler = smtp_sink.handler
     seen = []
 
@@ -75,17 +55,17 @@ async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothin
         await outbox.close()
     assert len(second.sent) == 4 and not store.outbox
     ids = [str(m.message["Message-ID"]) for m in smtp_sink.messages]
-    assert sorted(ids) == sorted(mail(i).message_id for i in range(6))     # each exactly once
+    assert sorted(ids) == sorted(outgoing_mail(i).message_id for i in range(6))     # each exactly once
 
 
 async def test_mail_the_journal_saw_accepted_counts_as_sent_when_the_process_dies(tmp_path, smtp_sink):
-    store = queued(tmp_path, 2)
-    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1), FixedClock(NOW))
+    store = queued_outbox(tmp_path, 2)
+    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1), FixedClock(OUTBOX_NOW))
     handler = smtp_sink.handler
 
     async def handle_DATA(server, session, envelope):  # noqa: N802, ANN001
         # The server took the first mail, the process journaled it and died before reporting.
-        outbox.journal.note(mail(0).message_id)
+        outbox.journal.note(outgoing_mail(0).message_id)
         os.kill(outbox.process._proc.pid, signal.SIGKILL)
         return "451 gone"
 
@@ -95,5 +75,5 @@ async def test_mail_the_journal_saw_accepted_counts_as_sent_when_the_process_die
     finally:
         del handler.handle_DATA
         await outbox.close()
-    assert result.sent == [mail(0).message_id]
-    assert [m.message_id for m in store.outbox.values()] == [mail(1).message_id]
+    assert result.sent == [outgoing_mail(0).message_id]
+    assert [m.message_id for m in store.outbox.values()] == [outgoing_mail(1).message_id]
