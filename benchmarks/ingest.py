@@ -51,7 +51,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -75,7 +74,7 @@ from helpdesk.app import App  # noqa: E402
 from helpdesk.clock import SystemClock  # noqa: E402
 from helpdesk.daemon import Daemon  # noqa: E402
 from helpdesk.demo.dovecot import LocalDovecot  # noqa: E402
-from helpdesk.demo.installation import SEED_OFFICES, install  # noqa: E402
+from helpdesk.demo.installation import SEED_OFFICES, install, stop_daemon  # noqa: E402
 from helpdesk.demo.sink import SmtpSink  # noqa: E402
 from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
 from helpdesk.tickets.store import Store  # noqa: E402
@@ -120,6 +119,14 @@ class Arrivals:
     def count(self, ids: set[str]) -> int:
         with self.lock:
             return sum(1 for i in ids if i in self.times)
+
+    def all_in(self, ids: set[str], t0: float, timeout: float = 60) -> tuple[int, float]:
+        """Wait for the acknowledgements of `ids`: how many came, and the seconds from `t0` to the
+        last one (a warning when some never did)."""
+        got = self.wait(ids, timeout)
+        if got < len(ids):
+            say(f"  WARNING: only {got} of {len(ids)} acknowledgements arrived")
+        return got, max(self.times[i] for i in ids if i in self.times) - t0
 
     def wait(self, ids: set[str], timeout: float) -> int:
         deadline = time.perf_counter() + timeout
@@ -249,13 +256,10 @@ def throughput(worker: Worker, dovecot, sink, arrivals, tmp: Path, n: int, profi
     t0 = time.perf_counter()
     worker.call("build", "throughput", str(desk.settings_path), desk.env)
     worker.call("run_once", "throughput", bool(profile))
-    got = arrivals.wait(ids, 60)
-    elapsed = max(arrivals.times[i] for i in ids if i in arrivals.times) - t0
+    got, elapsed = arrivals.all_in(ids, t0)
     worker.call("forget", "throughput")
     if profile:
         worker.call("dump_profile", str(profile / "throughput.prof"))
-    if got < n:
-        say(f"  WARNING: only {got} of {n} acknowledgements arrived")
     rate = got / elapsed
     say(f"  {got} acknowledgements in {elapsed:.2f} s")
     return rate
@@ -297,12 +301,7 @@ def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tupl
         p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
         return p50, p95, lat[-1]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_daemon(proc)
         log.close()
 
 
@@ -362,7 +361,7 @@ class CostRun:
     def __init__(self, worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int,
                  closed_offices: int) -> None:
         offices = tuple(SEED_OFFICES)[:max(1, closed_offices)]
-        self.worker, self.dovecot, self.arrivals, self.closed = worker, dovecot, arrivals, closed
+        self.worker, self.dovecot, self.arrivals = worker, dovecot, arrivals
         desk = Desk(tmp / f"cost{closed}", dovecot, sink, tuple(dict.fromkeys(("3576",) + offices)))
         self.info: dict[str, float] = {}
         if closed:
@@ -391,11 +390,7 @@ class CostRun:
         fill(self.dovecot, self.user, [raw for _, raw in made])
         t0 = time.perf_counter()
         self.worker.call("run_once", self.key, profile)
-        ids = {m for m, _ in made}
-        got = self.arrivals.wait(ids, 60)
-        elapsed = max(self.arrivals.times[i] for i in ids if i in self.arrivals.times) - t0
-        if got < n:
-            say(f"  WARNING: only {got} of {n} acknowledgements arrived")
+        _, elapsed = self.arrivals.all_in({m for m, _ in made}, t0)
         self.times.append(elapsed / n * 1000)
         return self.times[-1]
 
@@ -414,12 +409,8 @@ def cost(worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int, n: int
     for _ in range(rounds):
         for run in (empty, full):
             run.round(n, bool(profile) and run is full)
-    if profile:
-        full.done(profile)
-        empty.done(None)
-    else:
-        full.done(None)
-        empty.done(None)
+    full.done(profile)       # only the rounds with history are profiled
+    empty.done(None)
     return empty, full
 
 

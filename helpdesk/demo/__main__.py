@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from .. import config
 from .dovecot import LocalDovecot
+from .installation import stop_daemon
 from .sink import SmtpSink
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,11 +106,7 @@ def main() -> int:
         return 0 if len(acks) >= 3 else 1
     finally:
         if daemon is not None:
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                daemon.wait(30)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
+            stop_daemon(daemon)
         sink.stop()
         dovecot.stop()
         if os.environ.get("KEEP_DEMO") != "1":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,3 +85,14 @@ timeout = {timeout}
 backoff_seconds = 60
 ''' + "".join(blocks) + operators)
     return Installation(root, settings_path, env, users)
+
+
+def stop_daemon(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Stop a `helpdesk run` started as a subprocess as systemd would: SIGTERM (it finishes the mail
+    in hand and drains the outbox), then SIGKILL if it has not exited within `timeout`."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
