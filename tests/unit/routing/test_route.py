@@ -11,6 +11,17 @@ from tests.deskharness import Desk, reply_to, text_of, to_of
 from tests.mailfactory import citizen_mail
 
 
+def helpdesk(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `helpdesk` command on these settings, as an operator would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "helpdesk", "--config", str(settings), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=settings.parent,
+    )
+
+
 def test_complaint_goes_to_the_complaints_team_with_high_priority(tmp_path):
     desk = Desk(tmp_path)
     desk.deliver(
@@ -106,23 +117,8 @@ def test_route_explain_says_which_rules_matched_why_and_the_result(tmp_path):
             attachments=[("bukti.pdf", "application/pdf", b"%PDF")],
         )
     )
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpdesk",
-            "--config",
-            str(tmp_path / "settings.toml"),
-            "route",
-            "--explain",
-            str(eml),
-            "--now",
-            "2026-11-23T09:00:00+07:00",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
+    out = helpdesk(
+        tmp_path / "settings.toml", "route", "--explain", str(eml), "--now", "2026-11-23T09:00:00+07:00"
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == EXPECTED_EXPLAIN
@@ -133,21 +129,7 @@ def test_route_explain_without_an_office_recipient_asks_for_one(tmp_path):
     Desk(tmp_path)
     eml = tmp_path / "q.eml"
     eml.write_bytes(citizen_mail(to="someone@example.org"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpdesk",
-            "--config",
-            str(tmp_path / "settings.toml"),
-            "route",
-            "--explain",
-            str(eml),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = helpdesk(tmp_path / "settings.toml", "route", "--explain", str(eml))
     assert out.returncode == 1
     assert (
         out.stdout.splitlines()[-1]
@@ -187,12 +169,7 @@ def test_check_reports_a_bad_rule_with_its_file_and_line(tmp_path):
             f'rules_dir = "{rules}"',
         )
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "helpdesk", "--config", str(settings), "check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = helpdesk(settings, "check")
     assert out.returncode == 2
     assert f"{rules}/3576.toml:5: rule 'x': when.subjek_words: unknown condition" in out.stdout
 
@@ -240,21 +217,7 @@ def test_route_explain_with_a_broken_rule_names_file_and_line(tmp_path):
     )
     eml = tmp_path / "q.eml"
     eml.write_bytes(citizen_mail())
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpdesk",
-            "--config",
-            str(settings),
-            "route",
-            "--explain",
-            str(eml),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = helpdesk(settings, "route", "--explain", str(eml))
     assert out.returncode == 2
     assert out.stderr.strip() == (
         f"{rules}/3576.toml:4: rule 'x': then.priority: expected one of low, normal, high, urgent, got 9"
