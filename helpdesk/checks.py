@@ -1,26 +1,96 @@
-"""`helpdesk check`: every problem with settings, rules and templates, each with its file and key."""
+"""`helpdesk check`: every problem with settings, rules and templates, each with its file and key.
+
+Settings were read (and each value checked) by config.read; these are the problems that need more
+than one value: names that point at each other, templates rendered with a sample ticket, the data
+folder, and (with --connect) the servers themselves.
+"""
 
 from __future__ import annotations
 
-from .config import Settings
+import difflib
+import os
+import traceback
+from dataclasses import replace
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from .config import Office, Settings
 from .outbound.compose import Templates
+from .outbound.samples import CITIZEN_TEMPLATES, CONTEXTS, sample_context
 from .routing import rules
 
-REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure", "notification",
-                      "operator_notice", "answer",
-                      "reminder", "escalation", "digest", "close_notice", "closed",   # sla/actions, sla/digest
-                      "monthly_report")                                               # insight/monthly
+REQUIRED_TEMPLATES = tuple(CONTEXTS)    # every template some part of the helpdesk renders
 
 
 def problems(settings: Settings) -> list[str]:
-    """Problems that stop the daemon from starting; settings themselves were validated on load."""
-    found = Templates(settings.templates_dir).check(REQUIRED_TEMPLATES)
-    offices = {o.code for o in settings.offices}
-    for op in settings.operators:
-        if op.office not in offices:
-            found.append(f"{settings.path}: operators: {op.address}: unknown office {op.office}")
-    found += rules.check(settings)   # rules/*.toml: bad rules with file and line
+    """Problems that stop the daemon from starting."""
+    templates = Templates(settings.templates_dir)
+    found = templates.check(REQUIRED_TEMPLATES)
+    if not found:
+        found += render_problems(templates, settings.offices)
+    found += rules.check(settings)   # rules/*.toml: bad rules with file and line, names they point at
+    found += team_problems(settings)
     for office in settings.offices:
         if office.imap is None:
             found.append(f"{settings.path}: offices[{office.code}].imap: missing: no mailbox to read")
+    found += data_dir_problems(Path(settings.data_dir))
     return found
+
+
+def render_problems(templates: Templates, offices: tuple[Office, ...]) -> list[str]:
+    """Each template rendered with a sample ticket, citizens' ones in Indonesian and English."""
+    if not offices:
+        return []
+    # Contact lines only show when set: fill them so those branches are rendered too.
+    office = replace(offices[0], phone=offices[0].phone or "0321-000", website=offices[0].website or
+                     "https://example.org", complaints=offices[0].complaints or "https://www.lapor.go.id")
+    found = []
+    for name in REQUIRED_TEMPLATES:
+        for lang in ("id", "en") if name in CITIZEN_TEMPLATES else ("id",):
+            try:
+                templates.render(name, lang, **sample_context(name, office))
+            except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+                found.append(_where(templates, name, lang, exc))
+    return found
+
+
+def _where(templates: Templates, name: str, lang: str, exc: Exception) -> str:
+    """'file:line: message' for a template that failed to render."""
+    line = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((f"{name}.{lang}.txt", f"{name}.{lang}.html", f"{name}.id.txt",
+                                    f"{name}.id.html")):
+            line, filename = str(frame.lineno), frame.filename
+            return f"{filename}:{line}: {exc} (rendered with a sample ticket, language {lang})"
+    path = templates.path(f"{name}.{lang}.txt") or templates.path(f"{name}.id.txt")
+    return f"{path}:{line}: {exc} (rendered with a sample ticket, language {lang})"
+
+
+def team_problems(settings: Settings) -> list[str]:
+    """An operator's team must be one the office knows: a `teams[]` entry or a team its rules name."""
+    try:
+        named = rules.named_teams(rules.load_rules(settings.rules_dir))
+    except rules.RulesError:
+        return []        # reported by rules.check
+    found = []
+    for i, op in enumerate(settings.operators):
+        known = sorted({t.name for t in settings.teams if t.office == op.office} | named.get(op.office, set())
+                       | named.get("", set()))
+        if known and op.team not in known:
+            near = difflib.get_close_matches(op.team, known, 1)
+            hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
+            found.append(f"{settings.path}: operators[{i}].team: {op.team!r} is not a team of office "
+                         f"{op.office}; {hint}")
+    return found
+
+
+def data_dir_problems(data_dir: Path) -> list[str]:
+    """The data folder exists or can be made, and the helpdesk may write there (check makes nothing)."""
+    existing = next(p for p in (data_dir, *data_dir.parents) if p.exists())
+    if not existing.is_dir():
+        return [f"{data_dir}: data directory cannot be made: {existing} is not a folder"]
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "is not writable" if existing == data_dir else f"cannot be made: {existing} is not writable"
+        return [f"{data_dir}: data directory {what} by this user"]
+    return []

@@ -71,7 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the daemon")
     run.add_argument("--once", action="store_true", help="fetch, process, send, then exit")
     run.add_argument("--now", type=_parse_now, help="act as if it were this instant (with --once)")
-    sub.add_parser("check", help="validate settings, rules and templates")
+    check = sub.add_parser("check", help="validate settings, rules and templates")
+    check.add_argument("--connect", action="store_true",
+                       help="also log in to every office mailbox and the SMTP server, reporting each by name")
+    sub.add_parser("settings", help="every setting with its meaning and default (the README's table)")
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--json", action="store_true", help="one JSON object a line")
     tickets.add_argument("--all", action="store_true", help="include closed (archived) tickets")
@@ -98,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.log_level)
+    if args.command in ("check", "settings"):
+        return COMMANDS[args.command](None, args, SystemClock())
     try:
         # Only the daemon and `check` log in to mailboxes; the other commands need no passwords.
         settings = config.load(args.config, need_passwords=args.command in ("run", "check"))
@@ -121,15 +126,31 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def cmd_check(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+def cmd_check(_: None, args: argparse.Namespace, clock: Clock) -> int:
+    """Every problem in one run: settings, then rules, templates and the data folder, then servers."""
     from .checks import problems
-    found = problems(settings)
+    settings, found = config.read(args.config)
+    if settings is not None:
+        found += problems(settings)
+    if settings is not None and args.connect:
+        from .probe import connect
+        worked, failed = connect(settings)
+        for line in worked:
+            print(line)  # noqa: T201
+        found += failed
     for problem in found:
         print(problem)  # noqa: T201
     if found:
         print(f"{len(found)} problem(s)")  # noqa: T201
         return 2
+    assert settings is not None
     print(f"ok: {len(settings.offices)} offices, {len(settings.operators)} operators")  # noqa: T201
+    return 0
+
+
+def cmd_settings(_: None, args: argparse.Namespace, clock: Clock) -> int:
+    from .declare import table_rows
+    print("\n".join(table_rows(config.SECTIONS)))  # noqa: T201
     return 0
 
 
@@ -240,7 +261,7 @@ def _office(settings: config.Settings, code: str) -> config.Office:
         raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}") from None
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "tickets": cmd_tickets, "show": cmd_show,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "settings": cmd_settings, "tickets": cmd_tickets, "show": cmd_show,
             "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline,
             "route": cmd_route}
 COMMANDS.update(insight_commands.COMMANDS)   # report, search, export

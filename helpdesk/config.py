@@ -1,79 +1,105 @@
 """settings.toml -> frozen dataclasses; every problem reported with its file and key.
 
-Any string value may be written "env:NAME" to read it from the environment, so secrets never live
-in the repository.
+Each setting is declared once, on its dataclass field below (`declare.setting`: default, meaning,
+check); the loader, `helpdesk check` and the README's table come from those declarations. Any
+string value may be written "env:NAME" to read it from the environment, so secrets never live in
+the repository.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from .declare import (
+    WEEKDAYS,
+    Reader,
+    at_least,
+    declared,
+    email,
+    emails,
+    one_of,
+    positive,
+    reminder_times,
+    setting,
+    zone,
+)
+from .defaults import RULES
 from .errors import ConfigError
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+__all__ = ["WEEKDAYS", "DEFAULT_HOURS", "Settings", "Office", "Operator", "Team", "ImapSettings", "SmtpSettings",
+           "load", "read", "SECTIONS"]
+
 # DESIGN.md: default office hours Mon-Thu 08:00-15:30, Fri 08:00-16:00, closed at the weekend.
 DEFAULT_HOURS: dict[int, tuple[time, time]] = {
     0: (time(8), time(15, 30)), 1: (time(8), time(15, 30)), 2: (time(8), time(15, 30)),
     3: (time(8), time(15, 30)), 4: (time(8), time(16)),
 }
-ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+TLS = ("none", "starttls", "ssl")
 
 
 @dataclass(frozen=True)
 class ImapSettings:
-    host: str
-    port: int = 993
-    tls: str = "ssl"                  # none | starttls | ssl
-    username: str = ""
-    password: str = field(default="", repr=False)
-    folder: str = "INBOX"
-    processed_flag: str = "$PSTProcessed"  # keyword set (with \Seen) once a mail is durably handled
-    poll_seconds: float = 60.0        # polling interval when the server offers no IDLE
-    idle: bool = True                 # use IDLE where the server offers it
-    timeout: float = 30.0             # every IMAP call
-    batch_size: int = 200             # mails fetched and committed together
+    host: str = setting(meaning="the office mailbox's IMAP server (`helpdesk run` needs `[offices.imap]`)")
+    port: int = setting(993, "IMAP port")
+    tls: str = setting("ssl", "`none`, `starttls` or `ssl`", check=one_of(*TLS))
+    username: str = setting("", "mailbox login")
+    password: str = setting("", "mailbox password; use `env:IMAP_PASSWORD_<code>`", secret=True)
+    folder: str = setting("INBOX", "the folder read")
+    processed_flag: str = setting("$PSTProcessed", "keyword set (with `\\Seen`) once a mail is durably handled")
+    poll_seconds: float = setting(60.0, "polling interval when the server offers no IDLE", check=positive)
+    idle: bool = setting(True, "use IDLE where the server offers it")
+    timeout: float = setting(30.0, "seconds for every IMAP call", check=positive)
+    batch_size: int = setting(200, "mails fetched and committed together", check=at_least(1))
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    host: str = "127.0.0.1"
-    port: int = 25
-    tls: str = "none"
-    username: str = ""
-    password: str = field(default="", repr=False)
-    timeout: float = 30.0
-    max_attempts: int = 8             # temporary failures retried with backoff, then failed
-    backoff_seconds: float = 60.0     # first retry delay; doubles each time, capped at 1 hour
-    sessions: int = 8                 # SMTP sessions a drain uses side by side
-    process: bool = True              # SMTP from a process of its own (false: in the daemon's)
+    host: str = setting("127.0.0.1", "outgoing server")
+    port: int = setting(25, "outgoing server's port")
+    tls: str = setting("none", "`none`, `starttls` or `ssl`", check=one_of(*TLS))
+    username: str = setting("", "optional login")
+    password: str = setting("", "optional password; use `env:SMTP_PASSWORD`", secret=True)
+    timeout: float = setting(30.0, "seconds for every SMTP call", check=positive)
+    max_attempts: int = setting(8, "temporary failures (4xx, refused, timeout) retried this often, then failed",
+                                check=at_least(1))
+    backoff_seconds: float = setting(60.0, "first retry delay; doubles each time, at most 1 hour", check=at_least(0))
+    sessions: int = setting(8, "SMTP sessions the outbox sends over side by side (each mail takes four round trips)",
+                            check=at_least(1))
+    process: bool = setting(True, "SMTP sessions in a process of their own beside the daemon "
+                                  "(`false`: inside the daemon's process, slower under load)")
 
 
 @dataclass(frozen=True)
 class Office:
-    code: str
-    name: str
-    address: str
-    timezone: str = "Asia/Jakarta"
-    reply_days: int = 2
-    supervisors: tuple[str, ...] = ()
-    imap: ImapSettings | None = None
-    hours: dict[int, tuple[time, time]] = field(default_factory=lambda: dict(DEFAULT_HOURS))
-    holidays_add: tuple[date, ...] = ()      # closed days the government decreed after the package
-    holidays_remove: tuple[date, ...] = ()   # package holidays the office works on after all
-    phone: str = ""
-    website: str = ""
-    complaints: str = ""                     # where complaints (pengaduan) go, shown in every ack
-    waiting_close_days: int = 7              # calendar days waiting for the citizen before auto-close
-    reminders: tuple[str, ...] = ("opening", "2h")  # before a deadline: at opening that day, 2 office hours
-    ack_per_sender_per_day: int = 5
-    consultation_url: str = ""               # link to a public answer, "{number}" replaced; "" = text only
+    code: str = setting(meaning="office code, e.g. 3576")
+    name: str = setting(meaning="office name, e.g. BPS Kota Mojokerto")
+    address: str = setting(meaning="the public address citizens write to", check=email)
+    timezone: str = setting("Asia/Jakarta", "`Asia/Jakarta` (WIB), `Asia/Makassar` (WITA), `Asia/Jayapura` (WIT)",
+                            check=zone)
+    reply_days: int = setting(2, "working days to answer", check=at_least(1))
+    supervisors: tuple[str, ...] = setting((), "escalations, digests, quarantine and delivery-failure notices",
+                                           check=emails)
+    imap: ImapSettings | None = None          # [offices.imap], read with ImapSettings' declarations
+    hours: dict[int, tuple[time, time]] = setting(
+        DEFAULT_HOURS, '`{ mon = "08:00-15:30", ... fri = "08:00-16:00" }`; days not named are closed',
+        shown="Mon-Thu 08:00-15:30, Fri 08:00-16:00")
+    holidays_add: tuple[date, ...] = setting((), "closed days the government decreed after the `holidays` package")
+    holidays_remove: tuple[date, ...] = setting((), "package holidays the office works on after all")
+    phone: str = setting("", "shown in every acknowledgement")
+    website: str = setting("", "shown in every acknowledgement")
+    complaints: str = setting("", "where complaints (pengaduan) go, shown in every acknowledgement")
+    waiting_close_days: int = setting(7, "calendar days waiting for the citizen before auto-close", check=at_least(1))
+    reminders: tuple[str, ...] = setting(("opening", "2h"), '`"opening"` (at opening on the deadline day) and '
+                                         'office hours before it (`"2h"`)', check=reminder_times)
+    ack_per_sender_per_day: int = setting(5, "acknowledgements to one sender per day at most", check=at_least(1))
+    consultation_url: str = setting("", "link shown with a public answer suggested in an acknowledgement; "
+                                        "`{number}` is the ticket", shown="none (text only)")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -87,32 +113,38 @@ class Office:
 
 @dataclass(frozen=True)
 class Operator:
-    name: str
-    address: str
-    office: str
-    team: str = "umum"
-    absent: tuple[date, ...] = ()            # leave days
+    name: str = setting(meaning="the operator's name, as citizens and colleagues see it")
+    address: str = setting(meaning="their own mail address (replies are trusted only from it)", check=email)
+    office: str = setting(meaning="the office code they answer for")
+    team: str = setting("umum", "their team: one of the office's `teams[]`, or a team its rules name")
+    absent: tuple[date, ...] = setting((), "leave days")
 
 
 @dataclass(frozen=True)
 class Team:
-    name: str
-    office: str
-    strategy: str = "round_robin"            # round_robin | fewest_open
+    name: str = setting(meaning="team name, as the rules' `then.team` names it")
+    office: str = setting(meaning="the office code")
+    strategy: str = setting("round_robin", "`round_robin` or `fewest_open`", check=one_of("round_robin", "fewest_open"))
 
 
 @dataclass(frozen=True)
 class Settings:
     path: Path
-    data_dir: Path
-    secret: str = field(repr=False)
-    smtp: SmtpSettings
-    offices: tuple[Office, ...]
+    secret: str = setting(meaning="signs operator reply tokens; at least 16 characters; use `env:HELPDESK_SECRET`",
+                          check=lambda v: None if len(v) >= 16 else "must be at least 16 characters", secret=True)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    offices: tuple[Office, ...] = ()
     operators: tuple[Operator, ...] = ()
     teams: tuple[Team, ...] = ()
-    rules_dir: Path = Path("rules")
-    templates_dir: Path = Path("templates")
-    trusted_authserv_id: str = ""            # Authentication-Results server whose dmarc/dkim pass counts
+    data_dir: Path = setting(Path("var"), "store, spool, mailbox status (relative to the settings file); "
+                                          "`$HELPDESK_DATA_DIR` overrides it")
+    rules_dir: Path = setting(RULES, "routing rules (`*.toml`) of the offices",
+                              shown="the neutral rules in the package")
+    templates_dir: Path | None = setting(None, "templates that replace the packaged ones file by file",
+                                         shown="none (the packaged templates)")
+    trusted_authserv_id: str = setting("", "the receiving server whose `Authentication-Results: ...; dmarc=pass` "
+                                           "lets an operator's mail through without a token",
+                                       shown="none (tokens only)")
 
     def office(self, code: str) -> Office:
         for office in self.offices:
@@ -134,206 +166,88 @@ class Settings:
         return frozenset(o.address.lower() for o in self.offices)
 
 
-class _Reader:
-    """Reads typed values out of the TOML tree, collecting every problem instead of stopping."""
-
-    def __init__(self, path: Path, env: dict[str, str], need_passwords: bool = True) -> None:
-        self.path, self.env, self.problems = path, env, []
-        self.need_passwords = need_passwords
-
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.path}: {key}: {message}")
-
-    def get(self, table: dict[str, Any], key: str, where: str, kind: type, default: Any = ...,
-            ) -> Any:
-        if key not in table:
-            if default is ...:
-                self.fail(f"{where}.{key}".lstrip("."), "missing")
-                return None
-            return default
-        value = table[key]
-        if isinstance(value, str) and value.startswith("env:"):
-            name = value[4:]
-            if name not in self.env and key == "password" and not self.need_passwords:
-                return ""      # a command that never logs in needs no mailbox or SMTP password
-            if name not in self.env:
-                self.fail(f"{where}.{key}".lstrip("."), f"environment variable {name} is not set")
-                return default if default is not ... else None
-            value = self.env[name]
-            if kind is int:
-                try:
-                    value = int(value)
-                except ValueError:
-                    pass
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            self.fail(f"{where}.{key}".lstrip("."), f"expected {kind.__name__}, got {value!r}")
-            return default if default is not ... else None
-        return value
+# Every table of settings.toml and the dataclass declaring its keys (README's table in this order).
+SECTIONS: dict[str, type] = {"helpdesk": Settings, "smtp": SmtpSettings, "offices[]": Office,
+                             "offices[].imap": ImapSettings, "operators[]": Operator, "teams[]": Team}
+_TOP = ["helpdesk", "smtp", "offices", "operators", "teams"]
 
 
-def _parse_hours(r: _Reader, table: dict[str, Any], where: str) -> dict[int, tuple[time, time]]:
-    hours: dict[int, tuple[time, time]] = {}
-    for key, value in table.items():
-        if key not in WEEKDAYS:
-            r.fail(f"{where}.{key}", f"unknown weekday; use one of {', '.join(WEEKDAYS)}")
-            continue
-        m = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", str(value))
-        if not m:
-            r.fail(f"{where}.{key}", f"expected \"HH:MM-HH:MM\", got {value!r}")
-            continue
-        try:
-            opens, closes = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
-        except ValueError as exc:
-            r.fail(f"{where}.{key}", str(exc))
-            continue
-        if closes <= opens:
-            r.fail(f"{where}.{key}", "closing must be after opening")
-            continue
-        hours[WEEKDAYS.index(key)] = (opens, closes)
-    return hours
+def read(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+         need_passwords: bool = True) -> tuple[Settings | None, list[str]]:
+    """Settings and every problem found in them; the settings are None only when the file cannot be read.
 
-
-def _parse_dates(r: _Reader, values: list[Any], where: str) -> tuple[date, ...]:
-    out = []
-    for value in values:
-        try:
-            out.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
-        except ValueError:
-            r.fail(where, f"not a date: {value!r}")
-    return tuple(out)
-
-
-def _parse_imap(r: _Reader, t: dict[str, Any], where: str) -> ImapSettings:
-    tls = r.get(t, "tls", where, str, "ssl")
-    if tls not in ("none", "starttls", "ssl"):
-        r.fail(f"{where}.tls", "must be none, starttls or ssl")
-    return ImapSettings(
-        host=r.get(t, "host", where, str) or "", port=r.get(t, "port", where, int, 993),
-        tls=tls, username=r.get(t, "username", where, str, ""),
-        password=r.get(t, "password", where, str, ""), folder=r.get(t, "folder", where, str, "INBOX"),
-        processed_flag=r.get(t, "processed_flag", where, str, "$PSTProcessed"),
-        poll_seconds=r.get(t, "poll_seconds", where, float, 60.0),
-        idle=r.get(t, "idle", where, bool, True), timeout=r.get(t, "timeout", where, float, 30.0),
-        batch_size=r.get(t, "batch_size", where, int, 200))
-
-
-def _parse_office(r: _Reader, t: dict[str, Any], i: int) -> Office:
-    where = f"offices[{i}]"
-    code = r.get(t, "code", where, str) or f"?{i}"
-    address = (r.get(t, "address", where, str) or "").lower()
-    if address and not ADDRESS.match(address):
-        r.fail(f"{where}.address", f"not an email address: {address!r}")
-    tz = r.get(t, "timezone", where, str, "Asia/Jakarta")
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        r.fail(f"{where}.timezone", f"unknown time zone {tz!r}")
-        tz = "Asia/Jakarta"
-    reply_days = r.get(t, "reply_days", where, int, 2)
-    if reply_days is not None and reply_days < 1:
-        r.fail(f"{where}.reply_days", "must be at least 1")
-    supervisors = r.get(t, "supervisors", where, list, [])
-    for s in supervisors:
-        if not isinstance(s, str) or not ADDRESS.match(s):
-            r.fail(f"{where}.supervisors", f"not an email address: {s!r}")
-    imap = _parse_imap(r, t["imap"], f"{where}.imap") if "imap" in t else None
-    hours = _parse_hours(r, t["hours"], f"{where}.hours") if "hours" in t else dict(DEFAULT_HOURS)
-    reminders = tuple(r.get(t, "reminders", where, list, ["opening", "2h"]))
-    for rem in reminders:
-        if rem != "opening" and not re.fullmatch(r"\d+(h|m)", str(rem)):
-            r.fail(f"{where}.reminders", f"expected \"opening\" or office hours like \"2h\", got {rem!r}")
-    return Office(
-        code=code, name=r.get(t, "name", where, str, code), address=address, timezone=tz,
-        reply_days=reply_days or 2, supervisors=tuple(s.lower() for s in supervisors if isinstance(s, str)),
-        imap=imap, hours=hours,
-        holidays_add=_parse_dates(r, r.get(t, "holidays_add", where, list, []), f"{where}.holidays_add"),
-        holidays_remove=_parse_dates(r, r.get(t, "holidays_remove", where, list, []),
-                                     f"{where}.holidays_remove"),
-        phone=r.get(t, "phone", where, str, ""), website=r.get(t, "website", where, str, ""),
-        complaints=r.get(t, "complaints", where, str, ""),
-        waiting_close_days=r.get(t, "waiting_close_days", where, int, 7),
-        reminders=reminders,
-        ack_per_sender_per_day=r.get(t, "ack_per_sender_per_day", where, int, 5),
-        consultation_url=r.get(t, "consultation_url", where, str, ""))
-
-
-def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
-         need_passwords: bool = True) -> Settings:
-    """Read and validate settings; raise ConfigError listing every problem found.
-
+    With problems, a wrong value is replaced by its default, so `helpdesk check` goes on to the
+    rules and templates and reports everything in one run.
     `need_passwords=False` (commands that only read the store or the calendar) lets an IMAP or SMTP
     password's unset environment variable pass as "": a supervisor running `helpdesk report` on a
     server holding only some of the offices' secrets must not be refused for all of them.
     """
     env = dict(os.environ if env is None else env)
     path = Path(path or env.get("HELPDESK_CONFIG") or "settings.toml")
-    r = _Reader(path, env, need_passwords)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: {exc}"]) from None
+        return None, [f"{path}: file not found"]
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return None, [f"{path}: {exc}"]
+    r = Reader(path, env, need_passwords, {name: f"{prefix}.{name}" for prefix, cls in reversed(SECTIONS.items())
+                                           for name in declared(cls)})
     base = path.resolve().parent
-
-    hd = raw.get("helpdesk", {})
+    r.unknown(raw, _TOP, "", "section")
+    hd = r.table(Settings, raw.get("helpdesk", {}), "helpdesk")
     # HELPDESK_DATA_DIR lets the demo and a second test instance run from the same settings file.
-    data_dir = base / (env.get("HELPDESK_DATA_DIR") or r.get(hd, "data_dir", "helpdesk", str, "var"))
-    secret = r.get(hd, "secret", "helpdesk", str)
-    if secret is not None and len(secret) < 16:
-        r.fail("helpdesk.secret", "must be at least 16 characters")
-    sm = raw.get("smtp", {})
-    tls = r.get(sm, "tls", "smtp", str, "none")
-    if tls not in ("none", "starttls", "ssl"):
-        r.fail("smtp.tls", "must be none, starttls or ssl")
-    sessions = r.get(sm, "sessions", "smtp", int, 8)
-    if sessions < 1:
-        r.fail("smtp.sessions", "must be at least 1")
-    smtp = SmtpSettings(
-        host=r.get(sm, "host", "smtp", str, "127.0.0.1"), port=r.get(sm, "port", "smtp", int, 25),
-        tls=tls, username=r.get(sm, "username", "smtp", str, ""),
-        password=r.get(sm, "password", "smtp", str, ""),
-        timeout=r.get(sm, "timeout", "smtp", float, 30.0),
-        max_attempts=r.get(sm, "max_attempts", "smtp", int, 8),
-        backoff_seconds=r.get(sm, "backoff_seconds", "smtp", float, 60.0),
-        sessions=max(1, sessions), process=r.get(sm, "process", "smtp", bool, True))
-
-    offices = tuple(_parse_office(r, t, i) for i, t in enumerate(raw.get("offices", [])))
+    data_dir = base / (env.get("HELPDESK_DATA_DIR") or hd.pop("data_dir", "var"))
+    for key in ("rules_dir", "templates_dir"):
+        if key in hd:
+            hd[key] = base / hd[key]
+    smtp = SmtpSettings(**r.table(SmtpSettings, raw.get("smtp", {}), "smtp"))
+    offices = tuple(_office(r, t, f"offices[{i}]") for i, t in enumerate(_list(r, raw, "offices")))
     if not offices:
         r.fail("offices", "no [[offices]] configured")
     codes = [o.code for o in offices]
-    for code in {c for c in codes if codes.count(c) > 1}:
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
         r.fail("offices", f"office code {code} appears more than once")
     if len({o.address for o in offices}) != len(offices):
         r.fail("offices", "two offices share an address")
+    operators = tuple(_staff(r, Operator, t, f"operators[{i}]", codes)
+                      for i, t in enumerate(_list(r, raw, "operators")))
+    teams = tuple(_staff(r, Team, t, f"teams[{i}]", codes) for i, t in enumerate(_list(r, raw, "teams")))
+    settings = Settings(path=path, data_dir=data_dir, smtp=smtp, offices=offices, operators=operators,
+                        teams=teams, **hd)
+    return settings, r.problems
 
-    operators = []
-    for i, t in enumerate(raw.get("operators", [])):
-        where = f"operators[{i}]"
-        op = Operator(name=r.get(t, "name", where, str) or "", address=(r.get(t, "address", where, str) or "").lower(),
-                      office=str(r.get(t, "office", where, str) or ""), team=r.get(t, "team", where, str, "umum"),
-                      absent=_parse_dates(r, r.get(t, "absent", where, list, []), f"{where}.absent"))
-        if op.office and op.office not in codes:
-            r.fail(f"{where}.office", f"no office with code {op.office!r}")
-        if op.address and not ADDRESS.match(op.address):
-            r.fail(f"{where}.address", f"not an email address: {op.address!r}")
-        operators.append(op)
-    teams = []
-    for i, t in enumerate(raw.get("teams", [])):
-        where = f"teams[{i}]"
-        team = Team(name=r.get(t, "name", where, str) or "", office=str(r.get(t, "office", where, str) or ""),
-                    strategy=r.get(t, "strategy", where, str, "round_robin"))
-        if team.strategy not in ("round_robin", "fewest_open"):
-            r.fail(f"{where}.strategy", "must be round_robin or fewest_open")
-        teams.append(team)
 
-    if r.problems:
-        raise ConfigError(r.problems)
-    return Settings(
-        path=path, data_dir=data_dir, secret=secret, smtp=smtp, offices=offices,
-        operators=tuple(operators), teams=tuple(teams),
-        rules_dir=base / r.get(hd, "rules_dir", "helpdesk", str, "rules"),
-        templates_dir=base / r.get(hd, "templates_dir", "helpdesk", str, "templates"),
-        trusted_authserv_id=r.get(hd, "trusted_authserv_id", "helpdesk", str, ""))
+def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+         need_passwords: bool = True) -> Settings:
+    """Read and validate settings; raise ConfigError listing every problem found."""
+    settings, problems = read(path, env, need_passwords)
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings
+
+
+def _list(r: Reader, raw: dict[str, Any], key: str) -> list[Any]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        r.fail(key, f"expected [[{key}]] tables")
+        return []
+    return value
+
+
+def _office(r: Reader, t: Any, where: str) -> Office:
+    values = r.table(Office, t, where, nested=("imap",))
+    if "address" in values:
+        values["address"] = values["address"].lower()
+    values["supervisors"] = tuple(s.lower() for s in values.get("supervisors", ()))
+    if isinstance(t, dict) and "imap" in t:
+        values["imap"] = ImapSettings(**r.table(ImapSettings, t["imap"], f"{where}.imap"))
+    return Office(**values)
+
+
+def _staff(r: Reader, cls: type, t: Any, where: str, codes: list[str]) -> Any:
+    values = r.table(cls, t, where)
+    if "address" in values:
+        values["address"] = values["address"].lower()
+    if values.get("office") and values["office"] not in codes:
+        r.fail(f"{where}.office", f"no office with code {values['office']!r}; configured: {', '.join(codes)}")
+    return cls(**values)

@@ -87,7 +87,6 @@ supervisors = ["pst{code}@bps.go.id"]
 data_dir = "var"
 secret = "{SECRET}"
 rules_dir = "{REPO / "rules"}"
-templates_dir = "{REPO / "templates"}"
 {extra}
 [smtp]
 port = 2525

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +38,19 @@ class Installation:
     @property
     def data_dir(self) -> Path:
         return self.root / "var"
+
+
+def seed_rules(root: Path, offices: tuple[str, ...]) -> Path:
+    """The repository's rules for these offices (and the shared ones) copied to root/rules.
+
+    `helpdesk check` refuses a rules file for an office that is not configured (a mistyped code
+    would silently never route), so an installation of some seed offices takes only their files."""
+    folder = root / "rules"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted((REPO / "rules").glob("*.toml")):
+        if tomllib.loads(path.read_text(encoding="utf-8")).get("office", "") in ("", *offices):
+            shutil.copyfile(path, folder / path.name)
+    return folder
 
 
 def install(root: Path, dovecot: LocalDovecot, smtp_port: int, offices: tuple[str, ...] = ("3576",), *,
@@ -74,8 +89,7 @@ timeout = {timeout}
 [helpdesk]
 data_dir = "var"
 secret = "env:HELPDESK_SECRET"
-rules_dir = "{REPO / 'rules'}"
-templates_dir = "{REPO / 'templates'}"
+rules_dir = "{seed_rules(root, offices)}"
 {extra_settings}
 [smtp]
 host = "127.0.0.1"

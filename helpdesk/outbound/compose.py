@@ -1,7 +1,8 @@
 """Every mail the helpdesk writes: Jinja2 templates -> a threaded, loop-safe RFC 5322 message (stage 3).
 
-Templates live in templates/ as `<name>.<lang>.txt` (first line `Subject: ...`, a blank line, then the
-body) and optionally `<name>.<lang>.html` (autoescaped: what a citizen wrote is escaped there).
+Templates ship in the package (helpdesk/templates/) as `<name>.<lang>.txt` (first line `Subject: ...`,
+a blank line, then the body) and optionally `<name>.<lang>.html` (autoescaped: what a citizen wrote is
+escaped there). An office's `templates_dir` overrides them file by file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
+from ..defaults import TEMPLATES
 from ..model import OutgoingMail
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
@@ -61,11 +63,15 @@ class FileAttachment:
 
 
 class Templates:
-    """Loads templates by name and language, falling back to Indonesian."""
+    """Loads templates by name and language, falling back to Indonesian.
 
-    def __init__(self, directory: Path) -> None:
-        self.dir = Path(directory)
-        self.env = Environment(loader=FileSystemLoader(str(self.dir)), undefined=StrictUndefined,
+    A file in the office's `directory` wins over the packaged one of the same name, so an office
+    may replace only its acknowledgement and keep every other text as shipped. The HTML
+    alternative is only taken from the folder the text came from."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.dirs = ([Path(directory)] if directory else []) + [TEMPLATES]
+        self.env = Environment(loader=FileSystemLoader([str(d) for d in self.dirs]), undefined=StrictUndefined,
                                autoescape=select_autoescape(["html"]), keep_trailing_newline=True,
                                trim_blocks=True, lstrip_blocks=True)
         self._names: dict[tuple[str, str, str], str | None] = {}
@@ -76,9 +82,21 @@ class Templates:
         # still re-read (see `_template`), a template added or removed needs a restart.
         key = (name, lang, ext)
         if key not in self._names:
-            self._names[key] = next((c for c in (f"{name}.{lang}.{ext}", f"{name}.id.{ext}")
-                                     if (self.dir / c).is_file()), None)
+            found = next((c for c in (f"{name}.{lang}.{ext}", f"{name}.id.{ext}") if self.path(c) is not None), None)
+            text = self._name(name, lang, "txt") if ext == "html" and found else None
+            if text and self.path(found).parent != self.path(text).parent:  # type: ignore[arg-type, union-attr]
+                found = None   # an office's own text with the packaged HTML would be two different mails
+            self._names[key] = found
         return self._names[key]
+
+    def path(self, filename: str) -> Path | None:
+        """The file a template name is read from: the office's own, else the packaged one."""
+        return next((d / filename for d in self.dirs if (d / filename).is_file()), None)
+
+    def files(self) -> list[Path]:
+        """Every template file in use, one per name (an override hides the packaged file)."""
+        names = sorted({p.name for d in self.dirs for pattern in ("*.txt", "*.html") for p in d.glob(pattern)})
+        return [p for p in map(self.path, names) if p is not None]
 
     def _template(self, name: str) -> Template:
         # Jinja stats the file on every get_template to see whether it was edited: three stats per
@@ -94,7 +112,7 @@ class Templates:
     def render(self, name: str, lang: str, **context: Any) -> Rendered:
         text_name = self._name(name, lang, "txt")
         if text_name is None:
-            raise TemplateError(f"template {name}.id.txt not found in {self.dir}")
+            raise TemplateError(f"template {name}.id.txt not found in {', '.join(map(str, self.dirs))}")
         text = self._template(text_name).render(**context)
         first, _, body = text.partition("\n")
         if not first.lower().startswith("subject:"):
@@ -108,8 +126,8 @@ class Templates:
         problems = []
         for name in names:
             if self._name(name, "id", "txt") is None:
-                problems.append(f"{self.dir}/{name}.id.txt: missing")
-        for path in sorted(self.dir.glob("*.txt")) + sorted(self.dir.glob("*.html")):
+                problems.append(f"{self.dirs[0]}/{name}.id.txt: missing")
+        for path in self.files():
             try:
                 self.env.parse(path.read_text(encoding="utf-8"))
             except TemplateError as exc:

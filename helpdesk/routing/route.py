@@ -64,7 +64,20 @@ def rules_for(settings: Settings) -> RuleSet:
 
 def decide_for(settings: Settings, mail: InboundMail, office: str) -> Decision:
     rules, default = rules_for(settings).for_office(office)
-    return decide(rules, default, MailView.of(mail, office))
+    decision = decide(rules, default, MailView.of(mail, office))
+    if not decision.team and not decision.operator:
+        # No rules of its own (the packaged neutral ones name no team): the office's first team.
+        first = first_team(settings, office)
+        if first:
+            decision.team, decision.set_by["team"] = first, "first team"
+            decision.reasons.append(f"no rule chose a team: the office's first team {first!r}")
+    return decision
+
+
+def first_team(settings: Settings, office: str) -> str:
+    """The office's first `[[teams]]` entry, else its first operator's team ("" with neither)."""
+    return next((t.name for t in settings.teams if t.office == office),
+                next((op.team for op in settings.operators if op.office == office), ""))
 
 
 def pick_operator(

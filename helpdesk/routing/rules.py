@@ -225,6 +225,15 @@ def references(rules: RuleSet) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def named_teams(rules: RuleSet) -> dict[str, set[str]]:
+    """office ("" for every office) -> the teams its rules and default name."""
+    out: dict[str, set[str]] = {}
+    for office, key, value, _ in references(rules):
+        if key == "team":
+            out.setdefault(office, set()).add(value)
+    return out
+
+
 def check(settings: Any) -> list[str]:
     """`helpdesk check`: rule problems with file and line, and names no configured operator has.
 
@@ -236,6 +245,14 @@ def check(settings: Any) -> list[str]:
         return exc.problems
     problems = []
     codes = [o.code for o in settings.offices]
+    scopes = {office: where for office, where in rules.default_where.items()}
+    scopes.update((office, rule.where) for office, rule in reversed(rules.rules))
+    for office, where in sorted(scopes.items()):
+        if office and office not in codes:
+            path = settings.rules_dir / where.rpartition(":")[0]
+            lines = path.read_text(encoding="utf-8").splitlines()
+            line = next((n for n, text in enumerate(lines, 1) if re.match(r"\s*office\s*=", text)), 1)
+            problems.append(f"{path}:{line}: office {office!r} is not configured; configured: {', '.join(codes)}")
     for scope, key, value, where in references(rules):
         for office in [scope] if scope else codes:
             staff = [op for op in settings.operators if op.office == office]

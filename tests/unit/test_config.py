@@ -91,7 +91,7 @@ def test_check_command_lists_problems_and_fails(tmp_path):
                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin",
                                                                  "PYTHONPATH": str(REPO)})
     assert result.returncode == 2
-    assert "HELPDESK_SECRET is not set" in result.stderr
+    assert "HELPDESK_SECRET is not set" in result.stdout
 
 
 def test_check_command_passes_on_the_repository_settings():
@@ -126,4 +126,4 @@ def test_cli_reads_need_no_passwords_but_run_and_check_do(tmp_path):
     assert run("tickets").returncode == 0
     assert run("calendar", "3576", "--year", "2026").returncode == 0
     checked = run("check")
-    assert checked.returncode == 2 and "IMAP_PASSWORD_3576 is not set" in checked.stderr
+    assert checked.returncode == 2 and "IMAP_PASSWORD_3576 is not set" in checked.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 from datetime import date
 from email.policy import default
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,6 @@ from helpdesk.insight.monthly import (
 from helpdesk.tickets.store import Store
 
 from .conftest import NOW, OFFICE, OTHER, at, november
-
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 def test_previous_month():
@@ -48,7 +45,7 @@ def test_report_is_due_from_opening_until_sent(cal):
 @pytest.fixture
 def app(tmp_path, build):
     settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
-                        smtp=SmtpSettings(), offices=(OFFICE, OTHER), templates_dir=TEMPLATES)
+                        smtp=SmtpSettings(), offices=(OFFICE, OTHER))
     app = App.build(settings, FixedClock(NOW))
     for t in november(build):
         app.store.save_ticket(t)
@@ -92,7 +89,7 @@ async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
 
 def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
     settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
-                        smtp=SmtpSettings(), offices=(OFFICE,), templates_dir=TEMPLATES)
+                        smtp=SmtpSettings(), offices=(OFFICE,))
     fresh = App.build(settings, FixedClock(NOW))
     assert send_due_reports(fresh, at(12, 1, 8, 5)) == ["3576"]
     assert [m for m in fresh.store.outbox.values() if m.purpose == "report"] == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 from email.policy import default
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,6 @@ from helpdesk.pipeline import Context, record_ticket
 from helpdesk.tickets.conversation import ThreadMatch
 
 from .conftest import ANI, NOW, OFFICE, Build, at
-
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 # (key, subject, question, answer, public)
 CORPUS = [
@@ -128,7 +125,7 @@ def test_complaints_and_unanswered_tickets_are_not_indexed(build):
 @pytest.fixture
 def app(tmp_path, build):
     settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
-                        smtp=SmtpSettings(), offices=(OFFICE,), templates_dir=TEMPLATES)
+                        smtp=SmtpSettings(), offices=(OFFICE,))
     app = App.build(settings, FixedClock(NOW))
     for t in corpus_tickets(build).values():
         app.store.save_ticket(t)

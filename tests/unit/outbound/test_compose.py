@@ -5,14 +5,12 @@ from __future__ import annotations
 import email
 from datetime import UTC, datetime
 from email.policy import default
-from pathlib import Path
 
 import pytest
 
 from helpdesk.outbound.compose import Templates, build_mail, header_safe, mint_message_id
 
 NOW = datetime(2026, 12, 23, 3, 0, tzinfo=UTC)
-TEMPLATES = Path(__file__).parents[3] / "templates"
 
 
 def parsed(out):
@@ -59,7 +57,7 @@ def test_html_template_escapes_what_the_citizen_wrote():
     office = SimpleNamespace(name="BPS Kota Mojokerto", address="bps3576@bps.go.id", phone="",
                              website="", complaints="")
     ticket = SimpleNamespace(number="PST-3576-2026-000001")
-    r = Templates(TEMPLATES).render("acknowledgement", "id", ticket=ticket, office=office,
+    r = Templates().render("acknowledgement", "id", ticket=ticket, office=office,
                                     subject="<b>x</b>", citizen_name="<script>alert(1)</script>",
                                     question="<img src=x onerror=alert(1)>", due_text="besok")
     assert "<script>" not in r.html and "&lt;script&gt;" in r.html
@@ -69,6 +67,20 @@ def test_html_template_escapes_what_the_citizen_wrote():
 
 def test_templates_check_reports_missing_and_broken(tmp_path):
     (tmp_path / "broken.id.txt").write_text("Subject: x\n{% if %}")
-    problems = Templates(tmp_path).check(["acknowledgement"])
-    assert any("acknowledgement.id.txt: missing" in p for p in problems)
+    problems = Templates(tmp_path).check(["acknowledgement", "pengumuman"])
+    assert problems[0] == f"{tmp_path}/pengumuman.id.txt: missing"     # acknowledgement ships in the package
     assert any("broken.id.txt" in p for p in problems)
+
+
+def test_an_office_template_overrides_only_its_own_file(tmp_path):
+    from types import SimpleNamespace
+    (tmp_path / "acknowledgement.id.txt").write_text("Subject: Diterima {{ ticket.number }}\n\nTerima kasih.\n")
+    templates = Templates(tmp_path)
+    ticket = SimpleNamespace(number="PST-3576-2026-000001", subject="Data", requester_name="")
+    office = SimpleNamespace(name="BPS Kota Mojokerto", address="bps3576@bps.go.id")
+    own = templates.render("acknowledgement", "id", ticket=ticket)
+    assert (own.subject, own.text, own.html) == ("Diterima PST-3576-2026-000001", "Terima kasih.\n", None)
+    shipped = templates.render("closed", "id", ticket=ticket, office=office, reason="", closed_text="hari ini")
+    assert shipped.subject.startswith("[PST-3576-2026-000001]")
+    assert templates.path("closed.id.txt").parent.name == "templates"
+    assert templates.path("closed.id.txt").parent.parent.name == "helpdesk"

@@ -1,0 +1,80 @@
+"""`helpdesk check --connect`: log in to each office mailbox and to the SMTP server, named one by one.
+
+Also the one place that turns a refused login into words a person reads: imapclient reports it as
+a Python bytes literal (`b'[AUTHENTICATIONFAILED] Authentication failed.'`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiosmtplib
+from imapclient.exceptions import LoginError
+
+from .config import ImapSettings, Office, Settings, SmtpSettings
+
+
+def server_text(exc: BaseException) -> str:
+    """The server's words in an exception, without bytes-literal quoting or response codes."""
+    text = str(exc)
+    m = re.fullmatch(r"b(['\"])(.*)\1", text.strip())
+    if m:
+        text = m.group(2)
+    return re.sub(r"^\[[A-Z-]+\]\s*", "", text).strip().rstrip(".") or type(exc).__name__
+
+
+def imap_failure(office: Office, exc: BaseException) -> str:
+    """One line for a mailbox that could not be read, e.g. "login to bps3576@... refused: ..."."""
+    imap = office.imap
+    who = f"{imap.username or office.address}@{imap.host}:{imap.port}" if imap else office.address
+    if isinstance(exc, LoginError):
+        return f"login to {who} refused: {server_text(exc)}"
+    return f"cannot reach {who}: {type(exc).__name__}: {server_text(exc)}"
+
+
+def imap_login(imap: ImapSettings) -> None:
+    """Log in and out once; raises what imapclient raises."""
+    import ssl
+
+    from imapclient import IMAPClient
+    context = ssl.create_default_context() if imap.tls != "none" else None
+    client = IMAPClient(imap.host, port=imap.port, ssl=imap.tls == "ssl", ssl_context=context, timeout=imap.timeout)
+    try:
+        if imap.tls == "starttls":
+            client.starttls(context)
+        client.login(imap.username, imap.password)
+        client.select_folder(imap.folder, readonly=True)
+    finally:
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - after a refused login the server may have hung up
+            client.shutdown()
+
+
+async def smtp_login(smtp: SmtpSettings) -> None:
+    client = aiosmtplib.SMTP(hostname=smtp.host, port=smtp.port, timeout=smtp.timeout, use_tls=smtp.tls == "ssl",
+                             start_tls=True if smtp.tls == "starttls" else False,
+                             username=smtp.username or None, password=smtp.password or None)
+    await client.connect()
+    await client.quit()
+
+
+def connect(settings: Settings) -> tuple[list[str], list[str]]:
+    """(what worked, what did not), one line per mailbox and one for the SMTP server."""
+    ok, failed = [], []
+    for office in settings.offices:
+        if office.imap is None:
+            continue          # reported by `check` already
+        try:
+            imap_login(office.imap)
+            ok.append(f"office {office.code}: IMAP login to {office.imap.username}@{office.imap.host} ok")
+        except Exception as exc:  # noqa: BLE001 - every way a login fails is reported, none stops the rest
+            failed.append(f"office {office.code}: {imap_failure(office, exc)}")
+    s = settings.smtp
+    try:
+        asyncio.run(smtp_login(s))
+        ok.append(f"SMTP {s.host}:{s.port} ok" + (f" (login {s.username})" if s.username else ""))
+    except Exception as exc:  # noqa: BLE001
+        failed.append(f"SMTP {s.host}:{s.port}: {type(exc).__name__}: {server_text(exc)}")
+    return ok, failed
