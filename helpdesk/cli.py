@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import config, logs
+from . import __version__, config, logs
 from .app import App
 from .clock import Clock, FixedClock, SystemClock
 from .errors import ConfigError, StoreCorrupt
@@ -65,6 +65,7 @@ def _days(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="helpdesk", description="PST email helpdesk daemon")
+    p.add_argument("--version", action="version", version=f"helpdesk (pst-helpdesk) {__version__}")
     p.add_argument("--config", help="settings file (default: $HELPDESK_CONFIG or ./settings.toml)")
     p.add_argument("--log-level", default="INFO")
     sub = p.add_subparsers(dest="command", required=True)
