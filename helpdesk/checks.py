@@ -27,6 +27,8 @@ def problems(settings: Settings) -> list[str]:
     """Problems that stop the daemon from starting."""
     templates = Templates(settings.templates_dir)
     found = templates.check(REQUIRED_TEMPLATES)
+    if settings.templates_dir is not None and not settings.templates_dir.is_dir():
+        found.append(f"{settings.path}: helpdesk.templates_dir: {settings.templates_dir} is not a folder")
     if not found:
         found += render_problems(templates, settings.offices)
     found += rules.check(settings)   # rules/*.toml: bad rules with file and line, names they point at
