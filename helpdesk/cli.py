@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from . import __version__, config, logs
 from .app import App
@@ -167,12 +168,39 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
     try:
         # Held from loading the store to the last write: see runlock for what two processes did.
         with single_instance(Path(settings.data_dir)):
-            daemon = Daemon(App.build(settings, clock))
-            asyncio.run(daemon.run_once() if args.once else daemon.run())
+            app = App.build(settings, clock)
+            daemon = Daemon(app)
+            if not args.once:
+                asyncio.run(daemon.run())
+                return 0
+            before = _troubles(app)
+            asyncio.run(daemon.run_once())
+            return _once_status(daemon, before, _troubles(app))
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)  # noqa: T201
         return 4
-    return 0
+
+
+# `run --once` exit statuses for cron (README "Command line"); 2, 3 and 4 are set elsewhere.
+EXIT_UNREAD, EXIT_QUARANTINED, EXIT_UNDELIVERABLE = 5, 6, 7
+
+
+def _troubles(app: App) -> tuple[set[str], set[str]]:
+    """(quarantined mails, permanently failed outgoing mails) in the store now."""
+    return set(app.store.quarantine), {m.message_id for m in app.store.outbox.values() if m.status == "failed"}
+
+
+def _once_status(daemon: Any, before: tuple[set[str], set[str]], after: tuple[set[str], set[str]]) -> int:
+    """Non-zero when this run could not read a mailbox, quarantined a mail or gave up on one to send."""
+    unread = [w.unread for w in daemon.workers if w.unread]
+    quarantined, failed = after[0] - before[0], after[1] - before[1]
+    for line in unread:
+        print(f"mailbox not read: {line}", file=sys.stderr)  # noqa: T201
+    if quarantined:
+        print(f"{len(quarantined)} mail(s) quarantined: see `helpdesk quarantine list`", file=sys.stderr)  # noqa: T201
+    if failed:
+        print(f"{len(failed)} outgoing mail(s) failed permanently: see `helpdesk status`", file=sys.stderr)  # noqa: T201
+    return EXIT_UNREAD if unread else EXIT_QUARANTINED if quarantined else EXIT_UNDELIVERABLE if failed else 0
 
 
 def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:

@@ -1,36 +1,13 @@
-"""`helpdesk check --connect`: log in to each office mailbox and to the SMTP server, named one by one.
-
-Also the one place that turns a refused login into words a person reads: imapclient reports it as
-a Python bytes literal (`b'[AUTHENTICATIONFAILED] Authentication failed.'`).
-"""
+"""`helpdesk check --connect`: log in to each office mailbox and to the SMTP server, named one by one."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 
 import aiosmtplib
-from imapclient.exceptions import LoginError
 
-from .config import ImapSettings, Office, Settings, SmtpSettings
-
-
-def server_text(exc: BaseException) -> str:
-    """The server's words in an exception, without bytes-literal quoting or response codes."""
-    text = str(exc)
-    m = re.fullmatch(r"b(['\"])(.*)\1", text.strip())
-    if m:
-        text = m.group(2)
-    return re.sub(r"^\[[A-Z-]+\]\s*", "", text).strip().rstrip(".") or type(exc).__name__
-
-
-def imap_failure(office: Office, exc: BaseException) -> str:
-    """One line for a mailbox that could not be read, e.g. "login to bps3576@... refused: ..."."""
-    imap = office.imap
-    who = f"{imap.username or office.address}@{imap.host}:{imap.port}" if imap else office.address
-    if isinstance(exc, LoginError):
-        return f"login to {who} refused: {server_text(exc)}"
-    return f"cannot reach {who}: {type(exc).__name__}: {server_text(exc)}"
+from .config import ImapSettings, Settings, SmtpSettings
+from .inbound.failures import imap_failure, server_text
 
 
 def imap_login(imap: ImapSettings) -> None:

@@ -22,6 +22,7 @@ from imapclient.exceptions import IMAPClientError
 from ..config import Office
 from ..errors import StoreCorrupt
 from ..tickets.atomic import write_atomic
+from .failures import imap_failure, refused
 from .intake import Fetched, Intake
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class MailboxWorker:
         self.fatal: StoreCorrupt | None = None    # set when the store failed under this worker
         self.status_path = intake.app.settings.data_dir / "status" / f"{office.code}.json"
         self.status: dict[str, object] = {"office": office.code}
+        self.unread = ""                          # why `run_once` could not read the mailbox
 
     # -- connection ------------------------------------------------------------------------------
     def connect(self) -> IMAPClient:
@@ -213,8 +215,9 @@ class MailboxWorker:
                 self.on_ingested()          # wakes the daemon's loop, which sees the stop
                 break
             except NETWORK_ERRORS as exc:
-                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
-                log.warning("mailbox %s: %s; reconnecting in %.0f s", self.office.code, exc, delay)
+                self._record_status(ok=False, error=imap_failure(self.office, exc))
+                log.warning("mailbox %s: %s; reconnecting in %.0f s", self.office.code, imap_failure(self.office, exc),
+                            delay)
                 self.disconnect()
                 stop.wait(delay)
                 delay = min(delay * 2, 300.0)
@@ -227,14 +230,20 @@ class MailboxWorker:
         self.disconnect()
 
     def run_once(self, attempts: int = 3) -> int:
-        """One full round for `run --once`, retried with a short backoff when the connection fails."""
+        """One full round for `run --once`, retried with a short backoff when the connection fails.
+
+        When every attempt failed, `self.unread` says why (`run --once` then exits non-zero)."""
         for attempt in range(1, attempts + 1):
             try:
                 self.connect()
                 return self.sync()
             except NETWORK_ERRORS as exc:
-                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
-                log.warning("mailbox %s: %s (attempt %d of %d)", self.office.code, exc, attempt, attempts)
+                self.unread = imap_failure(self.office, exc)
+                self._record_status(ok=False, error=self.unread)
+                if refused(exc):     # the same password is refused again: no retry
+                    log.error("mailbox %s: %s", self.office.code, self.unread)
+                    break
+                log.warning("mailbox %s: %s (attempt %d of %d)", self.office.code, self.unread, attempt, attempts)
                 if attempt < attempts:
                     time.sleep(0.5 * 2 ** (attempt - 1))
             finally:
