@@ -65,11 +65,14 @@ def _days(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="helpdesk", description="PST email helpdesk daemon")
+    p = argparse.ArgumentParser(prog="helpdesk", description="PST email helpdesk: citizens' mail to a BPS office "
+                                "becomes tickets, answered within the service standard.",
+                                epilog="example: helpdesk --config /etc/pst-helpdesk/settings.toml check --connect")
     p.add_argument("--version", action="version", version=f"helpdesk (pst-helpdesk) {__version__}")
     p.add_argument("--config", help="settings file (default: $HELPDESK_CONFIG or ./settings.toml)")
-    p.add_argument("--log-level", default="INFO")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS,
+                   help="how much the log says: DEBUG, INFO (default), WARNING or ERROR")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the daemon")
     run.add_argument("--once", action="store_true", help="fetch, process, send, then exit")
     run.add_argument("--now", type=_parse_now, help="act as if it were this instant (with --once)")
@@ -80,24 +83,53 @@ def build_parser() -> argparse.ArgumentParser:
     tickets = sub.add_parser("tickets", help="list tickets")
     tickets.add_argument("--json", action="store_true", help="one JSON object a line")
     tickets.add_argument("--all", action="store_true", help="include closed (archived) tickets")
-    tickets.add_argument("--office")
+    tickets.add_argument("--office", help="only this office, e.g. 3576")
     show = sub.add_parser("show", help="one ticket with its whole thread")
-    show.add_argument("number")
+    show.add_argument("number", type=_ticket_number, help="ticket number, in any case, e.g. pst-3576-2026-000123")
     sub.add_parser("status", help="mailboxes and outbox")
     rt = sub.add_parser("route", help="which rules match a mail, why, and the result")
-    rt.add_argument("--explain", required=True, metavar="FILE.eml", type=Path)
+    rt.add_argument("--explain", required=True, metavar="FILE.eml", type=Path, help="the mail to route, as a file")
     rt.add_argument("--office", help="office code (default: from the mail's recipients)")
     rt.add_argument("--now", type=_parse_now, help="the instant to assign at (default: now)")
     cal = sub.add_parser("calendar", help="an office's closed days")
-    cal.add_argument("office")
-    cal.add_argument("--year", type=_year)
+    cal.add_argument("office", help="office code, e.g. 3576")
+    cal.add_argument("--year", type=_year, help="the year to list (default: this year)")
     dl = sub.add_parser("deadline", help="the reply deadline for a receipt time")
-    dl.add_argument("office")
-    dl.add_argument("--received", required=True, type=_parse_now)
-    dl.add_argument("--days", type=_days)
-    dl.add_argument("--json", action="store_true")
+    dl.add_argument("office", help="office code, e.g. 3576")
+    dl.add_argument("--received", required=True, type=_parse_now, help="when the mail arrived, with its offset")
+    dl.add_argument("--days", type=_days, help="working days to answer (default: the office's reply_days)")
+    dl.add_argument("--json", action="store_true", help="also print how the deadline was counted, as JSON")
+    from .quarantine import add_parser as add_quarantine
+    add_quarantine(sub)
     insight_commands.add_parsers(sub)     # report, search, export
+    for name, sp in sub.choices.items():
+        sp.description = next(a.help for a in sub._choices_actions if a.dest == name)
+        sp.epilog = f"example: {EXAMPLES[name]}"
     return p
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# One example per command, shown under its --help (a test checks every command has one).
+EXAMPLES = {
+    "run": "helpdesk run --once   (from cron; the exit status tells what went wrong)",
+    "check": "helpdesk check --connect",
+    "settings": "helpdesk settings",
+    "tickets": "helpdesk tickets --office 3576",
+    "show": "helpdesk show PST-3576-2026-000123",
+    "status": "helpdesk status",
+    "route": "helpdesk route --explain mail.eml --office 3576",
+    "calendar": "helpdesk calendar 3576 --year 2026",
+    "deadline": "helpdesk deadline 3576 --received 2026-12-23T10:00:00+07:00",
+    "quarantine": "helpdesk quarantine list; helpdesk quarantine retry 3576:1700000000:42",
+    "report": "helpdesk report --office 3576 --month 2026-11 --format html -o laporan.html",
+    "search": "helpdesk search \"inflasi 2025\" --office 3576",
+    "export": "helpdesk export --format csv --since 2026-11-01 -o tiket.csv",
+}
+
+
+def _ticket_number(value: str) -> str:
+    """Ticket numbers are written upper-case (PST-3576-2026-000123); people type them any way."""
+    return value.strip().upper()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     except StoreCorrupt as exc:
         print(f"store cannot be read, refusing to go on: {exc}", file=sys.stderr)  # noqa: T201
         return 3
+    except OSError as exc:
+        if args.command == "run" or exc.filename is None:
+            raise           # the daemon's own faults keep their traceback: that is a bug to see
+        # A file the user named, or the data folder, cannot be read or written: one line, no traceback.
+        print(f"helpdesk {args.command}: {exc.filename}: {exc.strerror}", file=sys.stderr)  # noqa: T201
+        return 1
 
 
 def cmd_check(_: None, args: argparse.Namespace, clock: Clock) -> int:
@@ -283,6 +321,11 @@ def cmd_route(settings: config.Settings, args: argparse.Namespace, clock: Clock)
     return status
 
 
+def quarantine_command(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .quarantine import cmd_quarantine
+    return cmd_quarantine(settings, args, clock)
+
+
 def _office(settings: config.Settings, code: str) -> config.Office:
     try:
         return settings.office(code)
@@ -294,3 +337,4 @@ COMMANDS = {"run": cmd_run, "check": cmd_check, "settings": cmd_settings, "ticke
             "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline,
             "route": cmd_route}
 COMMANDS.update(insight_commands.COMMANDS)   # report, search, export
+COMMANDS["quarantine"] = quarantine_command

@@ -46,6 +46,16 @@ def _now(value: str) -> datetime:
     return moment
 
 
+def _output(value: str) -> Path:
+    """A file to write: its folder must exist (checked before any work, not by a traceback after)."""
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a folder; name a file in it")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"folder {path.parent} does not exist")
+    return path
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register report, search and export on the `helpdesk` parser."""
     rep = sub.add_parser("report", help="monthly service-standard report")
@@ -54,19 +64,21 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     who.add_argument("--office", help="office code, e.g. 3576")
     who.add_argument("--all-offices", action="store_true", help="one row per office")
     rep.add_argument("--month", type=_month, help="YYYY-MM (default: the previous month)")
-    rep.add_argument("--format", choices=("text", "html", "csv"), default="text")
-    rep.add_argument("--output", "-o", help="write to this file instead of standard output")
+    rep.add_argument("--format", choices=("text", "html", "csv"), default="text",
+                     help="text for reading, html with charts, csv for a spreadsheet (default: text)")
+    rep.add_argument("--output", "-o", type=_output, help="write to this file instead of standard output")
     srch = sub.add_parser("search", help="search answered consultations")
-    srch.add_argument("query")
+    srch.add_argument("query", help="words to look for, e.g. \"inflasi 2025\"")
     srch.add_argument("--office", help="only this office (default: every office)")
-    srch.add_argument("--limit", "-k", type=int, default=10)
+    srch.add_argument("--limit", "-k", type=int, default=10, help="at most this many results (default: 10)")
     srch.add_argument("--json", action="store_true", help="one JSON object a line")
     exp = sub.add_parser("export", help="tickets and events as CSV or JSON lines")
-    exp.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    exp.add_argument("--format", choices=("csv", "jsonl"), default="csv",
+                     help="csv (default) or jsonl: one JSON object a line")
     exp.add_argument("--since", type=_date, help="YYYY-MM-DD: received or changed since")
-    exp.add_argument("--office")
+    exp.add_argument("--office", help="only this office (default: every office)")
     exp.add_argument("--events", action="store_true", help="csv: one row per event instead of per ticket")
-    exp.add_argument("--output", "-o")
+    exp.add_argument("--output", "-o", type=_output, help="write to this file instead of standard output")
     exp.add_argument("--now", type=_now, help="judge outcomes as of this instant")
 
 
