@@ -82,9 +82,13 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
         except (OSError, ValueError):
             st = {}
         state = store.mailboxes.get(office.code, {})
-        lines.append(f"  {office.code} {office.address}: last ok {st.get('last_ok_at', 'never')}, "
+
+        def local(moment: str | None, tz: tzinfo = office.tz) -> str:
+            return datetime.fromisoformat(moment).astimezone(tz).isoformat(timespec="seconds") if moment else "never"
+
+        lines.append(f"  {office.code} {office.address}: last ok {local(st.get('last_ok_at'))}, "
                      f"last uid {state.get('last_uid', '-')}"
-                     + (f", last error {st.get('last_error_at')}: {st.get('last_error')}"
+                     + (f", last error {local(st.get('last_error_at'))}: {st.get('last_error')}"
                         if st.get("last_error") else ""))
     counts = Counter(m.status for m in store.outbox.values())
     lines.append(f"outbox: {counts.get('queued', 0)} queued, {counts.get('sending', 0)} sending, "

@@ -174,9 +174,11 @@ class Intake:
             sender, subject = mail.from_addr, mail.subject
         except Exception:  # noqa: BLE001 - the notice must go out even when nothing parses
             sender, subject = "", ""
+        # The office's own clock: the server's INTERNALDATE is often UTC, a day off in the morning.
+        received = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
         store.queue_mail(to_staff(
             app, office, office.supervisors, "quarantine", "quarantine_notice", app.clock.now(),
             attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]
             if len(raw) < 5_000_000 else [],
             attempts=entry["attempts"], sender=sender, subject=subject, reason=reason[:300],
-            spool=copy, received_text=entry["received_at"]))
+            spool=copy, received_text=f"{received:%Y-%m-%d %H:%M} {office.zone_label}"))

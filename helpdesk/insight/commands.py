@@ -149,7 +149,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
     offices = {o.code: o for o in settings.offices}
     tickets = list(export.select(app.store.all_tickets(), offices, args.since, args.office))
     if args.format == "jsonl":
-        chunks = export.jsonl(tickets)
+        chunks = export.jsonl(tickets, offices)
     elif args.events:
         chunks = export.events_csv(tickets, offices, args.since)
     else:

@@ -1,9 +1,11 @@
 """Tickets and their events as CSV or JSON lines, for the office's own reporting and the satisfaction
 survey (SKM) (insight; pure: rows in, text out).
 
-  jsonl              one ticket per line, exactly as stored (Ticket.to_dict(), events nested)
+  jsonl              one ticket per line as stored (Ticket.to_dict(), events nested), times in the office's zone
   csv                one row per ticket, with the first answer measured against the standard
   csv, events=True   one row per event, with its ticket's number, office and subject
+Every time is written with the office's offset (the store keeps the IMAP server's, often UTC): a
+mail received on 1 December WIB must not read as 30 November in the office's spreadsheet.
 `since` keeps tickets received or touched on or after that date (00:00 in the office's zone), and
 in the events form only the events from then on.
 """
@@ -14,7 +16,8 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from ..config import Office
@@ -30,8 +33,18 @@ EVENT_COLUMNS = ("number", "office", "subject", "at", "type", "actor", "summary"
                  "attachments", "text")
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.isoformat() if moment is not None else ""
+def _iso(moment: datetime | None, tz: tzinfo) -> str:
+    return moment.astimezone(tz).isoformat() if moment is not None else ""
+
+
+TIME_FIELDS = ("received_at", "due_at", "clock_started_at", "updated_at", "closed_at", "waiting_since",
+               "answered_at")
+
+
+def local_copy(t: Ticket, tz: tzinfo) -> Ticket:
+    """The ticket with every time in `tz` (the stored ticket is left as it is)."""
+    times = {name: getattr(t, name).astimezone(tz) for name in TIME_FIELDS if getattr(t, name) is not None}
+    return replace(t, **times, events=[replace(e, at=e.at.astimezone(tz)) for e in t.events])
 
 
 def _start(since: date | None, office: Office | None) -> datetime | None:
@@ -55,10 +68,10 @@ def select(tickets: Iterable[Ticket], offices: Mapping[str, Office], since: date
     yield from sorted(chosen, key=lambda t: t.number)
 
 
-def jsonl(tickets: Iterable[Ticket]) -> Iterator[str]:
-    """One JSON object a line, as the store keeps it."""
+def jsonl(tickets: Iterable[Ticket], offices: Mapping[str, Office]) -> Iterator[str]:
+    """One JSON object a line, as the store keeps it, times in the office's zone."""
     for t in tickets:
-        yield json.dumps(t.to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+        yield json.dumps(local_copy(t, offices[t.office].tz).to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def ticket_row(t: Ticket, office: Office, cal: WorkingCalendar, now: datetime) -> dict[str, Any]:
@@ -68,10 +81,10 @@ def ticket_row(t: Ticket, office: Office, cal: WorkingCalendar, now: datetime) -
         "number": t.number, "office": t.office, "status": t.status.value, "requester": t.requester,
         "requester_name": t.requester_name, "subject": t.subject, "category": t.category,
         "assignee": t.assignee, "team": t.team, "priority": t.priority, "public": int(t.public is True),
-        "language": t.language, "received_at": _iso(t.received_at), "deadline": _iso(fa.deadline),
-        "first_answer_at": _iso(fa.answered_at),
+        "language": t.language, "received_at": _iso(t.received_at, office.tz),
+        "deadline": _iso(fa.deadline, office.tz), "first_answer_at": _iso(fa.answered_at, office.tz),
         "first_answer_office_hours": f"{hours:.2f}" if hours is not None else "",
-        "outcome": fa.outcome(now), "closed_at": _iso(t.closed_at),
+        "outcome": fa.outcome(now), "closed_at": _iso(t.closed_at, office.tz),
         "rating": t.rating if t.rating is not None else "", "events": len(t.events)}
 
 
@@ -113,7 +126,8 @@ def events_csv(tickets: Iterable[Ticket], offices: Mapping[str, Office],
             for e in t.events:
                 if start is None or e.at >= start:
                     yield {"number": t.number, "office": t.office, "subject": t.subject,
-                           "at": _iso(e.at), "type": e.type, "actor": e.actor, "summary": e.summary,
+                           "at": _iso(e.at, offices[t.office].tz), "type": e.type, "actor": e.actor,
+                           "summary": e.summary,
                            "message_id": e.message_id,
                            "attachments": "; ".join(a.filename for a in e.attachments),
                            "text": str((e.data or {}).get("text", ""))}

@@ -207,7 +207,7 @@ class MonthTally:
 
         o = self.office
         return MonthlyFigures(
-            office=o.code, office_name=o.name, month=self.month, now=self.now,
+            office=o.code, office_name=o.name, month=self.month, now=self.now.astimezone(o.tz),
             reply_days=o.reply_days, standard_hours=standard_hours(o, self.cal), total=self.total,
             by_operator=rows(self.by_op), by_category=rows(self.by_cat), complaints=self.complaints,
             breached_in_month=self.breached, ratings=self.ratings,

@@ -4,6 +4,8 @@ goes through the pipeline again and its citizen gets the acknowledgement."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +35,7 @@ def poisoned(tmp_path, dovecot, smtp_sink, monkeypatch):
         cli.main(["--config", str(hd.settings_path), "run", "--once", "--now", NOW])
     [hd.key] = hd.store().quarantine
     hd.mend = lambda: monkeypatch.setitem(pipeline.PIPELINES, pipeline.Kind.NEW, real)
+    hd.notices = [m for m in hd.to_staff("pst3576@bps.go.id") if "karantina" in str(m.message["Subject"])]
     smtp_sink.clear()
     return hd
 
@@ -50,6 +53,13 @@ def test_list_and_show_name_the_mail_and_why(poisoned, capsys):
     assert status == 0
     assert "reason    : RuntimeError: template acknowledgement.id.txt: 'numbr' is undefined" in out
     assert re.search(r"^received  : \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB$", out, re.M)
+
+
+def test_the_supervisors_notice_says_when_in_the_office_zone(poisoned):
+    entry = poisoned.store().quarantine[poisoned.key]
+    local = datetime.fromisoformat(entry["received_at"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    [notice] = poisoned.notices
+    assert f"Diterima : {local:%Y-%m-%d %H:%M} WIB" in notice.message.get_body(("plain",)).get_content()
 
 
 def test_retry_after_the_cause_is_mended_makes_the_ticket_and_its_acknowledgement(poisoned, capsys):

@@ -19,7 +19,7 @@ CALENDARS = {code: WorkingCalendar.for_office(o) for code, o in OFFICES.items()}
 
 def test_jsonl_round_trips_every_ticket(month_store):
     tickets = list(export.select(month_store.all_tickets(), OFFICES))
-    lines = "".join(export.jsonl(tickets)).splitlines()
+    lines = "".join(export.jsonl(tickets, OFFICES)).splitlines()
     assert len(lines) == 11
     back = [Ticket.from_dict(json.loads(line)) for line in lines]
     assert back == tickets and [t.number for t in back] == sorted(t.number for t in back)
