@@ -1,143 +1,203 @@
 """`python -m helpdesk.demo`: the whole loop on this machine, as scripts/demo.sh shows it.
 
-Starts a private Dovecot on 127.0.0.1:10143 and an SMTP sink on 127.0.0.1:8025 (the ports
-settings.toml points at), creates the five office mailboxes, starts the real daemon
-(`helpdesk run`, IDLE), drops sample citizen mail into the mailboxes over IMAP, waits for the
-acknowledgements to reach the sink, then prints the tickets and one acknowledgement, and stops the
-daemon with SIGTERM. Data goes to a fresh temporary folder; nothing of the system's is touched.
+Starts a private Dovecot and an SMTP sink on free loopback ports (DEMO_IMAP_PORT and
+DEMO_SMTP_PORT choose them), writes a copy of the repository's settings.toml pointing at them into
+a fresh folder, creates the five office mailboxes and starts the real daemon (`helpdesk run`,
+IDLE). Then, each printed as the people involved see it: a citizen's mail, its acknowledgement,
+the operator's notification, the operator's reply with `#tutup`, the answer and the rating
+request; three more offices' mail (HTML only, English with a PDF, an auto-reply that is left
+unanswered); `helpdesk tickets`. SIGTERM stops the daemon. The folder is deleted at the end unless
+KEEP_DEMO=1, which prints the commands to look around in it.
 """
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.policy import default
 from pathlib import Path
 
 from .. import config
-from .dovecot import LocalDovecot
+from .dovecot import LocalDovecot, free_port
 from .installation import stop_daemon
+from .mails import SAMPLES, as_seen, operator_reply, sample
 from .sink import SmtpSink
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def sample(sender: str, to: str, subject: str, body: str, html: bool = False,
-           attachment: tuple[str, bytes] | None = None) -> bytes:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
-    msg["Date"] = format_datetime(datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(domain="warga.example")
-    if html:
-        msg.set_content(f"<html><body><p>{body}</p></body></html>", subtype="html")
-    else:
-        msg.set_content(body)
-    if attachment:
-        msg.add_attachment(attachment[1], maintype="application", subtype="pdf", filename=attachment[0])
-    return msg.as_bytes()
+class DemoError(Exception):
+    """Something the person running the demo must know, in one line (no traceback)."""
 
 
-SAMPLES = [
-    ("3576", "Siti Aminah <siti.aminah@warga.example>", "Permintaan data inflasi Kota Mojokerto 2025",
-     "Selamat pagi, saya mahasiswa dan membutuhkan data inflasi bulanan Kota Mojokerto tahun 2025 "
-     "untuk skripsi. Terima kasih.", False, None),
-    ("3571", "Budi <budi@warga.example>", "=?UTF-8?B?RGF0YSBrZW1pc2tpbmFuIOKAkyBLZWRpcmk=?=",
-     "Mohon informasi jumlah penduduk miskin Kota Kediri 2020-2024.", True, None),
-    ("8200", "Researcher <r.smith@university.example>", "Population census data for North Maluku",
-     "Dear BPS, could you please send the 2020 population census tables for Ternate? Thank you.",
-     False, ("surat-permohonan.pdf", b"%PDF-1.4 demo\n")),
-    ("7604", "Andi <andi@warga.example>", "Auto: Saya sedang cuti", "Saya sedang cuti.", False, None),
-]
+def port(variable: str) -> int:
+    """The port named in the environment, checked to be free, or a free one."""
+    value = os.environ.get(variable)
+    if not value:
+        return free_port()
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise DemoError(f"{variable}={value!r} is not a port number")
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", int(value)))
+        except OSError:
+            raise DemoError(f"port {value} ({variable}) is in use; choose another or leave {variable} unset "
+                            "for a free one") from None
+    return int(value)
+
+
+def write_settings(work: Path, imap_port: int, smtp_port: int) -> Path:
+    """The repository's settings for the five seed offices, pointed at this demo's servers and folder."""
+    text = (REPO / "settings.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^port = 10143\b", f"port = {imap_port}", text)
+    text = re.sub(r"(?m)^port = 8025\b", f"port = {smtp_port}", text)
+    text = re.sub(r'(?m)^data_dir = "var"', f'data_dir = "{work / "var"}"', text)
+    text = re.sub(r'(?m)^rules_dir = "rules"', f'rules_dir = "{REPO / "rules"}"', text)
+    path = work / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def main() -> int:
+    try:
+        imap_port, smtp_port = port("DEMO_IMAP_PORT"), port("DEMO_SMTP_PORT")
+    except DemoError as exc:
+        print(f"demo: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
     work = Path(tempfile.mkdtemp(prefix="pst-demo-"))
     os.chmod(work, 0o755)
-    settings_path = REPO / "settings.toml"
-    env = dict(os.environ, HELPDESK_SECRET=os.environ.get("HELPDESK_SECRET", secrets.token_hex(16)),
-               HELPDESK_DATA_DIR=str(work / "var"))
-    raw_settings = config.load(settings_path, env={**env, **{f"IMAP_PASSWORD_{c}": "x" for c in
-                                                          ("3576", "3571", "3514", "8200", "7604")}})
-    dovecot = LocalDovecot(work / "dovecot", port=raw_settings.offices[0].imap.port)
-    sink = SmtpSink(port=raw_settings.smtp.port)
+    settings_path = write_settings(work, imap_port, smtp_port)
+    secret = os.environ.get("HELPDESK_SECRET") or secrets.token_hex(16)
+    env = dict(os.environ, HELPDESK_SECRET=secret, PYTHONPATH=str(REPO))
+    env.pop("HELPDESK_DATA_DIR", None)
+    settings = config.load(settings_path, env=env, need_passwords=False)
+    dovecot, sink = LocalDovecot(work / "dovecot", port=imap_port), SmtpSink(port=smtp_port)
     daemon = None
+    log = work / "daemon.log"
     try:
-        print(f"demo folder: {work}")  # noqa: T201
         dovecot.start()
         sink.start()
-        print(f"Dovecot IMAP on 127.0.0.1:{dovecot.port}, SMTP sink on 127.0.0.1:{sink.port}")  # noqa: T201
-        for office in raw_settings.offices:
+        print(f"demo folder {work}: Dovecot IMAP on 127.0.0.1:{imap_port}, SMTP sink on "  # noqa: T201
+              f"127.0.0.1:{smtp_port}; the daemon's log is {log}")
+        for office in settings.offices:
             env[f"IMAP_PASSWORD_{office.code}"] = dovecot.add_user(office.imap.username)
         cmd = [sys.executable, "-m", "helpdesk", "--config", str(settings_path)]
         check = subprocess.run([*cmd, "check"], env=env, capture_output=True, text=True)
-        print(check.stdout.strip() or check.stderr.strip())  # noqa: T201
-        daemon = subprocess.Popen([*cmd, "run"], env=env, stderr=subprocess.PIPE, text=True)
-        wait_running(daemon)
-        for code, sender, subject, body, html, att in SAMPLES:
-            office = raw_settings.office(code)
-            # An auto-reply gets no acknowledgement: show that the helpdesk stays quiet.
-            raw = sample(sender, office.address, subject, body, html, att)
-            if subject.startswith("Auto:"):
-                raw = b"Auto-Submitted: auto-replied\r\n" + raw
-            dovecot.append(office.imap.username, raw)
-            print(f"-> mail from {sender} to {office.address}: {subject}")  # noqa: T201
-        acks = wait_for_acknowledgements(sink, 3, timeout=60)
-        print(f"\n{len(sink.messages)} mails reached the SMTP sink, {len(acks)} of them "  # noqa: T201
-              "acknowledgements to citizens:")
-        for m in sink.messages:
-            print(f"  to {', '.join(m.rcpt_tos)}: {m.message['Subject']}")  # noqa: T201
-        print("\n$ helpdesk tickets")  # noqa: T201
+        print(f"$ helpdesk check\n{check.stdout.strip()}\n")  # noqa: T201
+        with log.open("w") as log_file:
+            daemon = subprocess.Popen([*cmd, "run"], env=env, stderr=log_file, text=True)
+        wait_for(lambda: "helpdesk running" in log.read_text(), 30, "the daemon did not start; see " + str(log))
+        ok = whole_loop(settings, dovecot, sink) and other_offices(settings, dovecot, sink)
+        print("$ helpdesk tickets --all")  # noqa: T201
         sys.stdout.flush()
-        subprocess.run([*cmd, "tickets"], env=env)
-        if acks:
-            first = acks[0].message
-            print(f"\n--- the acknowledgement to {first['To']} ---")  # noqa: T201
-            print(f"From: {first['From']}\nSubject: {first['Subject']}\n"  # noqa: T201
-                  f"Auto-Submitted: {first['Auto-Submitted']}\n")
-            print(first.get_body(("plain",)).get_content())  # noqa: T201
-        return 0 if len(acks) >= 3 else 1
+        subprocess.run([*cmd, "tickets", "--all"], env=env)
+        return 0 if ok else 1
+    except DemoError as exc:
+        print(f"demo: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
     finally:
         if daemon is not None:
             stop_daemon(daemon)
         sink.stop()
         dovecot.stop()
-        if os.environ.get("KEEP_DEMO") != "1":
+        if os.environ.get("KEEP_DEMO") == "1":
+            print(look_around(work, settings_path, secret))  # noqa: T201
+        else:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def wait_for_acknowledgements(sink: SmtpSink, count: int, timeout: float) -> list:
-    """Acknowledgements are the mails to citizens marked auto-replied (staff mail is auto-generated)."""
-    def acks() -> list:
-        return [m for m in sink.messages if m.message["Auto-Submitted"] == "auto-replied"]
+def whole_loop(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSink) -> bool:
+    """Citizen -> acknowledgement and notification -> the operator's #tutup -> answer and rating request."""
+    code, sender, subject, body, html, att = SAMPLES[0]
+    office = settings.office(code)
+    citizen = email.utils.parseaddr(sender)[1]
+    raw = sample(sender, office.address, subject, body, html, att)
+    print(as_seen(f"1. {citizen} writes to {office.address}", parsed(raw)))  # noqa: T201
+    dovecot.append(office.imap.username, raw)
+    ack = arrival(sink, lambda m: citizen in m.rcpt_tos, "the acknowledgement")
+    print(as_seen(f"2. {citizen} receives the acknowledgement", ack))  # noqa: T201
+    staff = {op.address: op.name for op in settings.operators}
+    note = arrival(sink, lambda m: set(m.rcpt_tos) & staff.keys(), "the operator's notification")
+    operator = next(a for a in note["To"].addresses).addr_spec
+    print(as_seen(f"3. {staff[operator]} (operator) is notified", note))  # noqa: T201
+    reply = operator_reply(note, operator, staff[operator])
+    print(as_seen(f"4. {staff[operator]} simply replies, with #tutup on the first line", parsed(reply),  # noqa: T201
+                  lines=8))
+    dovecot.append(office.imap.username, reply)
+    answer = arrival(sink, lambda m: citizen in m.rcpt_tos, "the answer", skip=1)
+    print(as_seen(f"5. {citizen} receives the answer, from {office.address}", answer))  # noqa: T201
+    rating = arrival(sink, lambda m: citizen in m.rcpt_tos, "the rating request", skip=2)
+    print(as_seen(f"6. the ticket is closed; {citizen} is asked for a rating", rating))  # noqa: T201
+    return True
+
+
+def other_offices(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSink) -> bool:
+    """Three more offices: HTML only with an RFC 2047 subject, English with a PDF, an auto-reply."""
+    before = len(sink.messages)
+    for code, sender, subject, body, html, att in SAMPLES[1:]:
+        office = settings.office(code)
+        raw = sample(sender, office.address, subject, body, html, att)
+        if subject.startswith("Auto:"):
+            raw = b"Auto-Submitted: auto-replied\r\n" + raw      # answered by nobody: no ping-pong
+        dovecot.append(office.imap.username, raw)
+        print(f"-> {sender} writes to {office.address}: {parsed(raw)['Subject']}")  # noqa: T201
+    acks = sink_wait(sink, lambda: [m for m in sink.messages[before:]
+                                    if m.message["Auto-Submitted"] == "auto-replied"], 2)
+    print(f"\n{len(acks)} acknowledgements (none for the auto-reply):")  # noqa: T201
+    for m in acks:
+        print(f"  to {', '.join(m.rcpt_tos)}: {m.message['Subject']}")  # noqa: T201
+    print()  # noqa: T201
+    return len(acks) == 2
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=default)  # type: ignore[return-value]
+
+
+def arrival(sink: SmtpSink, wanted, what: str, skip: int = 0, timeout: float = 60) -> EmailMessage:
+    """The (skip+1)-th mail the sink received that `wanted` accepts."""
+    found = sink_wait(sink, lambda: [m for m in sink.messages if wanted(m)], skip + 1, timeout)
+    if len(found) <= skip:
+        raise DemoError(f"{what} did not arrive within {timeout:.0f} s")
+    return found[skip].message
+
+
+def sink_wait(sink: SmtpSink, select, count: int, timeout: float = 60) -> list:
     with sink.handler.changed:
-        sink.handler.changed.wait_for(lambda: len(acks()) >= count, timeout)
-        return acks()
+        sink.handler.changed.wait_for(lambda: len(select()) >= count, timeout)
+        return select()
 
 
-def wait_running(daemon: subprocess.Popen[str], timeout: float = 30.0) -> None:
-    """Block until the daemon logs that it runs (it reads its mailboxes from then on)."""
-    assert daemon.stderr is not None
+def wait_for(condition, timeout: float, failure: str) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = daemon.stderr.readline()
-        if not line:
-            raise SystemExit("the daemon exited before it ran")
-        sys.stderr.write(line)
-        if "helpdesk running" in line:
-            # Keep echoing the daemon's log in the background so its pipe never fills.
-            import threading
-            threading.Thread(target=lambda: [sys.stderr.write(x) for x in daemon.stderr],
-                             daemon=True).start()
-            return
-    raise SystemExit("the daemon did not start in time")
+    while not condition():
+        if time.monotonic() > deadline:
+            raise DemoError(failure)
+        time.sleep(0.1)
+
+
+def look_around(work: Path, settings_path: Path, secret: str) -> str:
+    return f"""
+The demo folder is kept: {work}
+Look around (the mail servers are stopped; these read the store):
+  export HELPDESK_CONFIG={settings_path} HELPDESK_SECRET={secret} PYTHONPATH={REPO}
+  python3 -m helpdesk tickets --all
+  python3 -m helpdesk show PST-3576-{time.strftime('%Y')}-000001
+  python3 -m helpdesk status
+  python3 -m helpdesk export --format csv --events
+  python3 -m helpdesk report --office 3576 --month {time.strftime('%Y-%m')}
+  mutt -f {work}/var/spool/in/{time.strftime('%Y/%m')}/   # the raw mail, one mbox per fetched batch
+Remove it with: rm -rf {work}
+"""
 
 
 if __name__ == "__main__":
