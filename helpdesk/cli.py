@@ -1,4 +1,4 @@
-"""The `helpdesk` command: run, check, tickets, show, status, calendar, deadline."""
+"""The `helpdesk` command: run, check, settings, tickets, show, status, route, calendar, deadline, quarantine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, config, logs
+from . import __version__, argtypes, config, logs
 from .app import App
 from .clock import Clock, FixedClock, SystemClock
 from .errors import ConfigError, StoreCorrupt
@@ -21,61 +21,18 @@ from .insight import commands as insight_commands
 log = logging.getLogger(__name__)
 
 
-def _parse_now(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        # Without this argparse said "invalid _parse_now value", naming a function, not the format.
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a date and time, e.g. 2026-12-29T10:00:00+07:00") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{value!r} needs an offset, e.g. 2026-12-29T10:00:00+07:00")
-    _check_year(moment.year, value)
-    return moment
-
-
-# Dates far from today ran date arithmetic past year 9999 (OverflowError tracebacks) or before the
-# holidays package's data; no deadline, calendar or report is meaningful outside these years.
-YEARS = range(1950, 3000)
-
-
-def _check_year(year: int, value: object) -> None:
-    if year not in YEARS:
-        raise argparse.ArgumentTypeError(f"{value!r}: year must be {YEARS.start}-{YEARS.stop - 1}")
-
-
-def _year(value: str) -> int:
-    try:
-        year = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a year") from None
-    _check_year(year, value)
-    return year
-
-
-def _days(value: str) -> int:
-    """Working days, at most a year's worth (below 1 is refused by the command itself)."""
-    try:
-        days = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
-    if days > 366:
-        raise argparse.ArgumentTypeError(f"{value!r}: at most 366 working days")
-    return days
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="helpdesk", description="PST email helpdesk: citizens' mail to a BPS office "
                                 "becomes tickets, answered within the service standard.",
                                 epilog="example: helpdesk --config /etc/pst-helpdesk/settings.toml check --connect")
     p.add_argument("--version", action="version", version=f"helpdesk (pst-helpdesk) {__version__}")
     p.add_argument("--config", help="settings file (default: $HELPDESK_CONFIG or ./settings.toml)")
-    p.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS,
+    p.add_argument("--log-level", default="INFO", type=str.upper, choices=argtypes.LOG_LEVELS,
                    help="how much the log says: DEBUG, INFO (default), WARNING or ERROR")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the daemon")
     run.add_argument("--once", action="store_true", help="fetch, process, send, then exit")
-    run.add_argument("--now", type=_parse_now, help="act as if it were this instant (with --once)")
+    run.add_argument("--now", type=argtypes.parse_now, help="act as if it were this instant (with --once)")
     check = sub.add_parser("check", help="validate settings, rules and templates")
     check.add_argument("--connect", action="store_true",
                        help="also log in to every office mailbox and the SMTP server, reporting each by name")
@@ -85,52 +42,28 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--all", action="store_true", help="include closed (archived) tickets")
     tickets.add_argument("--office", help="only this office, e.g. 3576")
     show = sub.add_parser("show", help="one ticket with its whole thread")
-    show.add_argument("number", type=_ticket_number, help="ticket number, in any case, e.g. pst-3576-2026-000123")
+    show.add_argument("number", type=argtypes.ticket_number,
+                      help="ticket number, in any case, e.g. pst-3576-2026-000123")
     sub.add_parser("status", help="mailboxes and outbox")
     rt = sub.add_parser("route", help="which rules match a mail, why, and the result")
     rt.add_argument("--explain", required=True, metavar="FILE.eml", type=Path, help="the mail to route, as a file")
     rt.add_argument("--office", help="office code (default: from the mail's recipients)")
-    rt.add_argument("--now", type=_parse_now, help="the instant to assign at (default: now)")
+    rt.add_argument("--now", type=argtypes.parse_now, help="the instant to assign at (default: now)")
     cal = sub.add_parser("calendar", help="an office's closed days")
     cal.add_argument("office", help="office code, e.g. 3576")
-    cal.add_argument("--year", type=_year, help="the year to list (default: this year)")
+    cal.add_argument("--year", type=argtypes.year, help="the year to list (default: this year)")
     dl = sub.add_parser("deadline", help="the reply deadline for a receipt time")
     dl.add_argument("office", help="office code, e.g. 3576")
-    dl.add_argument("--received", required=True, type=_parse_now, help="when the mail arrived, with its offset")
-    dl.add_argument("--days", type=_days, help="working days to answer (default: the office's reply_days)")
+    dl.add_argument("--received", required=True, type=argtypes.parse_now, help="when the mail arrived, with its offset")
+    dl.add_argument("--days", type=argtypes.days, help="working days to answer (default: the office's reply_days)")
     dl.add_argument("--json", action="store_true", help="also print how the deadline was counted, as JSON")
     from .quarantine import add_parser as add_quarantine
     add_quarantine(sub)
     insight_commands.add_parsers(sub)     # report, search, export
     for name, sp in sub.choices.items():
         sp.description = next(a.help for a in sub._choices_actions if a.dest == name)
-        sp.epilog = f"example: {EXAMPLES[name]}"
+        sp.epilog = f"example: {argtypes.EXAMPLES[name]}"
     return p
-
-
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# One example per command, shown under its --help (a test checks every command has one).
-EXAMPLES = {
-    "run": "helpdesk run --once   (from cron; the exit status tells what went wrong)",
-    "check": "helpdesk check --connect",
-    "settings": "helpdesk settings",
-    "tickets": "helpdesk tickets --office 3576",
-    "show": "helpdesk show PST-3576-2026-000123",
-    "status": "helpdesk status",
-    "route": "helpdesk route --explain mail.eml --office 3576",
-    "calendar": "helpdesk calendar 3576 --year 2026",
-    "deadline": "helpdesk deadline 3576 --received 2026-12-23T10:00:00+07:00",
-    "quarantine": "helpdesk quarantine list; helpdesk quarantine retry 3576:1700000000:42",
-    "report": "helpdesk report --office 3576 --month 2026-11 --format html -o laporan.html",
-    "search": "helpdesk search \"inflasi 2025\" --office 3576",
-    "export": "helpdesk export --format csv --since 2026-11-01 -o tiket.csv",
-}
-
-
-def _ticket_number(value: str) -> str:
-    """Ticket numbers are written upper-case (PST-3576-2026-000123); people type them any way."""
-    return value.strip().upper()
-
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
