@@ -38,8 +38,7 @@ def settings(data_dir: Path) -> Settings:
     operators = tuple(Operator(f"Petugas {i}", f"op{i}.{code}@bps.go.id", code)
                       for code, _, _ in SEEDS for i in range(5))
     return Settings(path=data_dir / "settings.toml", data_dir=data_dir, secret="x" * 16,
-                    smtp=SmtpSettings(), offices=offices, operators=operators,
-                    templates_dir=REPO / "templates")
+                    smtp=SmtpSettings(), offices=offices, operators=operators)
 
 
 def fill(app: App, count: int, one_office: bool) -> None:

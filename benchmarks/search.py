@@ -37,7 +37,7 @@ OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.
 
 def build_store(data_dir: Path, n: int, rng: random.Random) -> App:
     settings = Settings(path=data_dir / "settings.toml", data_dir=data_dir, secret="s" * 32,
-                        smtp=SmtpSettings(), offices=(OFFICE,), templates_dir=Path("templates"))
+                        smtp=SmtpSettings(), offices=(OFFICE,))
     app = App.build(settings, FixedClock(datetime(2026, 12, 1, 9, tzinfo=WIB)))
     start = datetime(2024, 1, 1, 9, tzinfo=WIB)
     for i in range(n):

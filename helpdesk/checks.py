@@ -29,6 +29,8 @@ def problems(settings: Settings) -> list[str]:
     found = templates.check(REQUIRED_TEMPLATES)
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
         found.append(f"{settings.path}: helpdesk.templates_dir: {settings.templates_dir} is not a folder")
+    elif settings.templates_dir is not None:
+        found += unused_overrides(settings.templates_dir)
     if not found:
         found += render_problems(templates, settings.offices)
     found += rules.check(settings)   # rules/*.toml: bad rules with file and line, names they point at
@@ -37,6 +39,17 @@ def problems(settings: Settings) -> list[str]:
         if office.imap is None:
             found.append(f"{settings.path}: offices[{office.code}].imap: missing: no mailbox to read")
     found += data_dir_problems(Path(settings.data_dir))
+    return found
+
+
+def unused_overrides(folder: Path) -> list[str]:
+    """An office's template file no part of the helpdesk reads: most likely a mistyped name."""
+    known = [f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in ("id", "en") for ext in ("txt", "html")]
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".txt", ".html") and path.name not in known:
+            near = difflib.get_close_matches(path.name, known, 1)
+            found.append(f"{path}: not a template the helpdesk uses" + (f"; did you mean {near[0]}?" if near else ""))
     return found
 
 

@@ -90,6 +90,15 @@ def test_a_template_naming_what_no_caller_gives_is_found_in_either_language(tmp_
         f"{own}/reminder.id.txt:3: 'tenggat' is undefined (rendered with a sample ticket, language id)"]
 
 
+def test_a_mistyped_template_file_name_is_named(tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "acknowledgment.id.txt").write_text("Subject: x\n\ny\n")
+    found = check(tmp_path, MINIMAL.replace("[helpdesk]", '[helpdesk]\ntemplates_dir = "templates"'))
+    assert found == [f"{own}/acknowledgment.id.txt: not a template the helpdesk uses; "
+                     "did you mean acknowledgement.id.txt?"]
+
+
 def test_every_shipped_template_renders_with_its_sample_context(tmp_path):
     settings = config.load(REPO / "settings.toml", env={"HELPDESK_SECRET": "s" * 32}, need_passwords=False)
     from helpdesk.checks import render_problems
