@@ -196,7 +196,8 @@ def read(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
     r.unknown(raw, _TOP, "", "section")
     hd = r.table(Settings, raw.get("helpdesk", {}), "helpdesk")
     # HELPDESK_DATA_DIR lets the demo and a second test instance run from the same settings file.
-    data_dir = base / (env.get("HELPDESK_DATA_DIR") or hd.pop("data_dir", "var"))
+    configured = hd.pop("data_dir", "var")
+    data_dir = base / (env.get("HELPDESK_DATA_DIR") or configured)
     for key in ("rules_dir", "templates_dir"):
         if key in hd:
             hd[key] = base / hd[key]

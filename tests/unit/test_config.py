@@ -127,3 +127,12 @@ def test_cli_reads_need_no_passwords_but_run_and_check_do(tmp_path):
     assert run("calendar", "3576", "--year", "2026").returncode == 0
     checked = run("check")
     assert checked.returncode == 2 and "IMAP_PASSWORD_3576 is not set" in checked.stdout
+
+
+def test_the_environments_data_dir_wins_over_the_files(tmp_path):
+    """The systemd unit sets HELPDESK_DATA_DIR=/var/lib/pst-helpdesk beside a settings file that may name one."""
+    path = write(tmp_path, MINIMAL.replace("[helpdesk]", '[helpdesk]\ndata_dir = "data"'))
+    env = {"HELPDESK_SECRET": "x" * 20, "IMAP_PASSWORD_3576": "p"}
+    assert config.load(path, env=env).data_dir == tmp_path / "data"
+    assert config.load(path, env={**env, "HELPDESK_DATA_DIR": "/var/lib/pst-helpdesk"}).data_dir == \
+        Path("/var/lib/pst-helpdesk")
