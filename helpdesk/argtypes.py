@@ -1,5 +1,5 @@
-"""The command line's value types and examples: each turns a typed word into a value, or into one
-clear line from argparse (never a traceback)."""
+"""What the command line's commands share: value types (each turns a typed word into a value, or
+into one clear line from argparse, never a traceback), examples and exit statuses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import argparse
 from datetime import datetime
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# `run --once` exit statuses for cron (README "Command line"); 2 configuration, 3 unreadable store and
+# 4 already running are set where they happen, 5 is kept for a data folder that cannot be written.
+EXIT_UNREAD, EXIT_QUARANTINED, EXIT_UNDELIVERABLE = 6, 7, 8
 
 
 def parse_now(value: str) -> datetime:

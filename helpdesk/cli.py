@@ -152,8 +152,6 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
         return 4
 
 
-# `run --once` exit statuses for cron (README "Command line"); 2, 3 and 4 are set elsewhere.
-EXIT_UNREAD, EXIT_QUARANTINED, EXIT_UNDELIVERABLE = 5, 6, 7
 
 
 def _troubles(app: App) -> tuple[set[str], set[str]]:
@@ -171,7 +169,8 @@ def _once_status(daemon: Any, before: tuple[set[str], set[str]], after: tuple[se
         print(f"{len(quarantined)} mail(s) quarantined: see `helpdesk quarantine list`", file=sys.stderr)  # noqa: T201
     if failed:
         print(f"{len(failed)} outgoing mail(s) failed permanently: see `helpdesk status`", file=sys.stderr)  # noqa: T201
-    return EXIT_UNREAD if unread else EXIT_QUARANTINED if quarantined else EXIT_UNDELIVERABLE if failed else 0
+    return (argtypes.EXIT_UNREAD if unread else argtypes.EXIT_QUARANTINED if quarantined
+            else argtypes.EXIT_UNDELIVERABLE if failed else 0)
 
 
 def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:

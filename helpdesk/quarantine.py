@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .app import App
+from .argtypes import EXIT_QUARANTINED
 from .clock import Clock
 from .config import Settings
 from .inbound.intake import Intake
@@ -74,11 +75,11 @@ def retry(app: App, key: str) -> int:
     if key in store.quarantine:
         print(f"{key} failed again and is back in quarantine: {store.quarantine[key]['reason']}",  # noqa: T201
               file=sys.stderr)
-        return 6
+        return EXIT_QUARANTINED
     if key in store.inflight:
         print(f"{key} failed again ({store.inflight[key]['last_error']}); the daemon retries it",  # noqa: T201
               file=sys.stderr)
-        return 6
+        return EXIT_QUARANTINED
     queued = sum(1 for m in store.outbox.values() if m.status == "queued")
     print(f"{key} processed; {queued} mail(s) queued, sent by the next `helpdesk run`")  # noqa: T201
     return 0

@@ -12,13 +12,13 @@ from tests.mailfactory import citizen_mail
 NOW = "2026-11-23T09:00:00+07:00"
 
 
-def test_a_refused_login_exits_5_at_once_and_says_so_in_words(tmp_path, dovecot, smtp_sink):
+def test_a_refused_login_exits_6_at_once_and_says_so_in_words(tmp_path, dovecot, smtp_sink):
     hd = Helpdesk(tmp_path, dovecot, smtp_sink, offices=("3576", "3571"))
     hd.append(citizen_mail(), office="3571")
     started = time.monotonic()
     out = hd.cli("run", "--once", "--now", NOW, env={"IMAP_PASSWORD_3576": "salah"})
     took = time.monotonic() - started
-    assert out.returncode == 5
+    assert out.returncode == 6
     who = f"{hd.users['3576']}@{dovecot.host}:{dovecot.port}"
     assert f"mailbox not read: login to {who} refused: Authentication failed" in out.stderr
     assert "b'" not in out.stderr and out.stderr.count("refused: Authentication failed") == 2   # log + summary
@@ -26,17 +26,17 @@ def test_a_refused_login_exits_5_at_once_and_says_so_in_words(tmp_path, dovecot,
     assert took < 12, took                       # one attempt, not three with backoff
 
 
-def test_a_permanent_delivery_failure_exits_7(tmp_path, dovecot, smtp_sink):
+def test_a_permanent_delivery_failure_exits_8(tmp_path, dovecot, smtp_sink):
     hd = Helpdesk(tmp_path, dovecot, smtp_sink)
     smtp_sink.reject_recipient("warga@example.org", code=550)
     hd.append(citizen_mail())
     out = hd.cli("run", "--once", "--now", NOW)
-    assert out.returncode == 7
+    assert out.returncode == 8
     assert "1 outgoing mail(s) failed permanently" in out.stderr
     assert hd.cli("run", "--once", "--now", NOW).returncode == 0     # an old failure is not this run's
 
 
-def test_a_quarantined_mail_exits_6(tmp_path, dovecot, smtp_sink, monkeypatch):
+def test_a_quarantined_mail_exits_7(tmp_path, dovecot, smtp_sink, monkeypatch):
     import helpdesk.pipeline as pipeline
 
     def explode(ctx):
@@ -53,4 +53,4 @@ def test_a_quarantined_mail_exits_6(tmp_path, dovecot, smtp_sink, monkeypatch):
         statuses.append(cli.main(run))
         quarantined.append(len(hd.store().quarantine))
     # Retried first (status 0); the run that sets it aside says so; the next run has nothing new to say.
-    assert quarantined == [0, 1, 1] and statuses == [0, 6, 0]
+    assert quarantined == [0, 1, 1] and statuses == [0, 7, 0]

@@ -76,7 +76,7 @@ def test_retry_after_the_cause_is_mended_makes_the_ticket_and_its_acknowledgemen
 
 def test_retry_without_mending_says_it_failed_again(poisoned, capsys):
     status, _, err = helpdesk(poisoned, capsys, "quarantine", "retry", poisoned.key)
-    assert status == 6 and "failed again" in err and poisoned.tickets() == []
+    assert status == 7 and "failed again" in err and poisoned.tickets() == []
 
 
 def test_drop_takes_it_off_the_list_and_a_wrong_key_is_named(poisoned, capsys):
