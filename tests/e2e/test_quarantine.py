@@ -85,3 +85,17 @@ def test_drop_takes_it_off_the_list_and_a_wrong_key_is_named(poisoned, capsys):
     assert helpdesk(poisoned, capsys, "quarantine", "drop", poisoned.key)[0] == 0
     assert poisoned.store().quarantine == {}
     assert helpdesk(poisoned, capsys, "quarantine", "list")[1] == "no quarantined mail\n"
+
+
+def test_retry_while_the_daemon_runs_changes_nothing_and_says_why(poisoned, capsys):
+    import signal
+    proc = poisoned.spawn("run")
+    try:
+        poisoned.append(citizen_mail(sender="Warga Dua <dua@example.org>"))
+        assert len(poisoned.to_citizens(1, timeout=20)) == 1      # the daemon runs and holds the folder
+        status, _, err = helpdesk(poisoned, capsys, "quarantine", "retry", poisoned.key)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert status == 4 and "stop it first, then retry, then start it again" in err
+    assert list(poisoned.store().quarantine) == [poisoned.key]
