@@ -44,7 +44,7 @@ def problems(settings: Settings) -> list[str]:
 
 def unused_overrides(folder: Path) -> list[str]:
     """An office's template file no part of the helpdesk reads: most likely a mistyped name."""
-    known = [f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in ("id", "en") for ext in ("txt", "html")]
+    known = [f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in _languages(name) for ext in ("txt", "html")]
     found = []
     for path in sorted(folder.iterdir()):
         if path.suffix in (".txt", ".html") and path.name not in known:
@@ -62,12 +62,17 @@ def render_problems(templates: Templates, offices: tuple[Office, ...]) -> list[s
                      "https://example.org", complaints=offices[0].complaints or "https://www.lapor.go.id")
     found = []
     for name in REQUIRED_TEMPLATES:
-        for lang in ("id", "en") if name in CITIZEN_TEMPLATES else ("id",):
+        for lang in _languages(name):
             try:
                 templates.render(name, lang, **sample_context(name, office))
             except (TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
                 found.append(_where(templates, name, lang, exc))
     return found
+
+
+def _languages(name: str) -> tuple[str, ...]:
+    """Citizens get Indonesian or English; staff mail is always Indonesian (outbound.notices)."""
+    return ("id", "en") if name in CITIZEN_TEMPLATES else ("id",)
 
 
 def _where(templates: Templates, name: str, lang: str, exc: Exception) -> str:
