@@ -44,7 +44,8 @@ def problems(settings: Settings) -> list[str]:
 
 def unused_overrides(folder: Path) -> list[str]:
     """An office's template file no part of the helpdesk reads: most likely a mistyped name."""
-    known = [f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in _languages(name) for ext in ("txt", "html")]
+    known = [f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in _languages(name)
+             for ext in ("txt", "html")]
     found = []
     for path in sorted(folder.iterdir()):
         if path.suffix in (".txt", ".html") and path.name not in known:
