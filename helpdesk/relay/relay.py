@@ -20,6 +20,7 @@ from ..routing.notify import notification
 from ..sla.actions import closing_mail
 from ..tickets import lifecycle
 from ..tickets.numbering import number_in_subject
+from . import staffcopy
 from . import trust as trust_mod
 from .commands import CommandSet, parse_commands
 from .refusal import refuse
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
     from ..pipeline import Context
 
 log = logging.getLogger(__name__)
+HELD = (
+    "balasan Anda masih memuat teks internal dari email helpdesk (konsultasi serupa atau catatan "
+    "internal) di antara jawaban Anda, sehingga tidak dikirim kepada pengguna. Tulis jawaban di "
+    "atas kutipan atau hapus kutipannya, lalu kirim lagi."
+)
+
+
 def relay_reply(ctx: Context) -> None:
     """Verify the operator's reply, then run its commands and relay its new text."""
     settings = ctx.app.settings
@@ -71,6 +79,14 @@ def relay_reply(ctx: Context) -> None:
         )
         return
     commands = parse_commands(new_text(ctx.mail.text))
+    if commands.body and not commands.is_note:
+        cleaned = staffcopy.clean_reply(commands.body, ticket)
+        if cleaned.held:
+            refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,), told=HELD)
+            return
+        if cleaned.dropped:
+            ctx.note(f"{cleaned.dropped} line(s) of the helpdesk's own staff mail left out of the reply")
+        commands.body = cleaned.text
     problem = _problem(ctx, ticket, commands)
     if problem:
         refuse(ctx, problem, ticket.number, (operator,))

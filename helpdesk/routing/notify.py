@@ -18,7 +18,7 @@ from ..insight.search import similar
 from ..model import OutgoingMail, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import office_domain, to_staff
-from ..relay import tokens
+from ..relay import staffcopy, tokens
 from ..relay.strip import new_text
 from ..sla.wording import format_deadline
 
@@ -108,6 +108,12 @@ def notification(
         for e in ticket.events
         if e.type == "notified" and e.data.get("operator") == operator.address
     ]
+    # Internal only: past answers help the operator; a non-public one never reaches a citizen.
+    hits = similar(app, office, question, k=3, exclude=ticket.number) if question else []
+    if hits:
+        # Remembered as internal: a reply that would still carry any of it is held, not sent.
+        block = "\n".join(f"{h.number}: {h.question}\n  Jawaban: {h.answer}" for h in hits)
+        ticket.internal_prints = staffcopy.remember(ticket.internal_prints, block)
     mail = to_staff(
         app,
         office,
@@ -131,8 +137,7 @@ def notification(
         message_time=_when(office, event.at if event else None),
         question=question or "(tanpa isi)",
         thread=_thread(office, ticket, event),
-        # Internal only: past answers help the operator; a non-public one never reaches a citizen.
-        similar=similar(app, office, question, k=3, exclude=ticket.number) if question else [],
+        similar=hits,
     )
     ticket.events.append(
         TicketEvent(

@@ -1,0 +1,99 @@
+"""Issue 10 against a real Dovecot and SMTP server: private stays private, every conversation ends.
+
+Each test replays an attack or a careful operator's habit that leaked before, through the daemon.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.deskharness import KONSULTASI_3576
+from tests.e2e.harness import Helpdesk
+from tests.e2e.test_conversation import MON_0900, Conversation, operator_reply, plain
+from tests.mailfactory import citizen_mail
+
+BAMBANG = ("Selamat pagi, nama saya Bambang Sutrisno, NIK 3576012345678901, HP 081234567890. "
+           "Saya memerlukan data kemiskinan Kota Mojokerto tahun 2025.")
+SARI = "Saya memerlukan data kemiskinan Kota Mojokerto tahun 2025 untuk skripsi."
+PRIVATE = ("Bambang", "3576012345678901", "081234567890", "Konsultasi serupa", "kerabat", "Cara menjawab",
+           "Yth. Dimas", "Percakapan sebelumnya", "+t-", "pst.PST-")
+
+
+@pytest.fixture
+def hd(tmp_path, dovecot, smtp_sink):
+    return Helpdesk(tmp_path, dovecot, smtp_sink, operators=KONSULTASI_3576)
+
+
+def inline_reply(notification, answers: list[tuple[str, str]], sender: str, at) -> bytes:
+    """Reply with each answer written under the quoted line that starts with its marker, and a
+    signature below the whole quote (Thunderbird, Gmail "reply inline")."""
+    original = notification.get_body(("plain",)).get_content().splitlines()
+    body = []
+    for line in original:
+        body.append("> " + line if line else ">")
+        body += [f"\n{text}\n" for marker, text in answers if line.startswith(marker)]
+    raw = operator_reply(notification, "", sender=sender, at=at)
+    quoted = "\n".join(body)
+    return raw.replace(b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: 8bit").split(
+        b"\n\n", 1)[0] + b"\n\n" + (
+        "Pada Sen, 23 Nov 2026 pukul 09.01 PST Helpdesk <bps3576@bps.go.id> menulis:\n"
+        f"{quoted}\n\n--\nDimas Prasetyo\nBPS Kota Mojokerto\n").encode()
+
+
+def second_citizen_with_similar_history(talk: Conversation) -> tuple:
+    """Bambang asks and is answered (Rina); Sari asks the same (Dimas), Dimas notes, Sari writes
+    again: the forwarded notification carries the similar consultation and the internal note."""
+    _, note1 = talk.deliver(citizen_mail(sender="Bambang <bambang@example.org>", body=BAMBANG,
+                                         subject="Data kemiskinan 2025"), MON_0900, expect=2)
+    talk.deliver(operator_reply(note1.message, "Data kemiskinan 2025 ada di tabel 3 publikasi kami.",
+                                at=MON_0900), MON_0900 + timedelta(minutes=10), expect=1)
+    at = MON_0900 + timedelta(hours=1)
+    ack2, note2 = talk.deliver(citizen_mail(sender="Sari <sari@example.org>", body=SARI,
+                                            subject="Data kemiskinan 2025"), at, expect=2)
+    assert note2.rcpt_tos == ["dimas@bps.go.id"]
+    talk.deliver(operator_reply(note2.message, "#catatan\nPemohon ini kerabat pegawai, prioritaskan.",
+                                sender="Dimas Prasetyo <dimas@bps.go.id>", at=at),
+                 at + timedelta(minutes=5), expect=0)
+    follow = citizen_mail(sender="Sari <sari@example.org>", subject="Re: " + str(ack2.message["Subject"]),
+                          body="Mohon juga data tahun 2024.", in_reply_to=ack2.message["Message-ID"])
+    [forward] = talk.deliver(follow, at + timedelta(minutes=10), expect=1)
+    text = plain(forward)
+    assert "Konsultasi serupa" in text and "3576012345678901" in text and "kerabat" in text
+    return forward, at + timedelta(minutes=20)
+
+
+def test_inline_answer_reaches_the_citizen_without_any_quoted_staff_text(hd):
+    talk = Conversation(hd)
+    forward, at = second_citizen_with_similar_history(talk)
+    reply = inline_reply(forward.message, [("Mohon juga data", "Data 2024 juga tersedia di tabel 3."),
+                                           ("  Jawaban:", "Silakan unduh dari website kami.")],
+                         "Dimas Prasetyo <dimas@bps.go.id>", at)
+    [answer] = talk.deliver(reply, at, expect=1)
+    assert answer.rcpt_tos == ["sari@example.org"]
+    text = plain(answer)
+    said = [line for line in text.split("\n--\n")[0].splitlines() if line.strip()]
+    # Only the answer, and the citizen's own words quoted back to her.
+    assert [line for line in said if not line.startswith(">")] == [
+        "Data 2024 juga tersedia di tabel 3.", "Silakan unduh dari website kami."]
+    assert all(line[2:] in (SARI, "Mohon juga data tahun 2024.") for line in said if line.startswith(">"))
+    raw = answer.data.decode(errors="replace")
+    for leaked in PRIVATE:
+        assert leaked not in raw, leaked
+
+
+def test_internal_text_edited_into_an_answer_is_held_and_the_operator_told(hd):
+    talk = Conversation(hd)
+    forward, at = second_citizen_with_similar_history(talk)
+    similar = next(line for line in plain(forward).splitlines() if "3576012345678901" in line)
+    edited = f"Lihat juga: {similar.split(':', 1)[1].strip()} (sudah kami jawab)"
+    [notice] = talk.deliver(operator_reply(forward.message, edited, sender="Dimas <dimas@bps.go.id>",
+                                           at=at), at, expect=1)
+    assert notice.rcpt_tos == ["dimas@bps.go.id"] and "tidak diteruskan" in str(notice.message["Subject"])
+    assert "teks internal" in plain(notice)
+    ticket = hd.store().ticket("PST-3576-2026-000002")
+    assert ticket.status.value == "open"
+    [held] = [e for e in ticket.events if e.type == "relay_refused"]
+    assert held.summary.startswith("reply held: ") and "3576012345678901" not in held.summary
+    assert [m.rcpt_tos for m in hd.sink.messages].count(["sari@example.org"]) == 1  # the acknowledgement
