@@ -97,3 +97,43 @@ def test_internal_text_edited_into_an_answer_is_held_and_the_operator_told(hd):
     [held] = [e for e in ticket.events if e.type == "relay_refused"]
     assert held.summary.startswith("reply held: ") and "3576012345678901" not in held.summary
     assert [m.rcpt_tos for m in hd.sink.messages].count(["sari@example.org"]) == 1  # the acknowledgement
+
+
+TRUSTED = 'trusted_authserv_id = "mx.bps.go.id"'
+FAKE_PAYMENT = "#tutup #publik\nBiaya data Rp 500.000, transfer ke rekening 1234567890 a.n. Budi."
+
+
+def authenticated(results: list[str], body: str) -> bytes:
+    """Mail From the operator with no reply token, stamped with these Authentication-Results."""
+    headers = {"Authentication-Results": results[0]}
+    raw = citizen_mail(sender="Rina Wulandari <rina@bps.go.id>", subject="Re: [PST-3576-2026-000001] data",
+                       body=body, headers=headers)
+    extra = "".join(f"Authentication-Results: {r}\r\n" for r in results[1:])
+    return raw.replace(b"\r\n\r\n", ("\r\n" + extra).encode() + b"\r\n", 1) if extra else raw
+
+
+@pytest.mark.parametrize("results", [
+    ["mx.bps.go.id; dmarc=fail header.i=dmarc=pass.header.from=bps.go.id@evil.example"],
+    ["mx.bps.go.id; dmarc=fail smtp.mailfrom=dmarc=pass.header.from=bps.go.id"],
+    ["mx.bps.go.id; dmarc=fail header.from=bps.go.id", "mx.bps.go.id; dmarc=pass header.from=bps.go.id"],
+], ids=["header.i-value", "smtp.mailfrom-value", "forged-pass-below"])
+def test_forged_authentication_results_speak_for_nobody(tmp_path, dovecot, smtp_sink, results):
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, operators=KONSULTASI_3576, extra_settings=TRUSTED)
+    talk = Conversation(hd)
+    talk.deliver(citizen_mail(), MON_0900, expect=2)
+    [notice] = talk.deliver(authenticated(results, FAKE_PAYMENT), MON_0900 + timedelta(hours=1), expect=1)
+    assert notice.rcpt_tos == ["rina@bps.go.id"]
+    [ticket] = hd.tickets()
+    assert ticket.status.value == "open" and ticket.public is False
+    assert not [e for e in ticket.events if e.type in ("reply", "command", "status")]
+
+
+def test_the_trusted_servers_own_dmarc_pass_lets_the_operator_answer(tmp_path, dovecot, smtp_sink):
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, operators=KONSULTASI_3576, extra_settings=TRUSTED)
+    talk = Conversation(hd)
+    talk.deliver(citizen_mail(), MON_0900, expect=2)
+    results = ["mx.bps.go.id; dkim=pass header.d=bps.go.id; dmarc=pass (p=reject) header.from=bps.go.id",
+               "evil.example; dmarc=fail header.from=bps.go.id"]
+    [answer] = talk.deliver(authenticated(results, "Data inflasi ada di tabel 2."),
+                            MON_0900 + timedelta(hours=1), expect=1)
+    assert answer.rcpt_tos == ["warga@example.org"] and plain(answer).startswith("Data inflasi ada di tabel 2.")
