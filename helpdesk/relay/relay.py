@@ -20,7 +20,7 @@ from ..routing.notify import notification
 from ..sla.actions import closing_mail
 from ..tickets import lifecycle
 from ..tickets.numbering import number_in_subject
-from . import staffcopy
+from . import staffcopy, tokens
 from . import trust as trust_mod
 from .commands import CommandSet, parse_commands
 from .refusal import refuse
@@ -34,6 +34,11 @@ HELD = (
     "balasan Anda masih memuat teks internal dari email helpdesk (konsultasi serupa atau catatan "
     "internal) di antara jawaban Anda, sehingga tidak dikirim kepada pengguna. Tulis jawaban di "
     "atas kutipan atau hapus kutipannya, lalu kirim lagi."
+)
+TOKEN_ATTACHED = (
+    "lampiran Anda memuat kode balasan petugas (misalnya email pemberitahuan yang ikut "
+    "terlampir). Lampiran seperti itu tidak pernah dikirim kepada pengguna; kirim lagi jawaban "
+    "Anda tanpa melampirkan email."
 )
 
 
@@ -78,6 +83,16 @@ def relay_reply(ctx: Context) -> None:
             (operator,),
         )
         return
+    if any(tokens.mentions_token(a.payload) for a in ctx.mail.attachments):
+        refuse(ctx, "an attachment carries a reply token (an attached notification?)", ticket.number,
+               (operator,), told=TOKEN_ATTACHED)
+        return
+    mails = [a for a in ctx.mail.attachments if a.content_type.partition("/")[0] in ("message", "multipart")]
+    if mails:
+        # Only files go to a citizen: an attached mail (Outlook attaches the one being answered)
+        # carries staff headers and text.
+        ctx.mail.attachments = [a for a in ctx.mail.attachments if a not in mails]
+        ctx.note(f"{len(mails)} attached mail(s) left out of the reply: only files are relayed")
     commands = parse_commands(new_text(ctx.mail.text))
     if commands.body and not commands.is_note:
         cleaned = staffcopy.clean_reply(commands.body, ticket)

@@ -5,6 +5,8 @@ Each test replays an attack or a careful operator's habit that leaked before, th
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import timedelta
 
 import pytest
@@ -137,3 +139,39 @@ def test_the_trusted_servers_own_dmarc_pass_lets_the_operator_answer(tmp_path, d
     [answer] = talk.deliver(authenticated(results, "Data inflasi ada di tabel 2."),
                             MON_0900 + timedelta(hours=1), expect=1)
     assert answer.rcpt_tos == ["warga@example.org"] and plain(answer).startswith("Data inflasi ada di tabel 2.")
+
+
+def with_attached_mail(raw: bytes, attached: bytes, pdf: bool = False) -> bytes:
+    """The reply with a mail attached as message/rfc822 (Outlook can attach the one answered)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.SMTP)
+    msg.add_attachment(email.message_from_bytes(attached, policy=email.policy.SMTP))
+    if pdf:
+        msg.add_attachment(b"%PDF-1.4 tabel", maintype="application", subtype="pdf", filename="tabel.pdf")
+    return msg.as_bytes()
+
+
+def test_an_attached_notification_is_refused_and_never_reaches_the_citizen(hd):
+    talk = Conversation(hd)
+    _, note = talk.deliver(citizen_mail(), MON_0900, expect=2)
+    reply = with_attached_mail(operator_reply(note.message, "Data terlampir."), note.data)
+    [notice] = talk.deliver(reply, MON_0900 + timedelta(hours=1), expect=1)
+    assert notice.rcpt_tos == ["rina@bps.go.id"] and "kode balasan" in plain(notice)
+    [ticket] = hd.tickets()
+    assert ticket.status.value == "open" and "relay_refused" in [e.type for e in ticket.events]
+    assert not [e for e in ticket.events if e.type == "reply"]
+
+
+def test_only_files_are_relayed_and_an_attached_mail_is_never_base64(hd):
+    talk = Conversation(hd)
+    other = citizen_mail(sender="kolega@bps.go.id", subject="Tabel internal", body="Draf, jangan disebar.")
+    # A citizen's forwarded mail reaches the operator as a file, never as base64 message/rfc822.
+    _, note = talk.deliver(with_attached_mail(citizen_mail(), other), MON_0900, expect=2)
+    parts = [p for p in note.message.walk() if p.get_content_disposition() == "attachment"]
+    assert [(p.get_content_type(), p["Content-Transfer-Encoding"]) for p in parts] == [
+        ("application/octet-stream", "base64")]
+    reply = with_attached_mail(operator_reply(note.message, "Data terlampir."), other, pdf=True)
+    [answer] = talk.deliver(reply, MON_0900 + timedelta(hours=1), expect=1)
+    assert answer.rcpt_tos == ["warga@example.org"]
+    assert [(p.get_content_type(), p.get_filename()) for p in answer.message.iter_attachments()] == [
+        ("application/pdf", "tabel.pdf")]
+    assert b"jangan disebar" not in answer.data and b"Tabel internal" not in answer.data
