@@ -15,6 +15,7 @@ import numpy as np
 
 from ..model import Ticket
 from .figures import is_complaint
+from .scrub import scrub
 from .textindex import BM25Index, tokens
 
 QUERY_TERMS = 64                # a long mail as a query: its 64 first distinct terms
@@ -32,6 +33,8 @@ class Consultation:
     public: bool
     category: str = ""
     key: tuple[str, int] = ("", 0)   # (number, events): changes whenever the ticket does
+    requester_name: str = ""
+    requester: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,10 @@ class Hit:
 
     @property
     def answer_excerpt(self) -> str:
-        return excerpt(self.consultation.answer, EXCERPT)
+        """The answer as anyone but its requester may read it (insight.scrub), cut short."""
+        c = self.consultation
+        local = c.requester.partition("@")[0]
+        return excerpt(scrub(c.answer, names=[c.requester_name, local], question=c.question), EXCERPT)
 
     # What the operator notification's template shows (templates/notification.id.txt).
     @property
@@ -84,7 +90,8 @@ def consultation_of(ticket: Ticket) -> Consultation | None:
         number=ticket.number, office=ticket.office, subject=ticket.subject, question=question,
         answer=str(shown.data.get("text", "")), answered_at=ticket.answered_at or replies[0].at,
         public=ticket.public is True, category=ticket.category,
-        key=(ticket.number, len(ticket.events)))
+        key=(ticket.number, len(ticket.events)), requester_name=ticket.requester_name,
+        requester=ticket.requester)
 
 
 def indexed(ticket: Ticket) -> tuple[Consultation, list[str]] | None:

@@ -112,7 +112,7 @@ def notification(
     hits = similar(app, office, question, k=3, exclude=ticket.number) if question else []
     if hits:
         # Remembered as internal: a reply that would still carry any of it is held, not sent.
-        block = "\n".join(f"{h.number}: {h.question}\n  Jawaban: {h.answer}" for h in hits)
+        block = "\n".join(f"{h.number}: {h.answer}" for h in hits)
         ticket.internal_prints = staffcopy.remember(ticket.internal_prints, block)
     mail = to_staff(
         app,

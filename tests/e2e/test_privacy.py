@@ -175,3 +175,25 @@ def test_only_files_are_relayed_and_an_attached_mail_is_never_base64(hd):
     assert [(p.get_content_type(), p.get_filename()) for p in answer.message.iter_attachments()] == [
         ("application/pdf", "tabel.pdf")]
     assert b"jangan disebar" not in answer.data and b"Tabel internal" not in answer.data
+
+
+PERSONAL_ANSWER = ("#publik\nYth. Bapak Bambang Sutrisno,\n\nData kemiskinan Kota Mojokerto 2025 ada di tabel 3 "
+                   "publikasi kami. Bila perlu, hubungi saya di 0812-3456-7890 atau rina.pribadi@gmail.com; "
+                   "NIK Bapak 3576012345678901 sudah kami catat.")
+
+
+def test_a_suggested_public_answer_carries_no_one_elses_personal_data(hd):
+    talk = Conversation(hd)
+    _, note1 = talk.deliver(citizen_mail(sender="Bambang Sutrisno <bambang@example.org>", body=BAMBANG,
+                                         subject="Data kemiskinan 2025"), MON_0900, expect=2)
+    talk.deliver(operator_reply(note1.message, PERSONAL_ANSWER), MON_0900 + timedelta(minutes=10), expect=1)
+    ack, note2 = talk.deliver(citizen_mail(sender="Sari <sari@example.org>", body=SARI,
+                                           subject="Data kemiskinan 2025"), MON_0900 + timedelta(hours=1),
+                              expect=2)
+    suggestion, internal = plain(ack).split("Mungkin jawaban ini membantu Anda", 1)[1], plain(note2)
+    assert "Data kemiskinan Kota Mojokerto 2025 ada di tabel 3" in suggestion
+    assert "Data kemiskinan Kota Mojokerto 2025 ada di tabel 3" in internal
+    for text in (suggestion, internal.split("----- Konsultasi serupa", 1)[1]):
+        for private in ("Bambang", "Sutrisno", "Yth.", "0812-3456-7890", "rina.pribadi", "3576012345678901",
+                        "nama saya", "bambang@example.org"):
+            assert private not in text, private
