@@ -94,7 +94,7 @@ def relay_reply(ctx: Context) -> None:
         ctx.mail.attachments = [a for a in ctx.mail.attachments if a not in mails]
         ctx.note(f"{len(mails)} attached mail(s) left out of the reply: only files are relayed")
     commands = parse_commands(new_text(ctx.mail.text))
-    if commands.body and not commands.is_note:
+    if commands.body and not commands.is_internal:
         cleaned = staffcopy.clean_reply(commands.body, ticket)
         if cleaned.held:
             refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,), told=HELD)
@@ -124,7 +124,7 @@ def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
         return f"#alihkan: tidak ada petugas {target!r} di kantor {ctx.office.code}"
     if not commands.commands and not commands.body and not ctx.mail.attachments:
         return "balasan kosong: tidak ada teks baru, lampiran, atau perintah"
-    if not ticket.requester and not commands.is_note and (commands.body or ctx.mail.attachments):
+    if not ticket.requester and not commands.is_internal and (commands.body or ctx.mail.attachments):
         return f"tiket {ticket.number} tidak punya alamat pengguna yang dapat dibalas"
     if ticket.status is Status.CLOSED and not commands.is_note:
         return f"tiket {ticket.number} sudah ditutup; hanya #catatan yang diterima"
@@ -155,14 +155,16 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     text = commands.body
     kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
     # "reply" only when something reaches the citizen: reports count answers by it.
-    kind = "note" if commands.is_note else "reply" if (text or kept) else "command"
+    kind = ("note" if commands.is_note else "handover" if commands.is_handover and (text or kept)
+            else "reply" if (text or kept) and not commands.is_internal else "command")
     ticket.events.append(
         TicketEvent(
             at=now,
             type=kind,
             message_id=mail.message_id,
             actor=who,
-            summary={"note": "internal note", "reply": "operator reply"}.get(
+            summary={"note": "internal note", "reply": "operator reply",
+                     "handover": f"hand-over note to {commands.assign_to}"}.get(
                 kind, " ".join(c.written for c in commands.commands)
             ),
             attachments=kept,
@@ -178,10 +180,10 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     if commands.has("public"):
         ticket.public = True
         ctx.note(f"{ticket.number} marked public by {who}")
-    if not commands.is_note and (text or mail.attachments):
+    if not commands.is_internal and (text or mail.attachments):
         answer(ctx, ticket, text)
-    elif commands.is_note:
-        ctx.note(f"internal note by {who} on {ticket.number}; nothing sent to the citizen")
+    elif commands.is_internal:
+        ctx.note(f"internal text by {who} on {ticket.number}; nothing sent to the citizen")
     if commands.has("wait"):
         lifecycle.set_status(
             ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna"
@@ -189,7 +191,8 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
         ctx.note(f"{ticket.number} waiting for the citizen ({who})")
     target = commands.assign_to
     if target is not None:
-        reassign(ctx, ticket, operator, resolve_operator(ctx, target))
+        # A hand-over's text travels with it to the new assignee, never to the citizen.
+        reassign(ctx, ticket, operator, resolve_operator(ctx, target), note=text)
     if commands.has("close"):
         # Queued after the answer, so the citizen reads the answer before the rating request.
         ctx.send(closing_mail(ctx.app, ctx.office, ticket, now, who, "selesai dijawab"))
@@ -224,7 +227,7 @@ def answer(ctx: Context, ticket: Ticket, text: str) -> None:
     ctx.note(f"answer {mail.message_id} to {ticket.requester} queued ({len(files)} attachment(s))")
 
 
-def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None) -> None:
+def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None, note: str = "") -> None:
     assert to is not None  # _problem refused an unknown name before anything happened
     was = ticket.assignee
     ticket.assignee, ticket.team = to.address, to.team
@@ -244,7 +247,8 @@ def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None) ->
             ticket,
             to,
             ctx.now,
-            reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}.",
+            reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}."
+            + (f"\n\nCatatan serah terima (internal):\n{note}" if note else ""),
         )
     )
     ctx.note(f"{ticket.number} reassigned {was or '-'} -> {to.address} by {by.address}")

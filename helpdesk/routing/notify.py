@@ -32,7 +32,7 @@ THREAD_ITEMS = 6  # earlier messages shown under it
 THREAD_TEXT_LIMIT = 1_000
 ATTACHMENT_BUDGET = 15_000_000  # bytes attached to one notification; larger ones are only listed
 CITIZEN_TYPES = ("received", "follow_up")
-THREAD_TYPES = CITIZEN_TYPES + ("reply", "note")
+THREAD_TYPES = CITIZEN_TYPES + ("reply", "note", "handover")
 
 
 def _when(office: Office, moment: datetime | None) -> str:
@@ -43,7 +43,8 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
     items = [e for e in ticket.events if e.type in THREAD_TYPES and e is not current]
     out = []
     for e in items[-THREAD_ITEMS:]:
-        who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}"}.get(
+        who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}",
+               "handover": f"catatan serah terima {e.actor}"}.get(
             e.type, f"pengguna {e.actor}"
         )
         text = str(e.data.get("text", "")).strip()

@@ -197,3 +197,17 @@ def test_a_suggested_public_answer_carries_no_one_elses_personal_data(hd):
         for private in ("Bambang", "Sutrisno", "Yth.", "0812-3456-7890", "rina.pribadi", "3576012345678901",
                         "nama saya", "bambang@example.org"):
             assert private not in text, private
+
+
+def test_a_hand_over_note_goes_to_the_new_assignee_and_the_clock_keeps_running(hd):
+    talk = Conversation(hd)
+    _, note = talk.deliver(citizen_mail(), MON_0900, expect=2)
+    due = hd.tickets()[0].due_at
+    handover = "#alihkan Dimas\nPak Dimas, pemohon ini pernah mengeluh soal data 2024; mohon hati-hati."
+    [forwarded] = talk.deliver(operator_reply(note.message, handover), MON_0900 + timedelta(hours=1), expect=1)
+    assert forwarded.rcpt_tos == ["dimas@bps.go.id"] and "pernah mengeluh" in plain(forwarded)
+    [ticket] = hd.tickets()
+    assert (ticket.status.value, ticket.assignee, ticket.due_at, ticket.answered_at) == (
+        "open", "dimas@bps.go.id", due, None)
+    assert [e.type for e in ticket.events if e.type in ("reply", "handover")] == ["handover"]
+    assert [m.rcpt_tos for m in hd.sink.messages].count(["warga@example.org"]) == 1  # the acknowledgement
