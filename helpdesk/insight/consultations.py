@@ -81,14 +81,17 @@ def consultation_of(ticket: Ticket) -> Consultation | None:
     replies = [e for e in ticket.events if e.type == "reply" and str(e.data.get("text", "")).strip()]
     if not replies:
         return None
-    # The answer shown is the one the operator marked with #publik, else the last one.
+    # The answer shown is the one the operator published with #publik (frozen on the ticket; older
+    # stores: the reply that carried it), else the last one.
     marked = [e for e in replies if any(_is_public_command(c) for c in e.data.get("commands") or ())]
-    shown = (marked or replies)[-1]
+    shown = str((marked or replies)[-1].data.get("text", ""))
+    if ticket.public is True and ticket.public_answer.strip():
+        shown = ticket.public_answer
     asked = next((e for e in ticket.events if e.type == "received"), None)
     question = str(asked.data.get("text", "")) if asked else ""
     return Consultation(
         number=ticket.number, office=ticket.office, subject=ticket.subject, question=question,
-        answer=str(shown.data.get("text", "")), answered_at=ticket.answered_at or replies[0].at,
+        answer=shown, answered_at=ticket.answered_at or replies[0].at,
         public=ticket.public is True, category=ticket.category,
         key=(ticket.number, len(ticket.events)), requester_name=ticket.requester_name,
         requester=ticket.requester)

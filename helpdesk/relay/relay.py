@@ -122,6 +122,8 @@ def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
     target = commands.assign_to
     if target is not None and resolve_operator(ctx, target) is None:
         return f"#alihkan: tidak ada petugas {target!r} di kantor {ctx.office.code}"
+    if commands.has("public") and (commands.is_internal or not commands.body) and not latest_answer(ticket):
+        return "#publik: belum ada jawaban pada tiket ini yang dapat dipublikasikan"
     if not commands.commands and not commands.body and not ctx.mail.attachments:
         return "balasan kosong: tidak ada teks baru, lampiran, atau perintah"
     if not ticket.requester and not commands.is_internal and (commands.body or ctx.mail.attachments):
@@ -129,6 +131,12 @@ def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
     if ticket.status is Status.CLOSED and not commands.is_note:
         return f"tiket {ticket.number} sudah ditutup; hanya #catatan yang diterima"
     return ""
+
+
+def latest_answer(ticket: Ticket) -> str:
+    """The text of the latest answer the citizen received on this ticket, "" when none."""
+    texts = [str(e.data.get("text", "")) for e in ticket.events if e.type == "reply"]
+    return next((t for t in reversed(texts) if t.strip()), "")
 
 
 def resolve_operator(ctx: Context, target: str) -> Operator | None:
@@ -178,6 +186,9 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     if mail.message_id not in ticket.message_ids:
         ticket.message_ids.append(mail.message_id)  # durable dedupe; never shown to the citizen
     if commands.has("public"):
+        # This mail's answer, or alone the latest answer before it; frozen, so a later (private)
+        # answer is never published without its own #publik.
+        ticket.public_answer = text if text and not commands.is_internal else latest_answer(ticket)
         ticket.public = True
         ctx.note(f"{ticket.number} marked public by {who}")
     if not commands.is_internal and (text or mail.attachments):

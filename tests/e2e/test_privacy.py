@@ -6,6 +6,7 @@ Each test replays an attack or a careful operator's habit that leaked before, th
 from __future__ import annotations
 
 import email
+import json
 import email.policy
 from datetime import timedelta
 
@@ -211,3 +212,35 @@ def test_a_hand_over_note_goes_to_the_new_assignee_and_the_clock_keeps_running(h
         "open", "dimas@bps.go.id", due, None)
     assert [e.type for e in ticket.events if e.type in ("reply", "handover")] == ["handover"]
     assert [m.rcpt_tos for m in hd.sink.messages].count(["warga@example.org"]) == 1  # the acknowledgement
+
+
+def answered_then_published_alone(talk: Conversation, later: str) -> None:
+    """Bambang asks; Rina answers, publishes that answer with a bare #publik, then writes `later`."""
+    _, note = talk.deliver(citizen_mail(sender="Bambang <bambang@example.org>", body=BAMBANG,
+                                        subject="Data kemiskinan 2025"), MON_0900, expect=2)
+    t = MON_0900 + timedelta(minutes=10)
+    talk.deliver(operator_reply(note.message, "Data kemiskinan Kota Mojokerto 2025 ada di tabel 3 publikasi kami.",
+                                at=t), t, expect=1)
+    talk.deliver(operator_reply(note.message, "#publik", at=t + timedelta(minutes=1)), t + timedelta(minutes=1),
+                 expect=0)
+    talk.deliver(operator_reply(note.message, later, at=t + timedelta(minutes=2)), t + timedelta(minutes=2),
+                 expect=2 if later.startswith("#tutup") else 1)
+
+
+def test_a_bare_publik_publishes_the_answer_before_it_never_a_later_one(hd):
+    talk = Conversation(hd)
+    answered_then_published_alone(talk, "Khusus untuk Bapak: data mentah kami kirim lewat WA pribadi saya.")
+    ack, _ = talk.deliver(citizen_mail(sender="Sari <sari@example.org>", body=SARI, subject="Data kemiskinan 2025"),
+                          MON_0900 + timedelta(hours=1), expect=2)
+    suggestion = plain(ack).split("Mungkin jawaban ini membantu Anda", 1)[1]
+    assert "ada di tabel 3 publikasi kami" in suggestion and "WA pribadi" not in suggestion
+
+
+def test_search_shows_the_published_answer_not_the_closing_thanks(hd):
+    talk = Conversation(hd)
+    answered_then_published_alone(talk, "#tutup\nSama-sama, terima kasih.")
+    found = hd.cli("search", "data kemiskinan", "--json")
+    assert found.returncode == 0, found.stderr
+    [hit] = [json.loads(line) for line in found.stdout.splitlines()]
+    assert hit["public"] is True
+    assert hit["answer"] == "Data kemiskinan Kota Mojokerto 2025 ada di tabel 3 publikasi kami."
