@@ -6,8 +6,8 @@ Each test replays an attack or a careful operator's habit that leaked before, th
 from __future__ import annotations
 
 import email
-import json
 import email.policy
+import json
 from datetime import timedelta
 
 import pytest
