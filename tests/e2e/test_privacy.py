@@ -63,7 +63,7 @@ def second_citizen_with_similar_history(talk: Conversation) -> tuple:
                           body="Mohon juga data tahun 2024.", in_reply_to=ack2.message["Message-ID"])
     [forward] = talk.deliver(follow, at + timedelta(minutes=10), expect=1)
     text = plain(forward)
-    assert "Konsultasi serupa" in text and "3576012345678901" in text and "kerabat" in text
+    assert "Konsultasi serupa" in text and "tabel 3 publikasi kami" in text and "kerabat" in text
     return forward, at + timedelta(minutes=20)
 
 
@@ -71,7 +71,7 @@ def test_inline_answer_reaches_the_citizen_without_any_quoted_staff_text(hd):
     talk = Conversation(hd)
     forward, at = second_citizen_with_similar_history(talk)
     reply = inline_reply(forward.message, [("Mohon juga data", "Data 2024 juga tersedia di tabel 3."),
-                                           ("  Jawaban:", "Silakan unduh dari website kami.")],
+                                           ("PST-3576-2026-000001:", "Silakan unduh dari website kami.")],
                          "Dimas Prasetyo <dimas@bps.go.id>", at)
     [answer] = talk.deliver(reply, at, expect=1)
     assert answer.rcpt_tos == ["sari@example.org"]
@@ -89,7 +89,7 @@ def test_inline_answer_reaches_the_citizen_without_any_quoted_staff_text(hd):
 def test_internal_text_edited_into_an_answer_is_held_and_the_operator_told(hd):
     talk = Conversation(hd)
     forward, at = second_citizen_with_similar_history(talk)
-    similar = next(line for line in plain(forward).splitlines() if "3576012345678901" in line)
+    similar = next(line for line in plain(forward).splitlines() if "tabel 3 publikasi kami" in line)
     edited = f"Lihat juga: {similar.split(':', 1)[1].strip()} (sudah kami jawab)"
     [notice] = talk.deliver(operator_reply(forward.message, edited, sender="Dimas <dimas@bps.go.id>",
                                            at=at), at, expect=1)
@@ -98,7 +98,7 @@ def test_internal_text_edited_into_an_answer_is_held_and_the_operator_told(hd):
     ticket = hd.store().ticket("PST-3576-2026-000002")
     assert ticket.status.value == "open"
     [held] = [e for e in ticket.events if e.type == "relay_refused"]
-    assert held.summary.startswith("reply held: ") and "3576012345678901" not in held.summary
+    assert held.summary.startswith("reply held: ")
     assert [m.rcpt_tos for m in hd.sink.messages].count(["sari@example.org"]) == 1  # the acknowledgement
 
 
@@ -244,3 +244,37 @@ def test_search_shows_the_published_answer_not_the_closing_thanks(hd):
     [hit] = [json.loads(line) for line in found.stdout.splitlines()]
     assert hit["public"] is True
     assert hit["answer"] == "Data kemiskinan Kota Mojokerto 2025 ada di tabel 3 publikasi kami."
+
+
+SPAM_BODY = ("Selamat! Alamat email Anda memenangkan hadiah Rp 100.000.000. Klaim segera di "
+             "http://hadiah.evil.example/klaim?id=77 sebelum hangus. ") * 12
+
+
+def test_an_acknowledgement_repeats_no_strangers_text_or_link(hd):
+    spam = citizen_mail(sender="Promo <spam@evil.example>", body=SPAM_BODY,
+                        subject="Anda MENANG hadiah! klaim di www.hadiah.evil.example/klaim atau bit.ly/xyz sekarang juga",
+                        headers={"Reply-To": "korban@example.net"})
+    hd.append(spam, date=MON_0900)
+    hd.run_once(now=MON_0900 + timedelta(minutes=1))
+    [ack] = hd.to_citizens(1)
+    assert ack.rcpt_tos == ["korban@example.net"]
+    subject = str(ack.message["Subject"])
+    assert subject.startswith("[PST-3576-2026-000001] Permintaan Anda telah kami terima: Anda MENANG hadiah!")
+    raw = ack.data.decode(errors="replace")
+    for said in ("evil.example", "bit.ly", "http://hadiah", "Rp 100.000.000", "memenangkan", "Promo"):
+        assert said not in raw, said
+
+
+def test_acknowledgements_beyond_the_hourly_cap_wait_and_supervisors_are_told_once(hd):
+    hd.settings_path.write_text(hd.settings_path.read_text().replace(
+        'supervisors = ["pst3576@bps.go.id"]', 'supervisors = ["pst3576@bps.go.id"]\nack_per_hour = 2'))
+    for i in range(4):
+        hd.append(citizen_mail(sender=f"warga{i}@example.org"), date=MON_0900)
+    hd.run_once(now=MON_0900 + timedelta(minutes=1))
+    assert sorted(m.rcpt_tos[0] for m in hd.to_citizens(2)) == ["warga0@example.org", "warga1@example.org"]
+    [told] = [m for m in hd.to_staff("pst3576@bps.go.id") if "Tanda terima ditunda" in str(m.message["Subject"])]
+    assert "10.00 WIB" in told.message.get_body(("plain",)).get_content()
+    assert len(hd.tickets()) == 4 and len(hd.to_citizens()) == 2
+    hd.run_once(now=MON_0900 + timedelta(hours=1, minutes=1))
+    assert sorted(m.rcpt_tos[0] for m in hd.to_citizens(4)) == [f"warga{i}@example.org" for i in range(4)]
+    assert len([m for m in hd.to_staff("pst3576@bps.go.id") if "ditunda" in str(m.message["Subject"])]) == 1
