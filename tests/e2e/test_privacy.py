@@ -252,7 +252,8 @@ SPAM_BODY = ("Selamat! Alamat email Anda memenangkan hadiah Rp 100.000.000. Klai
 
 def test_an_acknowledgement_repeats_no_strangers_text_or_link(hd):
     spam = citizen_mail(sender="Promo <spam@evil.example>", body=SPAM_BODY,
-                        subject="Anda MENANG hadiah! klaim di www.hadiah.evil.example/klaim atau bit.ly/xyz sekarang juga",
+                        subject="Anda MENANG hadiah! klaim di www.hadiah.evil.example/klaim atau bit.ly/xyz "
+                                "sekarang juga",
                         headers={"Reply-To": "korban@example.net"})
     hd.append(spam, date=MON_0900)
     hd.run_once(now=MON_0900 + timedelta(minutes=1))
