@@ -279,3 +279,21 @@ def test_acknowledgements_beyond_the_hourly_cap_wait_and_supervisors_are_told_on
     hd.run_once(now=MON_0900 + timedelta(hours=1, minutes=1))
     assert sorted(m.rcpt_tos[0] for m in hd.to_citizens(4)) == [f"warga{i}@example.org" for i in range(4)]
     assert len([m for m in hd.to_staff("pst3576@bps.go.id") if "ditunda" in str(m.message["Subject"])]) == 1
+
+
+def test_only_an_answer_to_the_rating_request_rates(hd):
+    talk = Conversation(hd)
+    _, note = talk.deliver(citizen_mail(), MON_0900, expect=2)
+    _, closing = talk.deliver(operator_reply(note.message, "#tutup\nData ada di tabel 2."),
+                              MON_0900 + timedelta(hours=1), expect=2)
+    number = "PST-3576-2026-000001"
+    forged = citizen_mail(subject=f"Re: [{number}] Penilaian", body="1")     # From the citizen, forged
+    talk.deliver(forged, MON_0900 + timedelta(hours=2), expect=0)
+    ticket = hd.store().ticket(number)
+    assert ticket.rating is None and ticket.status.value == "closed"
+    assert ticket.events[-1].type == "rating_refused"
+    genuine = citizen_mail(subject="Re: " + str(closing.message["Subject"]), body="5",
+                           in_reply_to=closing.message["Message-ID"], references=closing.message["Message-ID"])
+    talk.deliver(genuine, MON_0900 + timedelta(hours=3), expect=0)
+    ticket = hd.store().ticket(number)
+    assert (ticket.rating, ticket.status.value) == (5, "closed")
