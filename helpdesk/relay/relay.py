@@ -235,6 +235,8 @@ def answer(ctx: Context, ticket: Ticket, text: str) -> None:
         lifecycle.set_status(
             ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas"
         )
+    elif ticket.status is Status.ANSWERED:
+        ticket.waiting_since = ctx.now  # the citizen's silence counts from the latest answer
     ctx.note(f"answer {mail.message_id} to {ticket.requester} queued ({len(files)} attachment(s))")
 
 

@@ -297,3 +297,25 @@ def test_only_an_answer_to_the_rating_request_rates(hd):
     talk.deliver(genuine, MON_0900 + timedelta(hours=3), expect=0)
     ticket = hd.store().ticket(number)
     assert (ticket.rating, ticket.status.value) == (5, "closed")
+
+
+def test_an_answered_ticket_closes_after_the_citizens_silence_and_keeps_its_mails(hd):
+    talk = Conversation(hd)
+    _, note = talk.deliver(citizen_mail(), MON_0900, expect=2)
+    talk.deliver(operator_reply(note.message, "Data inflasi ada di tabel 2."), MON_0900 + timedelta(hours=1),
+                 expect=1)
+    hd.run_once(now=MON_0900 + timedelta(days=6, hours=2))            # a day before: the notice
+    [notice] = [m for m in hd.to_citizens() if "akan ditutup" in str(m.message["Subject"])]
+    assert "telah kami jawab" in plain(notice)
+    hd.run_once(now=MON_0900 + timedelta(days=7, hours=2))            # 7 days of silence: closed
+    [closing] = [m for m in hd.to_citizens() if "penilaian" in str(m.message["Subject"])]
+    assert "tidak ada tanggapan selama 7 hari" in plain(closing)
+    [ticket] = hd.tickets()
+    assert ticket.status.value == "closed" and hd.store().open_tickets() == []
+    sent = [e.summary for e in ticket.events if e.type == "mail_sent"]
+    assert sent == ["acknowledgement", "notification", "answer", "close_notice", "rating_request"]
+    shown = hd.cli("show", ticket.number)
+    assert shown.returncode == 0 and "rating_request" in shown.stdout, shown.stderr
+    exported = hd.cli("export", "--format", "csv", "--events")
+    assert exported.returncode == 0, exported.stderr
+    assert [line for line in exported.stdout.splitlines() if ",mail_sent," in line and "rating_request" in line]
