@@ -17,14 +17,14 @@ notes) would still go out in a line that survives, the reply is held: never gues
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..model import Ticket
 
-SHINGLE = 4                       # words per fingerprint
+SHINGLE = 4                       # words per fingerprint (_runs is written out for four)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTE_MARKS = re.compile(r"^[\s>|]*")
 _RULE = re.compile(r"[\s>|\-_=*~.#]*")   # a line of quote markers, rules or punctuation only
@@ -35,23 +35,46 @@ def words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text or "")]
 
 
-def _hash(kind: str, parts: Iterable[str]) -> int:
-    digest = hashlib.blake2b(f"{kind}\x00{' '.join(parts)}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big")
+_MASK = 0xFFFFFFFF
+_MULT = 1_000_003
+
+
+def _word(word: str) -> int:
+    # CRC-32: stable across processes (the prints are stored) and cheap; a collision only makes
+    # one more line look like staff text, and is unlikely within one ticket's few thousand prints.
+    return zlib.crc32(word.encode())
+
+
+def _combine(kind: int, hashes: Iterable[int]) -> int:
+    h = kind
+    for x in hashes:
+        h = ((h * _MULT) ^ x) & _MASK
+    return h
+
+
+_RUN, _LINE = 0x52554E, 0x4C494E   # "RUN", "LIN": runs and whole short lines never collide by kind
+
+
+def _runs(hashes: list[int]) -> list[int]:
+    """The print of each run of SHINGLE consecutive word hashes."""
+    # Written out for SHINGLE == 4: this runs over every staff mail the helpdesk writes.
+    m, k = _MULT, _RUN * _MULT
+    return [((((((k ^ a) * m) ^ b) * m ^ c) * m ^ d) & _MASK)
+            for a, b, c, d in zip(hashes, hashes[1:], hashes[2:], hashes[3:], strict=False)]
 
 
 def prints(text: str) -> set[int]:
     """Fingerprints of a text: each run of SHINGLE words across lines, and each short line."""
     out: set[int] = set()
-    stream: list[str] = []
+    stream: list[int] = []
     for line in (text or "").splitlines():
-        line_words = words(_QUOTE_MARKS.sub("", line))
-        if 0 < len(line_words) < SHINGLE:
-            out.add(_hash("line", line_words))
-        stream += line_words
-    out.update(_hash("run", stream[i:i + SHINGLE]) for i in range(len(stream) - SHINGLE + 1))
+        hashes = [_word(w) for w in words(_QUOTE_MARKS.sub("", line))]
+        if 0 < len(hashes) < SHINGLE:
+            out.add(_combine(_LINE, hashes))
+        stream += hashes
+    out.update(_runs(stream))
     if 0 < len(stream) < SHINGLE:
-        out.add(_hash("line", stream))
+        out.add(_combine(_LINE, stream))
     return out
 
 
@@ -86,15 +109,16 @@ class Cleaned:
 def _covered(line_words: list[list[str]], known: set[int]) -> list[list[bool]]:
     """Per word of each line: is it inside a known four-word run, or a known short line?"""
     flat = [(i, j) for i, ws in enumerate(line_words) for j in range(len(ws))]
-    stream = [line_words[i][j] for i, j in flat]
+    hashes = [[_word(w) for w in ws] for ws in line_words]
+    stream = [hashes[i][j] for i, j in flat]
     marks = [[False] * len(ws) for ws in line_words]
-    for k in range(len(stream) - SHINGLE + 1):
-        if _hash("run", stream[k:k + SHINGLE]) in known:
+    for k, run in enumerate(_runs(stream)):
+        if run in known:
             for i, j in flat[k:k + SHINGLE]:
                 marks[i][j] = True
-    for i, ws in enumerate(line_words):
-        if 0 < len(ws) < SHINGLE and _hash("line", ws) in known:
-            marks[i] = [True] * len(ws)
+    for i, hs in enumerate(hashes):
+        if 0 < len(hs) < SHINGLE and _combine(_LINE, hs) in known:
+            marks[i] = [True] * len(hs)
     return marks
 
 
