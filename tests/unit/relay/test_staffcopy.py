@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import textwrap
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.inbound.parse import html_to_text
 from helpdesk.relay import staffcopy
 from helpdesk.relay.strip import new_text
+from tests.replystyles import STYLES, reply
 
 # Three vocabularies that never share a word: the helpdesk's staff mail, the citizen's question,
 # the operator's answer. Whatever of the first reaches the output leaked.
@@ -42,46 +39,6 @@ def notification(draw) -> tuple[str, str, str]:
     text = "\n".join([*header, "", "----- Pesan pengguna -----", *question, "",
                       "----- Konsultasi serupa (internal) -----", *internal, "", "-----", *footer])
     return text, "\n".join(internal), "\n".join(question)
-
-
-def wrap(text: str, width: int) -> str:
-    """Re-flow long lines, as Outlook and format=flowed clients do when quoting."""
-    return "\n".join(textwrap.fill(line, width) if line else "" for line in text.split("\n"))
-
-
-def quoted(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.split("\n"))
-
-
-ATTRIBUTION = "Pada Sen, 23 Nov 2026 pukul 09.01 PST Helpdesk <bps3576@bps.go.id> menulis:"
-OUTLOOK = ("________________________________\nFrom: PST Helpdesk <bps3576@bps.go.id>\n"
-           "Sent: Monday, November 23, 2026 9:01 AM\nTo: Rina <rina@bps.go.id>\n"
-           "Subject: [PST-3576-2026-000001] data\n")
-
-
-def reply(style: str, staff: str, answers: list[str], width: int) -> str:
-    """An operator's reply in one quoting style; the answer split in parts where it goes inline."""
-    body = wrap(staff, width)
-    parts = body.split("\n\n")
-    if style == "top":
-        return "\n\n".join(answers) + f"\n\n{ATTRIBUTION}\n{quoted(body)}\n"
-    if style == "bottom":
-        return f"{ATTRIBUTION}\n{quoted(body)}\n\n" + "\n\n".join(answers) + "\n"
-    if style == "inline":
-        mixed = [quoted(p) + "\n\n" + (answers[i] if i < len(answers) else "")
-                 for i, p in enumerate(parts)]
-        return f"{ATTRIBUTION}\n" + "\n\n".join(mixed) + "\n\n--\nRina\n"
-    if style == "outlook":
-        return "\n\n".join(answers) + "\n\n" + OUTLOOK + "\n" + body + "\n"
-    if style == "html":
-        blocks = [f"<blockquote>{'<br>'.join(html.escape(x) for x in p.split(chr(10)))}</blockquote>"
-                  + (f"<div>{html.escape(answers[i])}</div>" if i < len(answers) else "")
-                  for i, p in enumerate(parts)]
-        return html_to_text("<html><body>" + "".join(blocks) + "</body></html>")
-    raise ValueError(style)
-
-
-STYLES = ("top", "bottom", "inline", "outlook", "html")
 
 
 @settings(max_examples=60, deadline=None, database=None)
