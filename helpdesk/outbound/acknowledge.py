@@ -34,23 +34,21 @@ def short_subject(subject: str) -> str:
     return text or "(tanpa perihal)"
 
 
-def _hour_key(office: str, moment: datetime) -> str:
-    return f"ack_hour:{office}:{moment:%H}|{moment.date().isoformat()}"
-
-
 def _slot(ctx: Context) -> datetime | None:
     """None when this hour still has room; else the start of the first later hour that has."""
     office = ctx.office
-    here = ctx.now.astimezone(office.tz)
-    hour = here.replace(minute=0, second=0, microsecond=0)
+    # Local wall-clock hours, naive while counting (cheap: this runs for every new ticket).
+    hour = ctx.now.astimezone(office.tz).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    counts = ctx.app.store.meta["ratelimit"]
     for ahead in range(HOURS_AHEAD):
         start = hour + timedelta(hours=ahead)
-        key = _hour_key(office.code, start)
-        used = ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0))
+        stamp = start.isoformat()
+        key = f"ack_hour:{office.code}:{stamp[11:13]}|{stamp[:10]}"
+        used = ctx.ratelimit.get(key, counts.get(key, 0))
         if used < office.ack_per_hour:
             ctx.ratelimit[key] = used + 1
-            return None if ahead == 0 else start
-    return hour + timedelta(hours=HOURS_AHEAD)
+            return None if ahead == 0 else start.replace(tzinfo=office.tz)
+    return (hour + timedelta(hours=HOURS_AHEAD)).replace(tzinfo=office.tz)
 
 
 def _tell_supervisors(ctx: Context, until: datetime) -> None:
