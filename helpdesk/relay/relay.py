@@ -97,7 +97,8 @@ def relay_reply(ctx: Context) -> None:
     if commands.body and not commands.is_internal:
         cleaned = staffcopy.clean_reply(commands.body, ticket)
         if cleaned.held:
-            refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,), told=HELD)
+            refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,),
+                   told=f"{HELD} (baris {cleaned.held_line}: \"{cleaned.held_words} ...\")")
             return
         if cleaned.dropped:
             ctx.note(f"{cleaned.dropped} line(s) of the helpdesk's own staff mail left out of the reply")

@@ -104,6 +104,8 @@ class Cleaned:
     text: str
     dropped: int = 0           # lines removed as staff text
     held: str = ""             # why the reply must not go out at all ("" = it may)
+    held_line: int = 0         # the reply's line (1-based) that repeats internal text
+    held_words: str = ""       # the first internal words on it, for the operator
 
 
 def _covered(line_words: list[list[str]], known: set[int]) -> list[list[bool]]:
@@ -145,8 +147,9 @@ def clean(text: str, *, staff: set[int], internal: set[int], allowed: set[int]) 
         leaked = [w for w, s, a in zip(line_words[i], is_internal[i], is_allowed[i], strict=True)
                   if s and not a]
         if leaked:
-            return Cleaned("", sum(drop), f"line {i + 1} repeats internal text "
-                                          f"({' '.join(leaked[:6])} ...)")
+            shown = " ".join(leaked[:6])
+            return Cleaned("", sum(drop), f"line {i + 1} repeats internal text ({shown} ...)",
+                           i + 1, shown)
     out = "\n".join(lines[i] for i in kept)
     out = re.sub(r"\n{3,}", "\n\n", out).strip("\n")
     return Cleaned(out.strip(), sum(drop))
