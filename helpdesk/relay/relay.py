@@ -1,8 +1,9 @@
 """Step: a trusted operator's reply -> the citizen's answer, or its commands' effects (stage 5).
 
-Only the new text (relay.strip) and the operator's attachments go to the citizen, from the office
-address, threaded into the citizen's conversation. Commands at the top (relay.commands) act on the
-ticket; #catatan keeps the text internal. Anything refused (relay.trust, an unknown command, a
+Only the new text (relay.strip), without any line of the helpdesk's own staff mail (relay.staffcopy),
+and the operator's file attachments go to the citizen, from the office address, threaded into the
+citizen's conversation. Commands at the top (relay.commands) act on the ticket; #catatan and the
+text under #alihkan stay internal. Anything refused (relay.trust, an unknown command, a
 closed ticket) relays nothing and runs nothing: it is recorded, logged with its reason, and the
 operator is told.
 """
@@ -83,10 +84,23 @@ def relay_reply(ctx: Context) -> None:
             (operator,),
         )
         return
+    commands = screen(ctx, ticket, operator)
+    if commands is None:
+        return
+    problem = _problem(ctx, ticket, commands)
+    if problem:
+        refuse(ctx, problem, ticket.number, (operator,))
+        return
+    act(ctx, ticket, operator, commands)
+
+
+def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | None:
+    """The reply's commands and the text that may reach the citizen, or None when it was refused:
+    only file attachments, no reply token in any, and no line of the helpdesk's own staff mail."""
     if any(tokens.mentions_token(a.payload) for a in ctx.mail.attachments):
         refuse(ctx, "an attachment carries a reply token (an attached notification?)", ticket.number,
                (operator,), told=TOKEN_ATTACHED)
-        return
+        return None
     mails = [a for a in ctx.mail.attachments if a.content_type.partition("/")[0] in ("message", "multipart")]
     if mails:
         # Only files go to a citizen: an attached mail (Outlook attaches the one being answered)
@@ -99,15 +113,11 @@ def relay_reply(ctx: Context) -> None:
         if cleaned.held:
             refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,),
                    told=f"{HELD} (baris {cleaned.held_line}: \"{cleaned.held_words} ...\")")
-            return
+            return None
         if cleaned.dropped:
             ctx.note(f"{cleaned.dropped} line(s) of the helpdesk's own staff mail left out of the reply")
         commands.body = cleaned.text
-    problem = _problem(ctx, ticket, commands)
-    if problem:
-        refuse(ctx, problem, ticket.number, (operator,))
-        return
-    act(ctx, ticket, operator, commands)
+    return commands
 
 
 def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
