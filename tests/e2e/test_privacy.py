@@ -292,6 +292,8 @@ def test_only_an_answer_to_the_rating_request_rates(hd):
     ticket = hd.store().ticket(number)
     assert ticket.rating is None and ticket.status.value == "closed"
     assert ticket.events[-1].type == "rating_refused"
+    # #tutup archived the ticket before its last answer and rating request went out: both are on it.
+    assert [e.summary for e in ticket.events if e.type == "mail_sent"][-2:] == ["answer", "rating_request"]
     genuine = citizen_mail(subject="Re: " + str(closing.message["Subject"]), body="5",
                            in_reply_to=closing.message["Message-ID"], references=closing.message["Message-ID"])
     talk.deliver(genuine, MON_0900 + timedelta(hours=3), expect=0)
