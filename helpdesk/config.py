@@ -98,6 +98,8 @@ class Office:
     reminders: tuple[str, ...] = setting(("opening", "2h"), '`"opening"` (at opening on the deadline day) and '
                                          'office hours before it (`"2h"`)', check=reminder_times)
     ack_per_sender_per_day: int = setting(5, "acknowledgements to one sender per day at most", check=at_least(1))
+    ack_per_hour: int = setting(60, "acknowledgements the office sends per hour; beyond it they wait in the outbox "
+                                    "for a later hour and the supervisors are told (once a day)", check=at_least(1))
     consultation_url: str = setting("", "link shown with a public answer suggested in an acknowledgement; "
                                         "`{number}` is the ticket", shown="none (text only)")
 

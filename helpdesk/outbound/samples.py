@@ -28,25 +28,26 @@ def sample_ticket(office: Office) -> Ticket:
 
 # Template name -> what its caller passes besides `ticket` and `office` (see the module docstring).
 CONTEXTS: dict[str, dict[str, Any]] = {
-    "acknowledgement": {"subject": "Permintaan data inflasi", "citizen_name": "Warga Contoh",
-                        "question": "Mohon data inflasi 2025.", "due_text": WHEN,
+    # Nothing the sender wrote but a short subject (outbound.acknowledge): no name, no question.
+    "acknowledgement": {"subject": "Permintaan data inflasi", "due_text": WHEN,
                         "suggestions": [{"answer": "Data inflasi ada di situs web kami.",
                                          "link": "https://example.org/1"}]},
     "answer": {"body": "Berikut datanya."},
-    "close_notice": {"close_text": WHEN},
+    "close_notice": {"close_text": WHEN, "answered": True},
     "closed": {"reason": "tidak ada tanggapan selama 7 hari", "closed_text": WHEN},
     "notification": {"operator_name": "Rina", "reason": "", "due_text": WHEN,
                      "attachments_info": [{"filename": "tabel.pdf", "size": 1024}], "message_time": WHEN,
                      "question": "Mohon data inflasi 2025.",
                      "thread": [{"when": WHEN, "who": "Warga Contoh", "text": "Terima kasih."}],
-                     "similar": [{"number": "PST-0000-2025-000009", "question": "Inflasi 2024?",
-                                  "answer": "Ada di tabel 3."}]},
+                     # Another citizen's answer, never their question (insight.consultations.Hit).
+                     "similar": [{"number": "PST-0000-2025-000009", "answer": "Ada di tabel 3."}]},
     "reminder": {"operator_name": "Rina", "due_text": WHEN, "received_text": WHEN},
     "escalation": {"assignee": "Rina <rina@example.org>", "due_text": WHEN, "received_text": WHEN},
     "operator_notice": {"operator_name": "Rina", "subject": "Re: data", "reason": "token tidak cocok",
                         "advice": "Balas dari email notifikasi."},
     "quarantine": {"attempts": 3, "sender": "warga@example.org", "subject": "Data", "reason": "error",
                    "spool": "spool/quarantine/x.eml", "received_text": WHEN},
+    "ack_limit": {"cap": 60, "until": WHEN},
     "delivery_failure": {},        # `mail` is added per office below
     "digest": {"day_text": "Senin, 30 November 2026", "as_of_text": WHEN, "overdue": [ROW], "due_today": [ROW],
                "unassigned": [ROW], "per_operator": [("Rina <rina@example.org>", {"open": 1, "overdue": 0})],
