@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from .app import App
+from .errors import LocalFault
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
 from .model import OutgoingMail
@@ -90,7 +91,10 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, self.request_stop)
         await self.outbox.start()
-        self.intake.process_pending()
+        try:
+            self.intake.process_pending()
+        except LocalFault:
+            pass       # the store said it once; the mailbox workers try again until the disk has space
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
         self.sla.start()
         threads = [threading.Thread(target=w.run_forever, args=(self.stop,), daemon=True,

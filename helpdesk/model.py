@@ -90,11 +90,13 @@ class InboundMail:
     is_delivery_report: bool = False    # multipart/report; report-type=delivery-status, or similar
     reported_message_ids: list[str] = field(default_factory=list)  # in a bounce: Message-ID etc. of the mail it returns
     report_status: str = ""             # in a bounce: a one-line summary (recipient, status, diagnostic)
+    bounce_recipients: list[str] = field(default_factory=list)  # failed recipients flufl.bounce found
     authentication_results: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # a few other raw headers, lower-case names
     language: str = "id"                # "id" or "en"
     size: int = 0
     defects: list[str] = field(default_factory=list)       # what could not be decoded, for the log
+    incomplete: str = ""                # why only part of the body was read (time budget), "" when all was
 
     @property
     def thread_ids(self) -> list[str]:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from ..clock import Clock
 from ..config import SmtpSettings
-from ..errors import TemporaryFailure
+from ..errors import LocalFault, TemporaryFailure
 from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
 from .journal import SentJournal
@@ -84,8 +84,17 @@ class Outbox:
         return min(times, default=None)
 
     async def drain(self) -> DrainResult:
-        """Send everything due now, in batches over one SMTP session; returns what happened to each."""
+        """Send everything due now, in batches over one SMTP session; returns what happened to each.
+
+        Nothing goes out unless the commit before it succeeded: while the data disk cannot be
+        written (the store has said so once), the drain does nothing and the next one tries again."""
         result = DrainResult()
+        try:
+            return await self._drain(result)
+        except LocalFault:
+            return result
+
+    async def _drain(self, result: DrainResult) -> DrainResult:
         done: set[str] = set()
         outcomes: list[_Outcome] = []
         rest: list[OutgoingMail] = []          # not tried: the server was unreachable

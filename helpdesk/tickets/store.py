@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..model import OutgoingMail, Status, Ticket
 from .atomic import read_json, write_atomic
 from .numbering import format_number
@@ -71,6 +71,7 @@ class Store:
         self._revision = 0
         self._forgotten = 0
         self._changes: dict[str, int] = {}
+        self.fault = ""          # "data disk full" while commits fail for want of a writable disk
         self._load()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -237,14 +238,32 @@ class Store:
         with self.lock:
             self._move_closed_to_archive()
             if self._to_archive:
-                self._write_archives()
+                try:
+                    self._write_archives()
+                except LocalFault as exc:
+                    self.faulted(exc)
+                    raise
             for number in self._dirty:
                 if number in self.tickets:
                     self._ticket_json[number] = _dumps(self.tickets[number].to_dict()).encode()
             self._dirty.clear()
             self._prune_ratelimit()
-            write_atomic(self.hot_path, self._serialise())
+            try:
+                write_atomic(self.hot_path, self._serialise())
+            except LocalFault as exc:
+                self.faulted(exc)
+                raise
             self._to_archive.clear()
+            if self.fault:
+                log.warning("%s no more: the store is written again; intake resumes", self.fault)
+                self.fault = ""
+
+    def faulted(self, exc: LocalFault) -> None:
+        """Said once per episode: every mailbox and the outbox meet the same fault until it ends."""
+        if not self.fault:
+            log.error("%s (%s): intake paused, no mail is charged for it; retrying until the store "
+                      "can be written", exc.what, exc)
+        self.fault = exc.what
 
     def _move_closed_to_archive(self) -> None:
         for number in [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]:
