@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import config, logs
+from . import config, logs, unticketed
 from .app import App
 from .clock import Clock, FixedClock, SystemClock
 from .errors import ConfigError, LocalFault, StoreCorrupt
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--days", type=_days)
     dl.add_argument("--json", action="store_true")
     insight_commands.add_parsers(sub)     # report, search, export
+    unticketed.add_parsers(sub)           # mails --not-ticketed, ticket-from
     return p
 
 
@@ -259,3 +260,4 @@ COMMANDS = {"run": cmd_run, "check": cmd_check, "tickets": cmd_tickets, "show": 
             "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline,
             "route": cmd_route}
 COMMANDS.update(insight_commands.COMMANDS)   # report, search, export
+COMMANDS.update(unticketed.COMMANDS)         # mails --not-ticketed, ticket-from

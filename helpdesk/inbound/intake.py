@@ -199,6 +199,7 @@ class Intake:
         office = app.settings.office(entry["office"])
         if self._already_seen(mail, lambda: self._raw(entry)):
             log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry["uid"])
+            self._not_ticketed(entry, mail, "duplicate", "already taken in")
             return
         ctx = pipeline.Context(
             app=app, office=office, mail=mail, spool_path=entry["spool"], now=app.clock.now(),
@@ -206,6 +207,17 @@ class Intake:
                              operators=app.operator_addresses),
             thread=match_thread(mail, app.store.ticket_for_message, self._requester_of))
         pipeline.run(ctx)
+        if ctx.not_ticketed:
+            self._not_ticketed(entry, mail, ctx.not_ticketed, ctx.verdict.reason)
+
+    def _not_ticketed(self, entry: dict, mail: InboundMail, reason: str, detail: str) -> None:
+        """Counted by reason and listed (`helpdesk mails --not-ticketed`), so a mail a rule misjudged
+        can be found and pulled in (`helpdesk ticket-from KEY`)."""
+        self.app.store.note_not_ticketed(
+            entry_key(entry["office"], entry["uidvalidity"], entry["uid"]),
+            {"office": entry["office"], "received_at": entry["received_at"], "spool": entry["spool"],
+             "from": mail.from_addr, "subject": mail.subject[:120], "message_id": mail.message_id,
+             "reason": reason, "detail": detail[:200]})
 
     def _raw(self, entry: dict) -> bytes:
         return self._fetched.get(entry["spool"]) or self.app.spool.read(entry["spool"])

@@ -174,7 +174,8 @@ def _walk(root: Message, out: _Body, *, in_report: bool, shallow: bool, deadline
     stack = [(root, 0, in_report)]
     while stack:
         part, depth, report = stack.pop()
-        if deadline is not None and time.monotonic() > deadline:
+        # The first part is always read: a mail whose parse alone used the budget keeps its text.
+        if part is not root and deadline is not None and time.monotonic() > deadline:
             out.cut_short(f"{len(stack) + 1} MIME parts were not read")
             return
         if depth > mime.MAX_DEPTH:

@@ -33,6 +33,7 @@ from .numbering import format_number
 log = logging.getLogger(__name__)
 RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
 CHANGES_KEPT = 10_000   # change-log entries kept beyond one per open ticket
+NOT_TICKETED_KEPT = 2_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 
 
 def _dumps(doc: Any) -> str:
@@ -58,6 +59,7 @@ class Store:
         self.mailboxes: dict[str, dict[str, Any]] = {}
         self.inflight: dict[str, dict[str, Any]] = {}
         self.quarantine: dict[str, dict[str, Any]] = {}
+        self.not_ticketed: dict[str, dict[str, Any]] = {}   # in-flight key -> mail that made no ticket, why
         self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
         self._ticket_json: dict[str, bytes] = {}   # serialised form of unchanged tickets
         self._outbox_json: dict[str, tuple[tuple, bytes]] = {}  # message id -> (signature, JSON)
@@ -92,6 +94,7 @@ class Store:
                 self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
                 self.inflight = {d["key"]: d for d in data.get("inflight", {}).values()}
                 self.quarantine = {d["key"]: d for d in data.get("quarantine", {}).values()}
+                self.not_ticketed = {d["key"]: d for d in data.get("not_ticketed", {}).values()}
                 self.meta.update(data.get("meta", {}).get("1", {}))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
@@ -232,6 +235,15 @@ class Store:
             if mail.ticket:
                 self._msgindex[mail.message_id] = mail.ticket
 
+    def note_not_ticketed(self, key: str, record: dict[str, Any]) -> None:
+        """Remember a mail that became no ticket (robot, duplicate, loop, list), newest last; only
+        the last NOT_TICKETED_KEPT stay in the hot file (the spool keeps every mail)."""
+        with self.lock:
+            self.not_ticketed.pop(key, None)
+            self.not_ticketed[key] = record
+            while len(self.not_ticketed) > NOT_TICKETED_KEPT:
+                del self.not_ticketed[next(iter(self.not_ticketed))]
+
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> None:
         """Make every staged change durable in one atomic write (plus one per archive month touched)."""
@@ -340,6 +352,7 @@ class Store:
             "mailboxes": table([dict(v, office=k) for k, v in self.mailboxes.items()]),
             "inflight": table([dict(v, key=k) for k, v in self.inflight.items()]),
             "quarantine": table([dict(v, key=k) for k, v in self.quarantine.items()]),
+            "not_ticketed": table([dict(v, key=k) for k, v in self.not_ticketed.items()]),
             "meta": {"1": self.meta},
         }
         head = _dumps(plain).encode()

@@ -242,3 +242,31 @@ def test_temporary_files_left_by_a_cut_write_are_removed_at_start(tmp_path, dove
     assert kept.exists()
     assert len(hd.tickets()) == 2
     assert "removed 2 temporary files" in result.stderr
+
+
+# -- 9. nothing vanishes unseen ---------------------------------------------------------------------
+
+def test_mail_without_a_ticket_is_counted_listed_and_can_be_pulled_in(tmp_path, dovecot, smtp_sink):
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink)
+    form = citizen_mail(sender="Form Kontak <noreply@pemda.example.go.id>", subject="Pertanyaan dari web",
+                        headers={"Auto-Submitted": "auto-generated",
+                                 "Reply-To": "Sari <sari@example.org>"})
+    raw = citizen_mail(message_id="<dup@example.org>")
+    hd.append(form)
+    hd.append(raw)
+    hd.append(raw)
+    hd.append((BOUNCES / "list_moderation.eml").read_bytes())
+    assert hd.cli("run", "--once").returncode == 0
+    assert len(hd.tickets()) == 1
+    status = hd.cli("status").stdout
+    assert "not ticketed (last 3 kept): " in status
+    assert all(f"1 {r}" in status for r in ("auto_reply", "duplicate", "bounce"))
+    listed = hd.cli("mails", "--not-ticketed", "--since", "2020-01-01T00:00:00+00:00").stdout
+    [line] = [x for x in listed.splitlines() if x.startswith("3576:") and "auto_reply" in x]
+    assert "noreply@pemda.example.go.id" in line and "Auto-Submitted: auto-generated" in line
+    key = line.split()[0]
+    pulled = hd.cli("ticket-from", key)
+    assert pulled.returncode == 0, pulled.stderr
+    assert "PST-3576-2026-000002" in pulled.stdout
+    assert [m.rcpt_tos for m in hd.to_citizens(2)] == [["warga@example.org"], ["sari@example.org"]]
+    assert key not in hd.cli("mails", "--not-ticketed").stdout
