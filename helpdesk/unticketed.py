@@ -19,7 +19,6 @@ from .inbound.classify import Verdict
 from .inbound.parse import parse
 from .model import Kind
 from .tickets.conversation import ThreadMatch
-from .views import by_reason
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +39,7 @@ def cmd_mails(settings: Settings, args: argparse.Namespace, clock: Clock) -> int
     for key, r in shown.items():
         print(f"{key}  {r['received_at']}  {r['reason']:<10}  {r['from'] or '(no sender)'}  "  # noqa: T201
               f"{r['subject']!r}  ({r['detail']})")
-    counted = by_reason(shown.values())
+    counted = store.not_ticketed_by_reason(since=since)
     print(f"{len(shown)} mails without a ticket" + (f": {counted}" if counted else ""))  # noqa: T201
     return 0
 

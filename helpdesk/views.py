@@ -72,12 +72,6 @@ def thread_text(ticket: Ticket, store: Store, tz: tzinfo | None = None) -> str:
     return "\n".join(out)
 
 
-def by_reason(records: Iterable[dict[str, Any]]) -> str:
-    """"3 bounce, 1 duplicate": mails that made no ticket, counted by why."""
-    counts = Counter(r["reason"] for r in records)
-    return ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
-
-
 def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
     """Per mailbox its last good fetch and last error; the outbox's queued and failed mail."""
     lines = ["mailboxes:"]
@@ -103,6 +97,6 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
     for key, q in store.quarantine.items():
         lines.append(f"  quarantined {key}: {q.get('reason')} (spool/{q.get('copy')})")
     lines.append(f"not ticketed (last {len(store.not_ticketed)} kept): "
-                 + (by_reason(store.not_ticketed.values()) or "none"))
+                 + (store.not_ticketed_by_reason() or "none"))
     lines.append(f"open tickets: {len(store.open_tickets())}")
     return "\n".join(lines)

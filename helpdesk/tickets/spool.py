@@ -79,6 +79,12 @@ class Spool:
         write_atomic(self.root / rel, raw)
         return rel
 
+    def put_failed(self, message_id: str, raw: bytes) -> str:
+        """An outgoing mail given up on: its text leaves the hot file for `failed/`."""
+        rel = f"failed/{hashlib.sha256(message_id.encode()).hexdigest()[:24]}.eml"
+        write_atomic(self.root / rel, raw)
+        return rel
+
     def read(self, ref: str) -> bytes:
         """The bytes stored under a reference: a whole file, or one mail of a batch file."""
         rel, offset, length = ref, None, None

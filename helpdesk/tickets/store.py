@@ -21,7 +21,9 @@ import itertools
 import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,7 @@ def _dumps(doc: Any) -> str:
 def _outbox_signature(mail: OutgoingMail) -> tuple:
     """What the outbox changes on a queued mail; the rest (the raw text above all) never changes."""
     return (mail.status, mail.attempts, mail.next_attempt_at, mail.sent_at, mail.last_error,
-            tuple(mail.recipients))
+            tuple(mail.recipients), mail.spool)
 
 
 class Store:
@@ -243,6 +245,14 @@ class Store:
             self.not_ticketed[key] = record
             while len(self.not_ticketed) > NOT_TICKETED_KEPT:
                 del self.not_ticketed[next(iter(self.not_ticketed))]
+
+    def not_ticketed_by_reason(self, office: str | None = None, since: datetime | None = None) -> str:
+        """"3 bounce, 1 duplicate": the mails remembered without a ticket, counted by why."""
+        with self.lock:
+            counts = Counter(r["reason"] for r in self.not_ticketed.values()
+                             if office in (None, r["office"])
+                             and (since is None or datetime.fromisoformat(r["received_at"]) >= since))
+        return ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> None:

@@ -265,8 +265,107 @@ def test_mail_without_a_ticket_is_counted_listed_and_can_be_pulled_in(tmp_path, 
     [line] = [x for x in listed.splitlines() if x.startswith("3576:") and "auto_reply" in x]
     assert "noreply@pemda.example.go.id" in line and "Auto-Submitted: auto-generated" in line
     key = line.split()[0]
+    from datetime import UTC, datetime
+
+    from helpdesk.app import App
+    from helpdesk.clock import FixedClock
+    from helpdesk.sla.digest import digest_context
+    app = App.build(hd.settings(), FixedClock(datetime.now(UTC)))
+    problems = digest_context(app, app.settings.office("3576"), datetime.now(UTC))["problems"]
+    assert [p for p in problems if p.startswith("email tanpa tiket (24 jam terakhir): ")
+            and "1 auto_reply" in p and "1 duplicate" in p and "1 bounce" in p]
     pulled = hd.cli("ticket-from", key)
     assert pulled.returncode == 0, pulled.stderr
     assert "PST-3576-2026-000002" in pulled.stdout
     assert [m.rcpt_tos for m in hd.to_citizens(2)] == [["warga@example.org"], ["sari@example.org"]]
     assert key not in hd.cli("mails", "--not-ticketed").stdout
+
+
+# -- 5. failed mail does not bloat the store --------------------------------------------------------
+
+def test_thirty_failed_acknowledgements_keep_the_hot_file_small_and_make_one_notice(tmp_path, dovecot,
+                                                                                   smtp_sink):
+    from datetime import UTC, datetime, timedelta
+
+    from helpdesk.app import App
+    from helpdesk.clock import FixedClock
+    from helpdesk.sla.digest import digest_context
+
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink)
+    for i in range(30):
+        smtp_sink.reject_recipient(f"spam{i}@tidak-ada.example", code=550)
+        hd.append(citizen_mail(sender=f"spam{i}@tidak-ada.example", subject=f"Promo {i}",
+                               body="Penawaran " * 2000))
+    now = datetime.now(UTC)
+    hd.run_once(now=now)
+    hd.run_once(now=now + timedelta(minutes=5))          # the notices go out
+    store = hd.store()
+    failed = [m for m in store.outbox.values() if m.status == "failed" and m.purpose == "acknowledgement"]
+    assert len(failed) == 30
+    assert all(m.raw == "" and "550" in m.last_error for m in failed)
+    assert all(m.message_id in (hd.data_dir / "spool" / m.spool).read_text() for m in failed)
+    assert (hd.data_dir / "store" / "hot.json").stat().st_size < 2_000_000
+    notices = [m for m in hd.to_staff("pst3576@bps.go.id") if "gagal terkirim" in str(m.message["Subject"])]
+    assert len(notices) == 1
+    app = App.build(hd.settings(), FixedClock(now))
+    office = app.settings.office("3576")
+    assert len(digest_context(app, office, now + timedelta(days=1))["problems"]) == 30
+    assert digest_context(app, office, now + timedelta(days=8))["problems"] == []
+
+
+# -- 6. big attachments still reach the operator -----------------------------------------------------
+
+@pytest.fixture
+def small_smtp():
+    from helpdesk.demo.sink import SmtpSink
+    sink = SmtpSink(data_size_limit=3_000_000).start()
+    yield sink
+    sink.stop()
+
+
+def test_notification_refused_for_size_goes_again_without_the_files(tmp_path, dovecot, small_smtp):
+    from tests.deskharness import KONSULTASI_3576
+    hd = Helpdesk(tmp_path, dovecot, small_smtp, operators=KONSULTASI_3576)
+    files = [(f"tabel{i}.pdf", "application/pdf", bytes([i]) * 1_200_000) for i in (1, 2)]
+    hd.append(citizen_mail(attachments=files))
+    hd.run_once()
+    hd.run_once()          # the drain after the 552 sends the smaller copy
+    [note] = [m for m in small_smtp.messages if m.rcpt_tos == ["rina@bps.go.id"]]
+    assert [p.get_filename() for p in note.message.iter_attachments()] == []
+    text = note.message.get_body(("plain",)).get_content()
+    assert "tabel1.pdf (1200000 byte), tabel2.pdf (1200000 byte)" in text
+    assert "helpdesk show PST-3576-2026-000001" in text
+    [ticket] = hd.tickets()
+    assert "mail_failed" not in [e.type for e in ticket.events]
+
+
+def test_files_above_the_budget_are_listed_with_how_to_get_them(tmp_path, dovecot, smtp_sink):
+    from tests.deskharness import KONSULTASI_3576
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, operators=KONSULTASI_3576, extra_settings="attachment_mb = 3")
+    files = [(f"peta{i}.pdf", "application/pdf", bytes([i]) * 2_000_000) for i in (1, 2)]
+    hd.append(citizen_mail(attachments=files))
+    hd.run_once()
+    [note] = hd.to_staff("rina@bps.go.id")
+    assert [p.get_filename() for p in note.message.iter_attachments()] == ["peta1.pdf"]
+    text = note.message.get_body(("plain",)).get_content()
+    [att] = [a for a in hd.tickets()[0].events[0].attachments if a.filename == "peta2.pdf"]
+    assert f"tidak dilampirkan (melebihi batas ukuran): peta2.pdf (2000000 byte), berkas spool/{att.spool_name}" in text
+
+
+def test_answer_refused_for_size_by_the_citizens_server_is_told_to_the_operator(tmp_path, dovecot, small_smtp):
+    from tests.deskharness import KONSULTASI_3576
+    from tests.e2e.test_conversation import operator_reply
+    hd = Helpdesk(tmp_path, dovecot, small_smtp, operators=KONSULTASI_3576)
+    hd.append(citizen_mail())
+    hd.run_once()
+    [note] = [m for m in small_smtp.messages if m.rcpt_tos == ["rina@bps.go.id"]]
+    hd.append(operator_reply(note.message, "Data terlampir.\n\nSalam,\nRina",
+                             attachment=("inflasi.csv", "text/csv", b"1;2;3\n" * 450_000)))
+    hd.run_once()
+    hd.run_once()          # the notice queued by the failure goes out
+    told = [m for m in small_smtp.messages
+            if m.rcpt_tos == ["rina@bps.go.id"] and "tidak diteruskan" in str(m.message["Subject"])]
+    assert len(told) == 1
+    assert "terlalu besar" in told[0].message.get_body(("plain",)).get_content()
+    assert not [m for m in small_smtp.messages if m.rcpt_tos == ["warga@example.org"]
+                and "Data terlampir" in m.message.as_string()]
