@@ -35,7 +35,7 @@ from .numbering import format_number
 log = logging.getLogger(__name__)
 RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
 CHANGES_KEPT = 10_000   # change-log entries kept beyond one per open ticket
-NOT_TICKETED_KEPT = 2_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
+NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 
 
 def _dumps(doc: Any) -> str:
