@@ -17,7 +17,6 @@ from ..clock import Clock
 from ..config import SmtpSettings
 from ..errors import LocalFault, TemporaryFailure
 from ..model import OutgoingMail, TicketEvent
-from ..tickets.spool import Spool
 from ..tickets.store import Store
 from .compose import without_attachments
 from .journal import SentJournal
@@ -72,7 +71,6 @@ class Outbox:
         self.on_permanent_failure = on_permanent_failure
         self.batch_size = batch_size
         self.journal = SentJournal(store.dir / "sent.journal")
-        self.spool = Spool(store.dir.parent)     # the store lives in <data_dir>/store
         self.process = SenderProcess(settings, self.journal.path) if settings.process else None
         # The SMTP sessions of this process, when it sends itself.
         self.senders = [] if self.process else [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
@@ -296,7 +294,7 @@ class Outbox:
         mails do not make the hot file, rewritten at every commit, carry thirty bodies."""
         mail.failed_at = now
         try:
-            mail.spool = self.spool.put_failed(mail.message_id, mail.raw.encode("utf-8"))
+            mail.spool = mail.spool or self.store.spool.put_failed(mail.message_id, mail.raw.encode("utf-8"))
         except LocalFault as exc:
             log.warning("failed mail %s kept whole in the store: %s", mail.message_id, exc)
             return

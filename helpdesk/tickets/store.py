@@ -31,10 +31,12 @@ from ..errors import LocalFault, StoreCorrupt
 from ..model import OutgoingMail, Status, Ticket
 from .atomic import read_json, write_atomic
 from .numbering import format_number
+from .spool import Spool
 
 log = logging.getLogger(__name__)
 RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
 CHANGES_KEPT = 10_000   # change-log entries kept beyond one per open ticket
+OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
 NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 
 
@@ -76,6 +78,7 @@ class Store:
         self._forgotten = 0
         self._changes: dict[str, int] = {}
         self.fault = ""          # "data disk full" while commits fail for want of a writable disk
+        self.spool = Spool(self.dir.parent)      # <data_dir>/spool beside <data_dir>/store
         self._load()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -93,6 +96,7 @@ class Store:
                     self._ticket_json[ticket.number] = _dumps(doc).encode()
                 self.outbox = {d["message_id"]: OutgoingMail.from_dict(d)
                                for d in data.get("outbox", {}).values()}
+                self._outbox_texts()
                 self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
                 self.inflight = {d["key"]: d for d in data.get("inflight", {}).values()}
                 self.quarantine = {d["key"]: d for d in data.get("quarantine", {}).values()}
@@ -343,6 +347,26 @@ class Store:
         for key in [k for k in counts if _is_day(day := k.rpartition("|")[2]) and day not in keep]:
             del counts[key]
 
+    def _outbox_doc(self, mail: OutgoingMail) -> dict[str, Any]:
+        """A queued mail as stored: a big one's text lives in the spool, so a notification carrying
+        10 MB of the citizen's files is not rewritten and synced with the hot file at every commit."""
+        doc = mail.to_dict()
+        if len(mail.raw) > OUTBOX_TEXT_INLINE:
+            if not mail.spool:
+                mail.spool = self.spool.put_outgoing(mail.message_id, mail.raw.encode("utf-8"))
+            doc.update(raw="", spool=mail.spool)
+        return doc
+
+    def _outbox_texts(self) -> None:
+        """Queued mail whose text was stored apart gets it back (it is sent from memory)."""
+        for mail in self.outbox.values():
+            if not mail.raw and mail.spool and mail.status in ("queued", "sending"):
+                try:
+                    mail.raw = self.spool.read(mail.spool).decode("utf-8")
+                except (OSError, ValueError) as exc:
+                    raise StoreCorrupt(f"queued mail {mail.message_id}: text {mail.spool} unreadable: "
+                                       f"{exc}") from exc
+
     def _serialise(self) -> bytes:
         def table(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             return {str(i): r for i, r in enumerate(records, start=1)}
@@ -353,7 +377,7 @@ class Store:
             signature = _outbox_signature(mail)
             cached = self._outbox_json.get(mid)
             if cached is None or cached[0] != signature:
-                cached = (signature, _dumps(mail.to_dict()).encode())
+                cached = (signature, _dumps(self._outbox_doc(mail)).encode())
             cache[mid] = cached
             outbox.append(cached[1])
         self._outbox_json = cache

@@ -369,3 +369,26 @@ def test_answer_refused_for_size_by_the_citizens_server_is_told_to_the_operator(
     assert "terlalu besar" in told[0].message.get_body(("plain",)).get_content()
     assert not [m for m in small_smtp.messages if m.rcpt_tos == ["warga@example.org"]
                 and "Data terlampir" in m.message.as_string()]
+
+
+def test_queued_notifications_with_big_files_keep_the_hot_file_small(tmp_path, dovecot, smtp_sink):
+    """Three mails with three 4.9 MB PDFs each while the SMTP server answers 451: the notifications
+    (10 MB of files each) wait in the outbox, their text in the spool, and go out whole later."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.deskharness import KONSULTASI_3576
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, operators=KONSULTASI_3576)
+    pdfs = [(f"laporan{i}.pdf", "application/pdf", bytes([i]) * 4_900_000) for i in (1, 2, 3)]
+    for n in range(3):
+        hd.append(citizen_mail(sender=f"Warga {n} <warga{n}@example.org>", attachments=pdfs))
+    smtp_sink.fail_next(100, code=451)
+    now = datetime.now(UTC)
+    hd.run_once(now=now)
+    assert len([m for m in hd.store().outbox.values() if m.status == "queued"]) == 6
+    assert (hd.data_dir / "store" / "hot.json").stat().st_size < 2_000_000
+    smtp_sink.clear()
+    hd.run_once(now=now + timedelta(minutes=5))
+    notes = [m for m in smtp_sink.messages if m.rcpt_tos[0] in ("rina@bps.go.id", "dimas@bps.go.id")]
+    assert len(notes) == 3
+    assert all([p.get_filename() for p in m.message.iter_attachments()] == ["laporan1.pdf", "laporan2.pdf"]
+               for m in notes)
