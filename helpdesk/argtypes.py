@@ -8,7 +8,8 @@ from datetime import datetime
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # `run --once` exit statuses for cron (README "Command line"); 2 configuration, 3 unreadable store and
-# 4 already running are set where they happen, 5 is kept for a data folder that cannot be written.
+# 4 already running are set where they happen.
+EXIT_LOCAL_FAULT = 5          # the data folder cannot be written (a full or read-only disk)
 EXIT_UNREAD, EXIT_QUARANTINED, EXIT_UNDELIVERABLE = 6, 7, 8
 
 
@@ -66,6 +67,8 @@ EXAMPLES = {
     "route": "helpdesk route --explain mail.eml --office 3576",
     "calendar": "helpdesk calendar 3576 --year 2026",
     "deadline": "helpdesk deadline 3576 --received 2026-12-23T10:00:00+07:00",
+    "mails": "helpdesk mails --not-ticketed --since 2026-11-01T00:00:00+07:00",
+    "ticket-from": "helpdesk ticket-from 3576:1700000000:42",
     "quarantine": "helpdesk quarantine list; helpdesk quarantine retry 3576:1700000000:42",
     "report": "helpdesk report --office 3576 --month 2026-11 --format html -o laporan.html",
     "search": "helpdesk search \"inflasi 2025\" --office 3576",

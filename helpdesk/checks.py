@@ -8,7 +8,6 @@ folder, and (with --connect) the servers themselves.
 from __future__ import annotations
 
 import difflib
-import os
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -19,12 +18,13 @@ from .config import Office, Settings
 from .outbound.compose import Templates
 from .outbound.samples import CITIZEN_TEMPLATES, CONTEXTS, sample_context
 from .routing import rules
+from .tickets.atomic import unwritable
 
 REQUIRED_TEMPLATES = tuple(CONTEXTS)    # every template some part of the helpdesk renders
 
 
 def problems(settings: Settings) -> list[str]:
-    """Problems that stop the daemon from starting."""
+    """Problems in settings, rules and templates that stop the daemon from starting."""
     templates = Templates(settings.templates_dir)
     found = templates.check(REQUIRED_TEMPLATES)
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
@@ -38,7 +38,6 @@ def problems(settings: Settings) -> list[str]:
     for office in settings.offices:
         if office.imap is None:
             found.append(f"{settings.path}: offices[{office.code}].imap: missing: no mailbox to read")
-    found += data_dir_problems(Path(settings.data_dir))
     return found
 
 
@@ -106,12 +105,7 @@ def team_problems(settings: Settings) -> list[str]:
     return found
 
 
-def data_dir_problems(data_dir: Path) -> list[str]:
-    """The data folder exists or can be made, and the helpdesk may write there (check makes nothing)."""
-    existing = next(p for p in (data_dir, *data_dir.parents) if p.exists())
-    if not existing.is_dir():
-        return [f"{data_dir}: data directory cannot be made: {existing} is not a folder"]
-    if not os.access(existing, os.W_OK | os.X_OK):
-        what = "is not writable" if existing == data_dir else f"cannot be made: {existing} is not writable"
-        return [f"{data_dir}: data directory {what} by this user"]
-    return []
+def data_dir_problems(settings: Settings) -> list[str]:
+    """The data folder can be written (or made): `check` says so; `run` stops with status 5 instead."""
+    disk = unwritable(Path(settings.data_dir))
+    return [f"{settings.path}: helpdesk.data_dir: {disk}"] if disk else []

@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, argtypes, config, logs
+from . import __version__, argtypes, config, logs, unticketed
 from .app import App
 from .clock import Clock, FixedClock, SystemClock
-from .errors import ConfigError, StoreCorrupt
+from .errors import ConfigError, LocalFault, StoreCorrupt
 from .insight import commands as insight_commands
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .quarantine import add_parser as add_quarantine
     add_quarantine(sub)
     insight_commands.add_parsers(sub)     # report, search, export
+    unticketed.add_parsers(sub)           # mails --not-ticketed, ticket-from
     for name, sp in sub.choices.items():
         sp.description = next(a.help for a in sub._choices_actions if a.dest == name)
         sp.epilog = f"example: {argtypes.EXAMPLES[name]}"
@@ -101,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_check(_: None, args: argparse.Namespace, clock: Clock) -> int:
     """Every problem in one run: settings, then rules, templates and the data folder, then servers."""
-    from .checks import problems
+    from .checks import data_dir_problems, problems
     settings, found = config.read(args.config)
     if settings is not None:
-        found += problems(settings)
+        found += problems(settings) + data_dir_problems(settings)
     if settings is not None and args.connect:
         from .probe import connect
         worked, failed = connect(settings)
@@ -136,9 +137,15 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
             log.error("configuration: %s", problem)
         return 2
     from .runlock import AlreadyRunning, single_instance
+    from .tickets.atomic import remove_leftovers, unwritable
+    problem = unwritable(Path(settings.data_dir))
     try:
+        if problem:
+            raise LocalFault.again(problem)
         # Held from loading the store to the last write: see runlock for what two processes did.
         with single_instance(Path(settings.data_dir)):
+            if removed := remove_leftovers(Path(settings.data_dir)):
+                log.info("removed %d temporary files left by writes that were cut short", removed)
             app = App.build(settings, clock)
             daemon = Daemon(app)
             if not args.once:
@@ -150,8 +157,9 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)  # noqa: T201
         return 4
-
-
+    except LocalFault as exc:
+        print(f"cannot run: {problem or exc}", file=sys.stderr)  # noqa: T201
+        return argtypes.EXIT_LOCAL_FAULT
 
 
 def _troubles(app: App) -> tuple[set[str], set[str]]:
@@ -204,8 +212,11 @@ def cmd_show(settings: config.Settings, args: argparse.Namespace, clock: Clock) 
 
 
 def cmd_status(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .tickets.atomic import unwritable
     from .views import status_text
     app = App.build(settings, clock)
+    if disk := unwritable(Path(settings.data_dir)):
+        print(f"DATA DISK: {disk}: intake is paused until it can be written")  # noqa: T201
     print(status_text(settings, app.store, Path(settings.data_dir) / "status"))  # noqa: T201
     return 0
 
@@ -269,4 +280,5 @@ COMMANDS = {"run": cmd_run, "check": cmd_check, "settings": cmd_settings, "ticke
             "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline,
             "route": cmd_route}
 COMMANDS.update(insight_commands.COMMANDS)   # report, search, export
+COMMANDS.update(unticketed.COMMANDS)         # mails --not-ticketed, ticket-from
 COMMANDS["quarantine"] = quarantine_command

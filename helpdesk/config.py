@@ -147,6 +147,12 @@ class Settings:
     trusted_authserv_id: str = setting("", "the receiving server whose `Authentication-Results: ...; dmarc=pass` "
                                            "lets an operator's mail through without a token",
                                        shown="none (tokens only)")
+    mail_seconds: float = setting(10.0, "time budget for reading one mail's body (MIME walk, HTML to text, bounce "
+                                        "detectors); past it the ticket is made from what was read, marked on the "
+                                        "ticket, the whole mail kept in the spool", check=positive)
+    attachment_mb: float = setting(10.0, "megabytes of a citizen's files attached to one staff mail; above it the "
+                                         "notification lists each file with its size and where it is (`helpdesk show "
+                                         "NUMBER`, the spool path)", check=at_least(0))
 
     def office(self, code: str) -> Office:
         for office in self.offices:

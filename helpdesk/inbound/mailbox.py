@@ -20,7 +20,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from ..config import Office
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..tickets.atomic import write_atomic
 from .failures import imap_failure, refused
 from .intake import Fetched, Intake
@@ -30,6 +30,7 @@ MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust me
 FIRST_BATCH = 25                     # mails in the first batch of a round; each next one twice that
 IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
+LOCAL_FAULT_RETRY_SECONDS = 5.0      # how often a paused intake tries the data disk again
 
 
 class MailboxWorker:
@@ -214,6 +215,11 @@ class MailboxWorker:
                 stop.set()
                 self.on_ingested()          # wakes the daemon's loop, which sees the stop
                 break
+            except LocalFault:
+                # The data disk, not the server nor the mail: the store logged it once; try again
+                # soon, without backoff, so the mail is ticketed as soon as there is space.
+                self.disconnect()
+                stop.wait(min(LOCAL_FAULT_RETRY_SECONDS, self.imap.poll_seconds))
             except NETWORK_ERRORS as exc:
                 self._record_status(ok=False, error=imap_failure(self.office, exc))
                 log.warning("mailbox %s: %s; reconnecting in %.0f s", self.office.code, imap_failure(self.office, exc),
@@ -258,6 +264,8 @@ class MailboxWorker:
             self.status.update(last_error=error[:300], last_error_at=now)
         try:
             write_atomic(self.status_path, json.dumps(self.status).encode())
+        except LocalFault:
+            pass        # the store says it once for the whole daemon
         except OSError as exc:
             log.warning("cannot write mailbox status %s: %s", self.status_path, exc)
 

@@ -36,7 +36,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "close_notice": {"close_text": WHEN, "answered": True},
     "closed": {"reason": "tidak ada tanggapan selama 7 hari", "closed_text": WHEN},
     "notification": {"operator_name": "Rina", "reason": "", "due_text": WHEN,
-                     "attachments_info": [{"filename": "tabel.pdf", "size": 1024}], "message_time": WHEN,
+                     "attachments_info": [
+                         {"filename": "tabel.pdf", "size": 1024, "spool": "in/x", "attached": True},
+                         {"filename": "besar.zip", "size": 9 << 20, "spool": "in/y", "attached": False}],
+                     "message_time": WHEN,
                      "question": "Mohon data inflasi 2025.",
                      "thread": [{"when": WHEN, "who": "Warga Contoh", "text": "Terima kasih."}],
                      # Another citizen's answer, never their question (insight.consultations.Hit).

@@ -30,7 +30,7 @@ def check(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[
     path.write_text(text)
     settings, found = config.read(path, env=ENV if env is None else env)
     assert settings is not None
-    return found + problems(settings)
+    return found + problems(settings) + data_dir_problems(settings)
 
 
 def test_only_the_required_keys_need_no_repository_beside_them(tmp_path):
@@ -108,9 +108,10 @@ def test_every_shipped_template_renders_with_its_sample_context(tmp_path):
 
 def test_a_data_directory_that_cannot_be_made_is_a_problem(tmp_path):
     (tmp_path / "afile").write_text("")
-    assert data_dir_problems(tmp_path / "afile" / "var") == [
-        f"{tmp_path / 'afile' / 'var'}: data directory cannot be made: {tmp_path / 'afile'} is not a folder"]
-    assert data_dir_problems(tmp_path / "new" / "var") == []
+    found = check(tmp_path, MINIMAL.replace("[helpdesk]", '[helpdesk]\ndata_dir = "afile/var"'))
+    assert found == [f"{tmp_path / 'settings.toml'}: helpdesk.data_dir: data directory missing: "
+                     f"{tmp_path / 'afile' / 'var'} (nor {tmp_path / 'afile'} exists: a disk not mounted?)"]
+    assert check(tmp_path, MINIMAL.replace("[helpdesk]", '[helpdesk]\ndata_dir = "new"')) == []
     assert not (tmp_path / "new").exists()          # check makes nothing
 
 
@@ -131,7 +132,8 @@ def test_every_problem_comes_in_one_run(tmp_path):
         f"offices[0].tz: unknown key; known: {', '.join([*declared(config.Office), 'imap'])}",
         "'jawaban' is undefined (rendered with a sample ticket, language id)",
         "rule 'x': when.subjek: unknown condition; known: " + found[3].split("known: ")[1],
-        "data directory cannot be made: /settings.toml is not a folder"]
+        "helpdesk.data_dir: data directory missing: /settings.toml/var (nor /settings.toml exists: "
+        "a disk not mounted?)"]
 
 
 def test_the_readme_configuration_table_is_the_declarations():
