@@ -1,4 +1,4 @@
-"""Wiring and lifecycle: mailbox workers, the intake, the outbox worker; SIGTERM drains and exits."""
+"""Wiring and lifecycle: the mailboxes' waiter, the intake, the outbox worker; SIGTERM drains and exits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .app import App
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
+from .inbound.waiter import Waiter
 from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
@@ -33,6 +34,7 @@ class Daemon:
                         for o in app.settings.offices if o.imap is not None]
         self.sla: SlaScheduler | None = None
         self.stop = threading.Event()
+        self.waiter: Waiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox_wake: asyncio.Event | None = None
 
@@ -93,19 +95,18 @@ class Daemon:
         self.intake.process_pending()
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
         self.sla.start()
-        threads = [threading.Thread(target=w.run_forever, args=(self.stop,), daemon=True,
-                                    name=f"mailbox-{w.office.code}") for w in self.workers]
-        for t in threads:
-            t.start()
-        log.info("helpdesk running: %d mailboxes", len(threads))
+        # One thread waits on every mailbox; its pool runs a round only for a mailbox with news.
+        self.waiter = Waiter(self.workers, self.stop, on_fatal=self._wake_outbox)
+        waiting = threading.Thread(target=self.waiter.run, daemon=True, name="mailboxes")
+        waiting.start()
+        log.info("helpdesk running: %d mailboxes", len(self.workers))
         try:
             await self._outbox_loop()
         finally:
-            self.stop.set()
+            self.waiter.stop()
             await self.sla.stop()         # running sweeps finish, so the drain below sends their mail
-            for t in threads:
-                await asyncio.to_thread(t.join)
-            fatal = next((w.fatal for w in self.workers if w.fatal is not None), None)
+            await asyncio.to_thread(waiting.join)
+            fatal = self.waiter.fatal
             if fatal is not None:
                 raise fatal           # no final drain: it would write over the store a human must see
             try:
@@ -117,6 +118,8 @@ class Daemon:
     def request_stop(self) -> None:
         log.info("stop requested: finishing the mail in hand")
         self.stop.set()
+        if self.waiter is not None:
+            self.waiter.wake()
         self._wake_outbox()
 
     def _mail_taken_in(self) -> None:
