@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from .app import App
 from .inbound.intake import Intake
@@ -16,7 +17,9 @@ from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
 from .sla.actions import sweep_office
-from .sla.scheduler import SlaScheduler
+
+if TYPE_CHECKING:
+    from .sla.scheduler import SlaScheduler
 
 log = logging.getLogger(__name__)
 SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
@@ -30,7 +33,7 @@ class Daemon:
         self.intake = Intake(app)
         self.outbox = Outbox(app.store, app.settings.smtp, app.clock,
                              on_permanent_failure=self.report_failure)
-        self.workers = [MailboxWorker(o, self.intake, on_ingested=self._mail_taken_in)
+        self.workers = [MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
                         for o in app.settings.offices if o.imap is not None]
         self.sla: SlaScheduler | None = None
         self.stop = threading.Event()
@@ -91,6 +94,10 @@ class Daemon:
         self._outbox_wake = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, self.request_stop)
+        # APScheduler scans every installed package's entry points as it is imported (a tenth of
+        # a second): only the running daemon needs it, not `run --once`.
+        from .sla.scheduler import SlaScheduler
+
         await self.outbox.start()
         self.intake.process_pending()
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
@@ -122,11 +129,11 @@ class Daemon:
             self.waiter.wake()
         self._wake_outbox()
 
-    def _mail_taken_in(self) -> None:
+    def _mail_taken_in(self, office: str) -> None:
         """Called from a mailbox thread: new tickets may change deadlines, new mail waits to go out."""
         self._wake_outbox()
         if self._loop is not None and self.sla is not None:
-            self._loop.call_soon_threadsafe(self.sla.reschedule_all)
+            self._loop.call_soon_threadsafe(self.sla.reschedule_offices, {office})
 
     def _wake_outbox(self) -> None:
         if self._loop is not None and self._outbox_wake is not None:
