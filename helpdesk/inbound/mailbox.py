@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import re
 import ssl
 import threading
 import time
@@ -25,6 +24,7 @@ from imapclient.exceptions import IMAPClientError
 from ..config import Office
 from ..errors import StoreCorrupt
 from ..tickets.atomic import write_atomic
+from .idle import idle_news, read_idle
 from .intake import Fetched, Intake
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,6 @@ MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust me
 FIRST_BATCH = 25                     # mails in the first batch of a round; each next one twice that
 IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
-NEWS = re.compile(rb"\* \d+ (EXISTS|RECENT)\b", re.I)
-BYE = re.compile(rb"\* BYE\b", re.I)
-
-
-class ConnectionLost(ConnectionError):
-    """The server closed the connection while the mailbox was idling."""
 
 
 class Attempt(enum.Enum):
@@ -46,17 +40,6 @@ class Attempt(enum.Enum):
     POLLING = "polling"       # no IDLE: come back after poll_seconds
     RETRY = "retry"           # the round failed: reconnect after a backoff
     FATAL = "fatal"           # the store cannot be read: the daemon stops
-
-
-def idle_news(lines: list[bytes]) -> bool:
-    """True when lines a server sent during IDLE announce new mail (EXISTS, RECENT).
-
-    Keep-alives (`* OK Still here`), flag changes and expunges are no news; `* BYE` means the
-    server is closing the connection (RFC 3501: it may do so at any time)."""
-    bye = next((line for line in lines if BYE.match(line)), None)
-    if bye is not None:
-        raise ConnectionLost(bye.decode("ascii", "replace").strip())
-    return any(NEWS.match(line) for line in lines)
 
 
 class MailboxWorker:
@@ -241,28 +224,8 @@ class MailboxWorker:
 
     def read_idle(self) -> list[bytes]:
         """The lines the server sent during IDLE, read without waiting ([] when none came)."""
-        client = self.client
-        assert client is not None
-        imap, sock = client._imap, client.socket()
-        lines: list[bytes] = []
-        sock.setblocking(False)
-        try:
-            while True:
-                try:
-                    line = imap.readline()
-                except (BlockingIOError, ssl.SSLWantReadError):
-                    break
-                if not line:
-                    break
-                if not line.endswith(b"\r\n"):
-                    # Half a line: the server writes whole lines, so the rest follows at once.
-                    sock.settimeout(self.imap.timeout)
-                    line += imap.readline()
-                    sock.setblocking(False)
-                lines.append(line)
-        finally:
-            sock.settimeout(self.imap.timeout)
-        return lines
+        assert self.client is not None
+        return read_idle(self.client, self.imap.timeout)
 
     def _has_new_mail(self, client: IMAPClient) -> bool:
         """True when mail beyond the high-water mark came while the last round was running."""

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import StoreCorrupt
-from .mailbox import IDLE_RENEW_SECONDS, NETWORK_ERRORS, Attempt, ConnectionLost, MailboxWorker, idle_news
+from .idle import ConnectionLost, idle_news
+from .mailbox import IDLE_RENEW_SECONDS, NETWORK_ERRORS, Attempt, MailboxWorker
 
 log = logging.getLogger(__name__)
 ROUND_WORKERS = 8            # rounds (logins, fetches) in flight at once

@@ -9,7 +9,8 @@ import pytest
 
 from helpdesk.config import ImapSettings
 from helpdesk.errors import StoreCorrupt
-from helpdesk.inbound.mailbox import ConnectionLost, MailboxWorker, idle_news
+from helpdesk.inbound.idle import ConnectionLost, idle_news
+from helpdesk.inbound.mailbox import MailboxWorker
 from helpdesk.inbound.waiter import MAX_DELAY, Timers, Waiter, next_delay
 from tests.deskharness import Desk
 
