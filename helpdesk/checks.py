@@ -7,7 +7,7 @@ from .outbound.compose import Templates
 from .routing import rules
 
 REQUIRED_TEMPLATES = ("acknowledgement", "quarantine", "delivery_failure", "notification",
-                      "operator_notice", "answer",
+                      "operator_notice", "answer", "ack_limit",
                       "reminder", "escalation", "digest", "close_notice", "closed",   # sla/actions, sla/digest
                       "monthly_report")                                               # insight/monthly
 

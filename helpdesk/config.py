@@ -73,6 +73,7 @@ class Office:
     waiting_close_days: int = 7              # calendar days waiting for the citizen before auto-close
     reminders: tuple[str, ...] = ("opening", "2h")  # before a deadline: at opening that day, 2 office hours
     ack_per_sender_per_day: int = 5
+    ack_per_hour: int = 60                   # acknowledgements per hour; the rest wait (a flood, spam)
     consultation_url: str = ""               # link to a public answer, "{number}" replaced; "" = text only
 
     @property
@@ -256,6 +257,7 @@ def _parse_office(r: _Reader, t: dict[str, Any], i: int) -> Office:
         waiting_close_days=r.get(t, "waiting_close_days", where, int, 7),
         reminders=reminders,
         ack_per_sender_per_day=r.get(t, "ack_per_sender_per_day", where, int, 5),
+        ack_per_hour=r.get(t, "ack_per_hour", where, int, 60),
         consultation_url=r.get(t, "consultation_url", where, str, ""))
 
 

@@ -160,8 +160,13 @@ class Ticket:
     answered_at: datetime | None = None   # first operator answer, for the service-standard report
     rating: int | None = None
     public: bool = False                  # an operator marked the answer public (#publik)
+    public_answer: str = ""               # the answer #publik published, frozen at that moment
     message_ids: list[str] = field(default_factory=list)  # every Message-ID of the thread, in and out
     sla_done: list[str] = field(default_factory=list)     # keys of reminders/escalations already sent
+    # Fingerprints (relay.staffcopy) of what the helpdesk wrote to staff about this ticket, and of
+    # its internal-only blocks: an operator's reply is cleaned of them before it reaches the citizen.
+    staff_prints: str = ""
+    internal_prints: str = ""
     events: list[TicketEvent] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from .routing.route import note_absence, route
 from .sla.deadlines import due_at
 from .tickets import lifecycle
 from .tickets.conversation import ThreadMatch
-from .tickets.rating import parse_rating
+from .tickets.rating import answers_rating_request, parse_rating
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,12 @@ def record_rating(ctx: Context) -> None:
     assert ctx.ticket is not None
     rating = parse_rating(new_text(ctx.mail.text))
     assert rating is not None      # kind_of decided RATING only for a reply that parses
+    if not answers_rating_request(ctx.ticket, ctx.mail):
+        # Only the citizen can rate: anyone can forge From and put the number in the subject.
+        lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, "rating_refused",
+                                   f"rating {rating}/5 not recorded: not a reply to the rating request")
+        ctx.note(f"rating on {ctx.ticket.number} refused: the mail does not answer the rating request")
+        return
     lifecycle.record_rating(ctx.ticket, rating, ctx.mail, ctx.spool_path)
     ctx.note(f"rating {rating}/5 recorded on {ctx.ticket.number}")
 

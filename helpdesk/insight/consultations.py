@@ -15,6 +15,7 @@ import numpy as np
 
 from ..model import Ticket
 from .figures import is_complaint
+from .scrub import scrub
 from .textindex import BM25Index, tokens
 
 QUERY_TERMS = 64                # a long mail as a query: its 64 first distinct terms
@@ -32,6 +33,8 @@ class Consultation:
     public: bool
     category: str = ""
     key: tuple[str, int] = ("", 0)   # (number, events): changes whenever the ticket does
+    requester_name: str = ""
+    requester: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,10 @@ class Hit:
 
     @property
     def answer_excerpt(self) -> str:
-        return excerpt(self.consultation.answer, EXCERPT)
+        """The answer as anyone but its requester may read it (insight.scrub), cut short."""
+        c = self.consultation
+        local = c.requester.partition("@")[0]
+        return excerpt(scrub(c.answer, names=[c.requester_name, local], question=c.question), EXCERPT)
 
     # What the operator notification's template shows (templates/notification.id.txt).
     @property
@@ -75,16 +81,20 @@ def consultation_of(ticket: Ticket) -> Consultation | None:
     replies = [e for e in ticket.events if e.type == "reply" and str(e.data.get("text", "")).strip()]
     if not replies:
         return None
-    # The answer shown is the one the operator marked with #publik, else the last one.
+    # The answer shown is the one the operator published with #publik (frozen on the ticket; older
+    # stores: the reply that carried it), else the last one.
     marked = [e for e in replies if any(_is_public_command(c) for c in e.data.get("commands") or ())]
-    shown = (marked or replies)[-1]
+    shown = str((marked or replies)[-1].data.get("text", ""))
+    if ticket.public is True and ticket.public_answer.strip():
+        shown = ticket.public_answer
     asked = next((e for e in ticket.events if e.type == "received"), None)
     question = str(asked.data.get("text", "")) if asked else ""
     return Consultation(
         number=ticket.number, office=ticket.office, subject=ticket.subject, question=question,
-        answer=str(shown.data.get("text", "")), answered_at=ticket.answered_at or replies[0].at,
+        answer=shown, answered_at=ticket.answered_at or replies[0].at,
         public=ticket.public is True, category=ticket.category,
-        key=(ticket.number, len(ticket.events)))
+        key=(ticket.number, len(ticket.events)), requester_name=ticket.requester_name,
+        requester=ticket.requester)
 
 
 def indexed(ticket: Ticket) -> tuple[Consultation, list[str]] | None:

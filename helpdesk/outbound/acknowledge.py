@@ -1,19 +1,66 @@
-"""Step: acknowledge a new ticket to the citizen, unless that would answer a robot (stage 3)."""
+"""Step: acknowledge a new ticket to the citizen, unless that would answer a robot (stage 3).
+
+The acknowledgement goes to whatever address a mail names (Reply-To included), so it must not be a
+megaphone: it repeats nothing the sender wrote but a short subject without links, and an office
+sends at most `ack_per_hour` of them an hour; the rest wait in the outbox for a later hour and the
+supervisors are told, once a day.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..insight.search import acknowledgement_suggestions
 from ..sla.wording import format_deadline
-from .notices import to_citizen
+from .notices import to_citizen, to_staff
 
 if TYPE_CHECKING:
     from ..pipeline import Context
 
 log = logging.getLogger(__name__)
-QUESTION_LIMIT = 1500
+SUBJECT_LIMIT = 60          # characters of the sender's subject repeated in the acknowledgement
+_LINKISH = re.compile(r"(?:https?://|www\.)\S*|\S*@\S+|\S+\.[A-Za-z]{2,}(?:/\S*)?", re.IGNORECASE)
+HOURS_AHEAD = 24            # how far a flood's acknowledgements are spread at most
+
+
+def short_subject(subject: str) -> str:
+    """The sender's subject as the acknowledgement may repeat it: no links, cut short."""
+    text = " ".join(_LINKISH.sub(" ", subject or "").split())
+    if len(text) > SUBJECT_LIMIT:
+        text = text[:SUBJECT_LIMIT].rsplit(" ", 1)[0] + " ..."
+    return text or "(tanpa perihal)"
+
+
+def _slot(ctx: Context) -> datetime | None:
+    """None when this hour still has room; else the start of the first later hour that has."""
+    office = ctx.office
+    # Local wall-clock hours, naive while counting (cheap: this runs for every new ticket).
+    hour = ctx.now.astimezone(office.tz).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    counts = ctx.app.store.meta["ratelimit"]
+    for ahead in range(HOURS_AHEAD):
+        start = hour + timedelta(hours=ahead)
+        stamp = start.isoformat()
+        key = f"ack_hour:{office.code}:{stamp[11:13]}|{stamp[:10]}"
+        used = ctx.ratelimit.get(key, counts.get(key, 0))
+        if used < office.ack_per_hour:
+            ctx.ratelimit[key] = used + 1
+            return None if ahead == 0 else start.replace(tzinfo=office.tz)
+    return (hour + timedelta(hours=HOURS_AHEAD)).replace(tzinfo=office.tz)
+
+
+def _tell_supervisors(ctx: Context, until: datetime) -> None:
+    """Once a day per office: acknowledgements are being held back by the hourly cap."""
+    office = ctx.office
+    key = f"ack_limit_told:{office.code}|{ctx.now.astimezone(office.tz).date().isoformat()}"
+    if ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0)) or not office.supervisors:
+        return
+    ctx.ratelimit[key] = 1
+    ctx.send(to_staff(ctx.app, office, list(office.supervisors), "ack_limit", "ack_limit", ctx.now,
+                      cap=office.ack_per_hour,
+                      until=format_deadline(until, office.zone_label, "id", tz=office.tz)))
 
 
 def rate_key(sender: str, ctx: Context) -> str:
@@ -41,14 +88,19 @@ def acknowledge(ctx: Context) -> None:
         return
     ctx.ratelimit[key] = sent_today + 1
     lang = "en" if ticket.language == "en" else "id"
-    question = mail.text.strip()
-    if len(question) > QUESTION_LIMIT:
-        question = question[:QUESTION_LIMIT].rstrip() + " [...]"
     outgoing = to_citizen(
         ctx.app, office, ticket, "acknowledgement", "acknowledgement", ctx.now,
-        subject=ticket.subject, citizen_name=mail.from_name, question=question or "(tanpa isi)",
+        # Nothing the sender wrote but a short subject, not even the display name ("Yth. Klaim
+        # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.
+        subject=short_subject(ticket.subject),
         due_text=format_deadline(ticket.due_at, office.zone_label, lang, tz=office.tz),
         # Only answers an operator marked public (#publik): a private answer never reaches another citizen.
-        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, question))
+        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, mail.text.strip()))
+    later = _slot(ctx)
+    if later is not None:
+        outgoing.next_attempt_at = later
+        _tell_supervisors(ctx, later)
+        ctx.note(f"acknowledgement {outgoing.message_id} waits until {later.isoformat()}: "
+                 f"{office.ack_per_hour} already sent this hour")
     ctx.send(outgoing)
     ctx.note(f"acknowledgement {outgoing.message_id} queued")

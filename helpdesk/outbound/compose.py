@@ -195,6 +195,9 @@ def _attachment(att: FileAttachment) -> Part:
     ctype = (att.content_type or "").strip().lower()
     if not _TOKEN.match(ctype):
         ctype = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
+    if ctype.partition("/")[0] in ("message", "multipart"):
+        # RFC 2046 forbids base64 for these; a forwarded mail goes as the file it is.
+        ctype = "application/octet-stream"
     name = header_safe(att.filename, 150) or "lampiran"
     if name.isascii():
         disposition = 'attachment; filename="{}"'.format(name.replace("\\", "\\\\").replace('"', '\\"'))

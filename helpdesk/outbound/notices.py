@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Office
 from ..model import OutgoingMail, Ticket
-from ..relay import tokens
+from ..relay import staffcopy, tokens
 from .compose import FileAttachment, build_mail, mint_message_id
 
 if TYPE_CHECKING:
@@ -70,6 +70,9 @@ def to_staff(app: App, office: Office, recipients: Sequence[str], template: str,
     """A mail to operators or supervisors, always in Indonesian, never answered by robots."""
     rendered = app.templates.render(template, "id", office=office, ticket=ticket, **context)
     number = ticket.number if ticket else ""
+    if ticket is not None:
+        # Whatever staff may quote back in a reply, the relay must recognise and keep from the citizen.
+        ticket.staff_prints = staffcopy.remember(ticket.staff_prints, rendered.text)
     return build_mail(
         office=office.code, from_addr=office.address, from_name=f"PST Helpdesk {office.name}",
         to=list(recipients), cc=list(cc), subject=rendered.subject, text=rendered.text,

@@ -260,7 +260,9 @@ class Outbox:
             self.on_permanent_failure(mail)
 
     def _record(self, mail: OutgoingMail, event: TicketEvent) -> None:
-        ticket = self.store.tickets.get(mail.ticket) if mail.ticket else None
+        # A closed ticket too (read back from its archive month): the last answer and the rating
+        # request are sent after the ticket closed, and belong on it.
+        ticket = self.store.ticket(mail.ticket) if mail.ticket else None
         if ticket is not None:
             ticket.events.append(event)
             self.store.save_ticket(ticket)

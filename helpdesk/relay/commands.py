@@ -64,9 +64,19 @@ class CommandSet:
         return next((c.arg for c in self.commands if c.name == "assign"), None)
 
     @property
+    def is_handover(self) -> bool:
+        """#alihkan with text: the text is a note for the new assignee, not an answer."""
+        return self.assign_to is not None and not self.is_note
+
+    @property
+    def is_internal(self) -> bool:
+        """Nothing of this reply goes to the citizen: a note, or a hand-over."""
+        return self.is_note or self.assign_to is not None
+
+    @property
     def citizen_text(self) -> str:
-        """What may be relayed to the citizen: the body, unless rejected or a note."""
-        return self.body if self.ok and not self.is_note else ""
+        """What may be relayed to the citizen: the body, unless rejected, a note or a hand-over."""
+        return self.body if self.ok and not self.is_internal else ""
 
 
 def _add(result: CommandSet, line: str) -> str:

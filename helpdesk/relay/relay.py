@@ -1,8 +1,9 @@
 """Step: a trusted operator's reply -> the citizen's answer, or its commands' effects (stage 5).
 
-Only the new text (relay.strip) and the operator's attachments go to the citizen, from the office
-address, threaded into the citizen's conversation. Commands at the top (relay.commands) act on the
-ticket; #catatan keeps the text internal. Anything refused (relay.trust, an unknown command, a
+Only the new text (relay.strip), without any line of the helpdesk's own staff mail (relay.staffcopy),
+and the operator's file attachments go to the citizen, from the office address, threaded into the
+citizen's conversation. Commands at the top (relay.commands) act on the ticket; #catatan and the
+text under #alihkan stay internal. Anything refused (relay.trust, an unknown command, a
 closed ticket) relays nothing and runs nothing: it is recorded, logged with its reason, and the
 operator is told.
 """
@@ -20,6 +21,7 @@ from ..routing.notify import notification
 from ..sla.actions import closing_mail
 from ..tickets import lifecycle
 from ..tickets.numbering import number_in_subject
+from . import staffcopy, tokens
 from . import trust as trust_mod
 from .commands import CommandSet, parse_commands
 from .refusal import refuse
@@ -29,6 +31,18 @@ if TYPE_CHECKING:
     from ..pipeline import Context
 
 log = logging.getLogger(__name__)
+HELD = (
+    "balasan Anda masih memuat teks internal dari email helpdesk (konsultasi serupa atau catatan "
+    "internal) di antara jawaban Anda, sehingga tidak dikirim kepada pengguna. Tulis jawaban di "
+    "atas kutipan atau hapus kutipannya, lalu kirim lagi."
+)
+TOKEN_ATTACHED = (
+    "lampiran Anda memuat kode balasan petugas (misalnya email pemberitahuan yang ikut "
+    "terlampir). Lampiran seperti itu tidak pernah dikirim kepada pengguna; kirim lagi jawaban "
+    "Anda tanpa melampirkan email."
+)
+
+
 def relay_reply(ctx: Context) -> None:
     """Verify the operator's reply, then run its commands and relay its new text."""
     settings = ctx.app.settings
@@ -70,12 +84,40 @@ def relay_reply(ctx: Context) -> None:
             (operator,),
         )
         return
-    commands = parse_commands(new_text(ctx.mail.text))
+    commands = screen(ctx, ticket, operator)
+    if commands is None:
+        return
     problem = _problem(ctx, ticket, commands)
     if problem:
         refuse(ctx, problem, ticket.number, (operator,))
         return
     act(ctx, ticket, operator, commands)
+
+
+def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | None:
+    """The reply's commands and the text that may reach the citizen, or None when it was refused:
+    only file attachments, no reply token in any, and no line of the helpdesk's own staff mail."""
+    if any(tokens.mentions_token(a.payload) for a in ctx.mail.attachments):
+        refuse(ctx, "an attachment carries a reply token (an attached notification?)", ticket.number,
+               (operator,), told=TOKEN_ATTACHED)
+        return None
+    mails = [a for a in ctx.mail.attachments if a.content_type.partition("/")[0] in ("message", "multipart")]
+    if mails:
+        # Only files go to a citizen: an attached mail (Outlook attaches the one being answered)
+        # carries staff headers and text.
+        ctx.mail.attachments = [a for a in ctx.mail.attachments if a not in mails]
+        ctx.note(f"{len(mails)} attached mail(s) left out of the reply: only files are relayed")
+    commands = parse_commands(new_text(ctx.mail.text))
+    if commands.body and not commands.is_internal:
+        cleaned = staffcopy.clean_reply(commands.body, ticket)
+        if cleaned.held:
+            refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,),
+                   told=f"{HELD} (baris {cleaned.held_line}: \"{cleaned.held_words} ...\")")
+            return None
+        if cleaned.dropped:
+            ctx.note(f"{cleaned.dropped} line(s) of the helpdesk's own staff mail left out of the reply")
+        commands.body = cleaned.text
+    return commands
 
 
 def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
@@ -91,13 +133,21 @@ def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
     target = commands.assign_to
     if target is not None and resolve_operator(ctx, target) is None:
         return f"#alihkan: tidak ada petugas {target!r} di kantor {ctx.office.code}"
+    if commands.has("public") and (commands.is_internal or not commands.body) and not latest_answer(ticket):
+        return "#publik: belum ada jawaban pada tiket ini yang dapat dipublikasikan"
     if not commands.commands and not commands.body and not ctx.mail.attachments:
         return "balasan kosong: tidak ada teks baru, lampiran, atau perintah"
-    if not ticket.requester and not commands.is_note and (commands.body or ctx.mail.attachments):
+    if not ticket.requester and not commands.is_internal and (commands.body or ctx.mail.attachments):
         return f"tiket {ticket.number} tidak punya alamat pengguna yang dapat dibalas"
     if ticket.status is Status.CLOSED and not commands.is_note:
         return f"tiket {ticket.number} sudah ditutup; hanya #catatan yang diterima"
     return ""
+
+
+def latest_answer(ticket: Ticket) -> str:
+    """The text of the latest answer the citizen received on this ticket, "" when none."""
+    texts = [str(e.data.get("text", "")) for e in ticket.events if e.type == "reply"]
+    return next((t for t in reversed(texts) if t.strip()), "")
 
 
 def resolve_operator(ctx: Context, target: str) -> Operator | None:
@@ -124,14 +174,16 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     text = commands.body
     kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
     # "reply" only when something reaches the citizen: reports count answers by it.
-    kind = "note" if commands.is_note else "reply" if (text or kept) else "command"
+    kind = ("note" if commands.is_note else "handover" if commands.is_handover and (text or kept)
+            else "reply" if (text or kept) and not commands.is_internal else "command")
     ticket.events.append(
         TicketEvent(
             at=now,
             type=kind,
             message_id=mail.message_id,
             actor=who,
-            summary={"note": "internal note", "reply": "operator reply"}.get(
+            summary={"note": "internal note", "reply": "operator reply",
+                     "handover": f"hand-over note to {commands.assign_to}"}.get(
                 kind, " ".join(c.written for c in commands.commands)
             ),
             attachments=kept,
@@ -145,12 +197,15 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     if mail.message_id not in ticket.message_ids:
         ticket.message_ids.append(mail.message_id)  # durable dedupe; never shown to the citizen
     if commands.has("public"):
+        # This mail's answer, or alone the latest answer before it; frozen, so a later (private)
+        # answer is never published without its own #publik.
+        ticket.public_answer = text if text and not commands.is_internal else latest_answer(ticket)
         ticket.public = True
         ctx.note(f"{ticket.number} marked public by {who}")
-    if not commands.is_note and (text or mail.attachments):
+    if not commands.is_internal and (text or mail.attachments):
         answer(ctx, ticket, text)
-    elif commands.is_note:
-        ctx.note(f"internal note by {who} on {ticket.number}; nothing sent to the citizen")
+    elif commands.is_internal:
+        ctx.note(f"internal text by {who} on {ticket.number}; nothing sent to the citizen")
     if commands.has("wait"):
         lifecycle.set_status(
             ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna"
@@ -158,7 +213,8 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
         ctx.note(f"{ticket.number} waiting for the citizen ({who})")
     target = commands.assign_to
     if target is not None:
-        reassign(ctx, ticket, operator, resolve_operator(ctx, target))
+        # A hand-over's text travels with it to the new assignee, never to the citizen.
+        reassign(ctx, ticket, operator, resolve_operator(ctx, target), note=text)
     if commands.has("close"):
         # Queued after the answer, so the citizen reads the answer before the rating request.
         ctx.send(closing_mail(ctx.app, ctx.office, ticket, now, who, "selesai dijawab"))
@@ -190,10 +246,12 @@ def answer(ctx: Context, ticket: Ticket, text: str) -> None:
         lifecycle.set_status(
             ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas"
         )
+    elif ticket.status is Status.ANSWERED:
+        ticket.waiting_since = ctx.now  # the citizen's silence counts from the latest answer
     ctx.note(f"answer {mail.message_id} to {ticket.requester} queued ({len(files)} attachment(s))")
 
 
-def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None) -> None:
+def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None, note: str = "") -> None:
     assert to is not None  # _problem refused an unknown name before anything happened
     was = ticket.assignee
     ticket.assignee, ticket.team = to.address, to.team
@@ -213,7 +271,8 @@ def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None) ->
             ticket,
             to,
             ctx.now,
-            reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}.",
+            reason=f"Tiket ini dialihkan kepada Anda oleh {by.name or by.address}."
+            + (f"\n\nCatatan serah terima (internal):\n{note}" if note else ""),
         )
     )
     ctx.note(f"{ticket.number} reassigned {was or '-'} -> {to.address} by {by.address}")

@@ -124,6 +124,16 @@ def carries_token(message_id: str) -> bool:
     return isinstance(message_id, str) and bool(_MESSAGE_ID.fullmatch(message_id.strip()))
 
 
+# Either form of a token anywhere in a blob (an attached mail, a text file): never to a citizen.
+_ANY_TOKEN = re.compile(
+    rb"pst\.PST-\d{4}-\d{4}-\d{6}\.[a-z2-7]{24}|\+t-\d{4}-\d{4}-\d{6}-[a-z2-7]{24}@", re.IGNORECASE)
+
+
+def mentions_token(data: bytes) -> bool:
+    """True when `data` holds a reply token as our Message-IDs or Reply-To addresses carry it."""
+    return bool(_ANY_TOKEN.search(data or b""))
+
+
 def _strings(value: object) -> list[str]:
     """A header value or a list of them, as strings; anything else is ignored."""
     if isinstance(value, str):

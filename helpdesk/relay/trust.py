@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import authres
+
 from ..config import Operator
 from ..model import InboundMail
 from . import tokens
@@ -44,17 +46,31 @@ def _named_operators(mail: InboundMail, operators: Sequence[Operator]) -> list[O
 
 
 def _authentication_pass(mail: InboundMail, authserv_id: str) -> bool:
-    """A DMARC pass for the From domain, stamped by our own trusted receiving server."""
+    """A DMARC pass for the From domain, stamped by our own trusted receiving server.
+
+    RFC 8601, parsed (authres), never searched as text: a sender can write any property value
+    ("header.i=dmarc=pass.header.from=..."). Only the top-most headers count, those the trusted
+    server itself added above everything the sender wrote; the first header from anyone else ends
+    them. Every dmarc result among them must be a pass for exactly the From domain, and one must
+    exist. A header that does not parse means no trust."""
     if not authserv_id or "@" not in mail.from_addr:
         return False
-    domain = mail.from_addr.rpartition("@")[2]
+    domain = mail.from_addr.rpartition("@")[2].lower()
+    verdicts: list[bool] = []
     for header in mail.authentication_results:
-        server, _, results = header.partition(";")
-        if server.strip().lower() != authserv_id.lower():
-            continue
-        if re.search(rf"\bdmarc=pass\b[^;]*\bheader\.from={re.escape(domain)}\b", results, re.I):
-            return True
-    return False
+        try:
+            parsed = authres.AuthenticationResultsHeader.parse_value(header)
+        except Exception:  # noqa: BLE001 - authres raises several kinds on malformed input
+            return False
+        if str(parsed.authserv_id or "").lower() != authserv_id.lower():
+            break
+        for result in parsed.results:
+            if str(result.method).lower() != "dmarc":
+                continue
+            froms = [str(p.value).lower() for p in result.properties
+                     if str(p.type).lower() == "header" and str(p.name).lower() == "from"]
+            verdicts.append(str(result.result).lower() == "pass" and froms == [domain])
+    return bool(verdicts) and all(verdicts)
 
 
 def check(

@@ -18,7 +18,7 @@ from ..insight.search import similar
 from ..model import OutgoingMail, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import office_domain, to_staff
-from ..relay import tokens
+from ..relay import staffcopy, tokens
 from ..relay.strip import new_text
 from ..sla.wording import format_deadline
 
@@ -32,7 +32,7 @@ THREAD_ITEMS = 6  # earlier messages shown under it
 THREAD_TEXT_LIMIT = 1_000
 ATTACHMENT_BUDGET = 15_000_000  # bytes attached to one notification; larger ones are only listed
 CITIZEN_TYPES = ("received", "follow_up")
-THREAD_TYPES = CITIZEN_TYPES + ("reply", "note")
+THREAD_TYPES = CITIZEN_TYPES + ("reply", "note", "handover")
 
 
 def _when(office: Office, moment: datetime | None) -> str:
@@ -43,7 +43,8 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
     items = [e for e in ticket.events if e.type in THREAD_TYPES and e is not current]
     out = []
     for e in items[-THREAD_ITEMS:]:
-        who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}"}.get(
+        who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}",
+               "handover": f"catatan serah terima {e.actor}"}.get(
             e.type, f"pengguna {e.actor}"
         )
         text = str(e.data.get("text", "")).strip()
@@ -108,6 +109,12 @@ def notification(
         for e in ticket.events
         if e.type == "notified" and e.data.get("operator") == operator.address
     ]
+    # Internal only: past answers help the operator; a non-public one never reaches a citizen.
+    hits = similar(app, office, question, k=3, exclude=ticket.number) if question else []
+    if hits:
+        # Remembered as internal: a reply that would still carry any of it is held, not sent.
+        block = "\n".join(f"{h.number}: {h.answer}" for h in hits)
+        ticket.internal_prints = staffcopy.remember(ticket.internal_prints, block)
     mail = to_staff(
         app,
         office,
@@ -131,8 +138,7 @@ def notification(
         message_time=_when(office, event.at if event else None),
         question=question or "(tanpa isi)",
         thread=_thread(office, ticket, event),
-        # Internal only: past answers help the operator; a non-public one never reaches a citizen.
-        similar=similar(app, office, question, k=3, exclude=ticket.number) if question else [],
+        similar=hits,
     )
     ticket.events.append(
         TicketEvent(

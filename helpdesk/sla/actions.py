@@ -118,7 +118,8 @@ def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: 
     ticket.events.append(TicketEvent(at=now, type="close_notice", actor="helpdesk",
                                      summary=f"closing notice for {action.data['close_at'].isoformat()}"))
     return [to_citizen(app, office, ticket, "close_notice", "close_notice", now,
-                       close_text=when_text(app, office, action.data["close_at"], lang))]
+                       close_text=when_text(app, office, action.data["close_at"], lang),
+                       answered=ticket.status is Status.ANSWERED)]
 
 
 def auto_close(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:

@@ -49,6 +49,16 @@ def reminder_offset(spec: str) -> timedelta | None:
     return timedelta(hours=int(m[1])) if m[2] == "h" else timedelta(minutes=int(m[1]))
 
 
+def silent_since(ticket: Ticket) -> datetime | None:
+    """Since when the citizen has owed the next word (waiting for them, or answered), or None."""
+    if ticket.status is Status.WAITING_CITIZEN:
+        return ticket.waiting_since
+    if ticket.status is Status.ANSWERED:
+        # Stores from before answered tickets closed lack it: the last change stands in.
+        return ticket.waiting_since or ticket.updated_at or ticket.answered_at
+    return None
+
+
 def planned(ticket: Ticket, office: Office, cal: WorkingCalendar) -> list[Action]:
     """Every action the ticket's current state calls for, done or not, due or not."""
     out: list[Action] = []
@@ -65,9 +75,11 @@ def planned(ticket: Ticket, office: Office, cal: WorkingCalendar) -> list[Action
                                       ticket.number, at, {"spec": spec, "due_at": due}))
         out.append(Action("escalation", f"{ticket.number}|escalation|{_stamp(due)}", ticket.number, due,
                           {"due_at": due}))
-    elif ticket.status is Status.WAITING_CITIZEN and ticket.waiting_since is not None:
-        close_at = ticket.waiting_since + timedelta(days=office.waiting_close_days)
-        spell = _stamp(ticket.waiting_since)
+    elif (since := silent_since(ticket)) is not None:
+        # Waiting for the citizen, or answered: either way a silent citizen's ticket closes
+        # (Maluku Utara: "tidak merespon kembali selama 7 (tujuh) hari").
+        close_at = since + timedelta(days=office.waiting_close_days)
+        spell = _stamp(since)
         if office.waiting_close_days >= 2:
             out.append(Action("close_notice", f"{ticket.number}|close_notice|{spell}", ticket.number,
                               close_at - timedelta(days=1), {"close_at": close_at}))

@@ -88,7 +88,7 @@ def set_status(ticket: Ticket, status: Status, now: datetime, actor: str, reason
     elif status is Status.WAITING_CITIZEN:
         ticket.waiting_since = now      # the auto-close counts calendar days from here
     elif status is Status.ANSWERED:
-        ticket.waiting_since = None
+        ticket.waiting_since = now      # the citizen's silence after an answer closes it too
         ticket.answered_at = ticket.answered_at or now   # the first answer, for the service report
     if status is not Status.OPEN:
         ticket.due_at = None        # the clock stops: nothing is owed until the citizen writes

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..model import InboundMail, Ticket
+
 # Longest phrases first: "tidak puas" must win over "puas".
 _WORDS = (
     ("sangat tidak puas", 1), ("tidak puas", 1), ("kurang puas", 2), ("sangat puas", 5),
@@ -36,3 +38,13 @@ def parse_rating(text: str) -> int | None:
                 cleaned in (f"saya {phrase}", f"{phrase} sekali"):
             return value
     return None
+
+
+RATING_REQUEST_ID = "<pst.rating_reque."   # outbound.notices mints "<pst.{purpose[:12]}." for it
+
+
+def answers_rating_request(ticket: Ticket, mail: InboundMail) -> bool:
+    """The mail answers the ticket's rating request: that request's Message-ID (random, known only
+    to whoever received it) is in In-Reply-To or References. Naming the ticket is not enough."""
+    requests = {m for m in ticket.message_ids if m.startswith(RATING_REQUEST_ID)}
+    return any(m in requests for m in mail.thread_ids)

@@ -54,15 +54,18 @@ def test_minted_message_ids_are_unique_and_in_office_domain():
     assert all(i.endswith("@bps.go.id>") for i in ids)
 
 
-def test_html_template_escapes_what_the_citizen_wrote():
+def test_html_template_escapes_the_text_it_shows():
     from types import SimpleNamespace
     office = SimpleNamespace(name="BPS Kota Mojokerto", address="bps3576@bps.go.id", phone="",
                              website="", complaints="")
     ticket = SimpleNamespace(number="PST-3576-2026-000001")
     r = Templates(TEMPLATES).render("acknowledgement", "id", ticket=ticket, office=office,
                                     subject="<b>x</b>", citizen_name="<script>alert(1)</script>",
-                                    question="<img src=x onerror=alert(1)>", due_text="besok")
-    assert "<script>" not in r.html and "&lt;script&gt;" in r.html
+                                    question="<img src=x onerror=alert(1)>", due_text="besok",
+                                    suggestions=[{"answer": "<script>alert(2)</script>", "link": ""}])
+    # The citizen's own name and question are no longer shown at all (issue 10, item 7); the text
+    # that is shown (a published answer) is escaped.
+    assert "<script>" not in r.html and "&lt;script&gt;alert(2)" in r.html and "alert(1)" not in r.html
     assert "<img" not in r.html
     assert r.subject.startswith("[PST-3576-2026-000001] ")
 

@@ -42,7 +42,8 @@ def test_several_commands_on_lines_and_on_one_line():
     result = parse_commands("#tutup #publik\n\n#alihkan Budi\n\nData terlampir.\n\nSalam,\nSiti")
     assert [c.name for c in result.commands] == ["close", "public", "assign"]
     assert result.body == "Data terlampir.\n\nSalam,\nSiti"
-    assert result.citizen_text == result.body
+    # With #alihkan the text is a hand-over note for the new assignee (issue 10, item 3).
+    assert result.is_handover and result.citizen_text == ""
 
 
 def test_words_after_a_command_on_its_line_start_the_body():

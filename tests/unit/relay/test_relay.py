@@ -235,3 +235,10 @@ def test_reply_to_a_reminder_is_trusted_like_a_reply_to_the_notification(desk):
     [answer] = desk.take()
     assert to_of(answer) == ["warga@example.org"]
     assert text_of(answer).startswith("Data inflasi 2025 terlampir di situs kami.")
+
+
+def test_a_bare_publik_before_any_answer_is_refused(desk):
+    desk.deliver(reply_to(desk.notification, "#publik"))
+    [notice] = desk.take()
+    assert to_of(notice) == ["rina@bps.go.id"] and "belum ada jawaban" in text_of(notice)
+    assert desk.ticket().public is False

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from helpdesk.relay.tokens import (
     Found,
     extract,
+    mentions_token,
     mint,
     notification_message_id,
     reply_address,
@@ -159,3 +160,13 @@ def test_reply_address_refuses_bad_parts(office, ticket, token):
 def test_notification_message_id_refuses_bad_parts(nonce, domain):
     with pytest.raises(ValueError):
         notification_message_id(TICKET, TOKEN, nonce, domain)
+
+
+@pytest.mark.parametrize("blob, found", [
+    (b"Message-ID: <pst.PST-3576-2026-000001.abcdefghijklmnopqrstuvwx.1a2b@bps.go.id>", True),
+    (b"Reply-To: bps3576+t-3576-2026-000001-abcdefghijklmnopqrstuvwx@bps.go.id", True),
+    (b"Nomor tiket PST-3576-2026-000001, balas ke bps3576@bps.go.id", False),
+    (b"", False),
+])
+def test_a_token_anywhere_in_a_blob_is_found(blob, found):
+    assert mentions_token(blob) is found

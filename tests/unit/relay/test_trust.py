@@ -127,6 +127,19 @@ AR = "mx.bps.go.id; dkim=pass header.d=bps.go.id; dmarc=pass (p=reject) header.f
             False,
         ),
         ([AR], "mx.bps.go.id", None, False),  # nothing says which ticket
+        # Attacker-chosen property values that a text search took for a pass (issue 10, item 1).
+        (["mx.bps.go.id; dmarc=fail header.i=dmarc=pass.header.from=bps.go.id@evil.example"],
+         "mx.bps.go.id", T1, False),
+        (["mx.bps.go.id; dmarc=fail smtp.mailfrom=dmarc=pass.header.from=bps.go.id"],
+         "mx.bps.go.id", T1, False),
+        # A forged pass below the real verdict; a pass under a header from another server.
+        ([AR.replace("dmarc=pass", "dmarc=fail"), AR], "mx.bps.go.id", T1, False),
+        (["relay.bps.go.id; spf=pass smtp.mailfrom=bps.go.id", AR], "mx.bps.go.id", T1, False),
+        ([AR, "relay.bps.go.id; spf=pass smtp.mailfrom=bps.go.id"], "mx.bps.go.id", T1, True),
+        (["mx.bps.go.id; dkim=pass header.d=bps.go.id"], "mx.bps.go.id", T1, False),  # no dmarc
+        (["mx.bps.go.id; dmarc=pass header.from=sub.bps.go.id"], "mx.bps.go.id", T1, False),
+        (["mx.bps.go.id; dmarc=pass (unclosed comment header.from=bps.go.id"], "mx.bps.go.id", T1,
+         False),  # does not parse
     ],
 )
 def test_authentication_results_pass_from_the_trusted_server(results, authserv, thread, ok):

@@ -154,3 +154,18 @@ def test_digest_summary():
     assert [t.number[-1] for t in s["unassigned"]] == ["3"]
     # Waiting for the citizen (ticket 4) owes nothing: not counted for op2.
     assert s["per_operator"] == {OP: {"open": 2, "overdue": 1}}
+
+
+@pytest.mark.parametrize("fields, since", [
+    ({"waiting_since": at(24, 10)}, at(24, 10)),                       # answered: silence since the answer
+    ({"updated_at": at(24, 11)}, at(24, 11)),                          # older stores: the last change
+    ({}, None),                                                        # nothing to count from
+])
+def test_an_answered_ticket_closes_after_the_citizens_silence(fields, since):
+    t = ticket(status=Status.ANSWERED, due=None, **fields)
+    plan = planned(t, OFFICE, CAL)
+    if since is None:
+        assert plan == []
+        return
+    assert [(a.kind, a.at) for a in plan] == [("close_notice", since + timedelta(days=6)),
+                                              ("auto_close", since + timedelta(days=7))]
