@@ -125,3 +125,28 @@ def test_daemon_acknowledges_mail_to_each_of_several_mailboxes_and_stops_on_sigt
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "all 3 mailboxes connected" in err and "stopped cleanly" in err
+
+
+def test_idle_is_renewed_on_the_same_connection_and_mail_still_comes(tmp_path, dovecot, smtp_sink, monkeypatch):
+    """RFC 2177: a server may drop an IDLE after 29 minutes; the waiter renews it before (here every
+    0.2 s instead of 24 minutes), without logging in again."""
+    monkeypatch.setattr("helpdesk.inbound.waiter.IDLE_RENEW_SECONDS", 0.2)
+    hd = Helpdesk(tmp_path, dovecot, smtp_sink, offices=("3576",))
+    with watching(hd) as w:
+        worker = w.workers["3576"]
+        first = worker.client
+        renewed = threading.Event()
+        sync = worker.sync
+
+        def noted() -> int:
+            if w.syncs["3576"] >= 4:      # the first round, then three renewals
+                renewed.set()
+            return sync()
+
+        worker.sync = noted
+        assert renewed.wait(20)
+        hd.append(citizen_mail())
+        assert w.next_stored() == "3576"
+        assert worker.client is first
+    [ticket] = hd.tickets()
+    assert ticket.office == "3576"
