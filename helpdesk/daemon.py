@@ -7,21 +7,25 @@ import logging
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .app import App
+from .errors import LocalFault
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
 from .inbound.waiter import Waiter
 from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
+from .outbound.refused import too_big_notice
 from .sla.actions import sweep_office
 
 if TYPE_CHECKING:
     from .sla.scheduler import SlaScheduler
 
 log = logging.getLogger(__name__)
+FAILURE_NOTICE_EVERY = timedelta(hours=1)
 SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
 
 
@@ -99,7 +103,10 @@ class Daemon:
         from .sla.scheduler import SlaScheduler
 
         await self.outbox.start()
-        self.intake.process_pending()
+        try:
+            self.intake.process_pending()
+        except LocalFault:
+            pass       # the store said it once; the mailbox workers try again until the disk has space
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
         self.sla.start()
         # One thread waits on every mailbox; its pool runs a round only for a mailbox with news.
@@ -155,11 +162,21 @@ class Daemon:
 
     # -- failures ----------------------------------------------------------------------------------
     def report_failure(self, failed: OutgoingMail) -> None:
-        """A mail that can never be delivered is reported to the office's supervisors."""
+        """A mail that can never be delivered is reported to the office's supervisors: at most one
+        notice an hour per office (thirty spam senders made thirty notices); the digest lists them all."""
         if failed.purpose in SUPERVISOR_PURPOSES:
             return        # reporting a failed report would only fail again, or loop
+        if notice := too_big_notice(self.app, failed):
+            self.app.store.queue_mail(notice)       # the operator who wrote it can send it smaller
         office = self.app.settings.office(failed.office)
         if not office.supervisors:
             return
+        now = self.app.clock.now()
+        last = self.app.store.meta.setdefault("failure_notices", {}).get(office.code)
+        if last and now - datetime.fromisoformat(last) < FAILURE_NOTICE_EVERY:
+            log.info("delivery failure of %s left to the digest: supervisors were told within the hour",
+                     failed.message_id)
+            return
+        self.app.store.meta["failure_notices"][office.code] = now.isoformat()
         self.app.store.queue_mail(to_staff(self.app, office, office.supervisors, "delivery_failure",
                                            "delivery_failure", self.app.clock.now(), mail=failed))

@@ -57,12 +57,13 @@ class RecordingHandler:
 class SmtpSink:
     """`start()`/`stop()`; `messages` holds what was accepted, in order."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, data_size_limit: int = 64 * 1024 * 1024) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = RecordingHandler()
+        # Above data_size_limit aiosmtpd answers 552, as a mail server does for a mail too big.
         self.controller = Controller(self.handler, hostname=self.host, port=self.port,
-                                     data_size_limit=64 * 1024 * 1024)
+                                     data_size_limit=data_size_limit)
 
     def start(self) -> SmtpSink:
         self.controller.start()

@@ -22,7 +22,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from ..config import Office
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..tickets.atomic import write_atomic
 from .idle import idle_news, read_idle
 from .intake import Fetched, Intake
@@ -32,6 +32,7 @@ MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust me
 FIRST_BATCH = 25                     # mails in the first batch of a round; each next one twice that
 IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
+LOCAL_FAULT_RETRY_SECONDS = 5.0      # how often a paused intake tries the data disk again
 
 
 class Attempt(enum.Enum):
@@ -39,6 +40,7 @@ class Attempt(enum.Enum):
     IDLING = "idling"         # IDLE is open: watch the socket
     POLLING = "polling"       # no IDLE: come back after poll_seconds
     RETRY = "retry"           # the round failed: reconnect after a backoff
+    PAUSED = "paused"         # the data disk cannot be written: try again soon, without backoff
     FATAL = "fatal"           # the store cannot be read: the daemon stops
 
 
@@ -243,6 +245,11 @@ class MailboxWorker:
             log.critical("mailbox %s: store cannot be read: %s; stopping the daemon", self.office.code, exc)
             self.fatal = exc
             return Attempt.FATAL
+        except LocalFault:
+            # The data disk, not the server nor the mail: the store logged it once; try again
+            # soon, without backoff, so the mail is ticketed as soon as there is space.
+            self.disconnect()
+            return Attempt.PAUSED
         except NETWORK_ERRORS as exc:
             self.failed(exc)
         except Exception as exc:  # noqa: BLE001 - one mailbox's failure must never stop the others
@@ -280,6 +287,8 @@ class MailboxWorker:
             self.status.update(last_error=error[:300], last_error_at=now)
         try:
             write_atomic(self.status_path, json.dumps(self.status).encode())
+        except LocalFault:
+            pass        # the store says it once for the whole daemon
         except OSError as exc:
             log.warning("cannot write mailbox status %s: %s", self.status_path, exc)
 

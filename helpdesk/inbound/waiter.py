@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import StoreCorrupt
 from .idle import ConnectionLost, idle_news
-from .mailbox import IDLE_RENEW_SECONDS, NETWORK_ERRORS, Attempt, MailboxWorker
+from .mailbox import IDLE_RENEW_SECONDS, LOCAL_FAULT_RETRY_SECONDS, NETWORK_ERRORS, Attempt, MailboxWorker
 
 log = logging.getLogger(__name__)
 ROUND_WORKERS = 8            # rounds (logins, fetches) in flight at once
@@ -184,6 +184,9 @@ class Waiter:
                 self.fatal = worker.fatal
                 self.stop_event.set()
                 self.on_fatal()
+                continue
+            if outcome is Attempt.PAUSED:
+                self.timers.set(code, now + min(LOCAL_FAULT_RETRY_SECONDS, worker.imap.poll_seconds))
                 continue
             if outcome is Attempt.RETRY:
                 self.timers.set(code, now + self.delays[code])

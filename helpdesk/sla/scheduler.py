@@ -19,6 +19,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from ..app import App
 from ..config import Office
+from ..errors import LocalFault
 from ..insight.monthly import send_due_reports
 from .actions import last_digest_day, sweep_office
 from .sweep import next_due
@@ -163,7 +164,12 @@ class SlaScheduler:
     async def run_office(self, code: str) -> None:
         async with self._job():
             office = self.app.settings.office(code)
-            actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
+            try:
+                actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
+            except LocalFault:
+                # The data disk is full: the store said so once; what the sweep did in memory is
+                # stored (and only then sent) by the first commit that succeeds.
+                actions = []
             if actions:
                 log.info("office %s: %d sla actions done", code, len(actions))
                 self.on_mail_queued()

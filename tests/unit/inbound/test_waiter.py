@@ -105,3 +105,26 @@ def test_a_mailbox_whose_round_fails_is_retried_after_a_backoff_and_the_others_a
     waiter.run()
     assert rounds.count("3576") == 2 and rounds.count("3571") == 1
     assert waiter.delays == {"3576": 4.0, "3571": 1.0}
+
+
+def test_a_full_data_disk_pauses_a_mailbox_and_it_tries_again_soon_without_backoff(tmp_path, monkeypatch):
+    from helpdesk.errors import LocalFault
+    desk = Desk(tmp_path)
+    office = replace(desk.app.settings.office("3576"),
+                     imap=ImapSettings(host="127.0.0.1", idle=False, poll_seconds=0.1))
+    worker = MailboxWorker(office, desk.intake)
+    stop = threading.Event()
+    waiter = Waiter([worker], stop)
+    tries = []
+
+    def full() -> int:
+        tries.append(1)
+        if len(tries) == 3:
+            waiter.stop()
+        raise LocalFault.again("data disk full")
+
+    monkeypatch.setattr(worker, "connect", lambda: None)
+    monkeypatch.setattr(worker, "sync", full)
+    waiter.run()
+    assert len(tries) == 3
+    assert waiter.delays == {"3576": 1.0}          # a pause, not a failing server: no backoff
