@@ -96,3 +96,12 @@ class SmtpSink:
         with self.handler.changed:
             self.handler.changed.wait_for(lambda: len(self.handler.messages) >= count, timeout)
             return list(self.handler.messages)
+
+    def wait_for_subject(self, words: str, timeout: float = 10.0) -> list[Received]:
+        """Block until a message whose subject holds `words` arrived (or the timeout); returns those."""
+        def hits() -> list[Received]:
+            return [m for m in self.handler.messages if words in str(m.message["Subject"])]
+
+        with self.handler.changed:
+            self.handler.changed.wait_for(hits, timeout)
+            return hits()

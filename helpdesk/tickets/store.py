@@ -113,6 +113,9 @@ class Store:
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
                 self._msgindex[mid] = ticket.number
+        for mail in self.outbox.values():       # as queue_mail indexes them before the commit
+            if mail.ticket:
+                self._msgindex.setdefault(mail.message_id, mail.ticket)
 
     @staticmethod
     def _archive_docs(path: Path) -> list[dict[str, Any]]:
