@@ -7,6 +7,7 @@ from functools import cached_property
 
 from .clock import Clock
 from .config import Office, Settings
+from .desk.saved import SavedAnswers
 from .outbound.compose import Templates
 from .sla.workdays import WorkingCalendar
 from .tickets.spool import Spool
@@ -28,6 +29,10 @@ class App:
         return cls(settings=settings, store=store, spool=Spool(settings.data_dir),
                    templates=Templates(settings.templates_dir), clock=clock,
                    calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices})
+
+    @cached_property
+    def saved_answers(self) -> SavedAnswers:
+        return SavedAnswers(self.settings.answers_dir)
 
     @cached_property
     def operator_addresses(self) -> frozenset[str]:

@@ -113,6 +113,7 @@ class Settings:
     teams: tuple[Team, ...] = ()
     rules_dir: Path = Path("rules")
     templates_dir: Path = Path("templates")
+    answers_dir: Path | None = None          # saved answers replacing the packaged ones file by file
     trusted_authserv_id: str = ""            # Authentication-Results server whose dmarc/dkim pass counts
 
     def office(self, code: str) -> Office:
@@ -338,4 +339,5 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
         operators=tuple(operators), teams=tuple(teams),
         rules_dir=base / r.get(hd, "rules_dir", "helpdesk", str, "rules"),
         templates_dir=base / r.get(hd, "templates_dir", "helpdesk", str, "templates"),
+        answers_dir=(base / r.get(hd, "answers_dir", "helpdesk", str)) if hd.get("answers_dir") else None,
         trusted_authserv_id=r.get(hd, "trusted_authserv_id", "helpdesk", str, ""))

@@ -20,7 +20,8 @@ NOTICES_PER_DAY = 20  # refusals told to one address per day: a forger must not 
 ADVICE = (
     "Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
     "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
-    "#tunggu, #alihkan NAMA, #catatan, #publik."
+    "#tunggu, #alihkan NAMA, #catatan, #publik, #jawaban NAMA. Daftar lengkap perintah, jawaban "
+    "tersimpan dan contohnya: kirim email berjudul #bantuan (English: #help)."
 )
 
 
