@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..config import Operator
+from ..insight.consultations import Hit
 from ..insight.search import search
 from ..outbound.notices import to_staff
 from ..relay import tokens
@@ -69,8 +70,8 @@ def handle(ctx: Context) -> None:
             refuse(ctx, "#cari without words", None, (operator,), told="#cari perlu kata kunci, misalnya "
                    "#cari inflasi Mojokerto 2025.")
             return
-        hits = search(ctx.app, arg, None if whole else ctx.office.code, RESULTS)
         offices = {o.code: o for o in ctx.app.settings.offices}
+        hits = search_offices(ctx, arg, list(offices) if whole else [ctx.office.code])
         subject, body = f"Hasil #cari: {arg}", search_text(offices, arg, hits)
     else:
         subject = "Bantuan perintah PST Helpdesk"
@@ -79,6 +80,14 @@ def handle(ctx: Context) -> None:
                       reply_to=command_address(ctx, operator), in_reply_to=ctx.mail.message_id,
                       operator_name=operator.name, subject=subject, body=body))
     ctx.note(f"desk reply to {operator.address} queued")
+
+
+def search_offices(ctx: Context, text: str, codes: list[str]) -> list[Hit]:
+    """The best answered consultations of these offices. Each office's own index, the one its
+    notifications keep warm, is searched and the hits merged by score: one index of every office
+    would be built from scratch for a single #cari semua (18 s at 50,000 consultations)."""
+    hits = [hit for code in codes for hit in search(ctx.app, text, code, RESULTS)]
+    return sorted(hits, key=lambda h: -h.score)[:RESULTS]
 
 
 def command_address(ctx: Context, operator: Operator) -> str:

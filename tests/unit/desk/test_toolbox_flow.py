@@ -54,3 +54,18 @@ def test_a_broken_office_answer_refuses_the_reply_instead_of_failing_the_mail(tm
     [notice] = desk.take()
     assert to_of(notice) == ["rina@bps.go.id"] and "tidak dapat disusun" in text_of(notice)
     assert desk.ticket().status.value == "open"
+
+
+def test_search_of_all_offices_finds_another_offices_answer_and_the_plain_search_does_not(tmp_path):
+    desk = Desk(tmp_path)
+    desk.deliver(citizen_mail(to="bps3571@bps.go.id", body="Mohon data produksi padi Kediri 2025."), office="3571")
+    note = next(m for m in desk.take() if to_of(m) == ["agus@bps.go.id"])
+    desk.deliver(reply_to(note, "Produksi padi Kediri 2025 ada di publikasi Kediri Dalam Angka.",
+                          sender="Agus <agus@bps.go.id>"), office="3571")
+    desk.take()
+    address = tokens.desk_address("bps3576@bps.go.id", SECRET, "rina@bps.go.id")
+    desk.deliver(citizen_mail(sender=RINA, subject="#cari padi Kediri", to=address))
+    desk.deliver(citizen_mail(sender=RINA, subject="#cari semua padi Kediri", to=address))
+    own, everywhere = desk.take()
+    assert "Tidak ada konsultasi terjawab" in text_of(own)
+    assert "PST-3571-2026-000001" in text_of(everywhere) and "Kediri Dalam Angka" in text_of(everywhere)
