@@ -138,6 +138,12 @@ def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | Non
     commands = parse_commands(new_text(ctx.mail.text))
     if commands.body and not commands.is_internal:
         cleaned = staffcopy.clean_reply(commands.body, ticket)
+        if not cleaned.held and tokens.mentions_token(cleaned.text.encode()):
+            # A reply address from a #daftar list, or a command address, pasted into the answer:
+            # a citizen holding one could pass for the operator.
+            refuse(ctx, "reply held: its text carries a reply or command address", ticket.number, (operator,),
+                   told=f"{HELD} (alamat balasan atau alamat perintah petugas)")
+            return None
         if cleaned.held:
             refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,),
                    told=f"{HELD} (baris {cleaned.held_line}: \"{cleaned.held_words} ...\")")

@@ -126,11 +126,13 @@ def carries_token(message_id: str) -> bool:
 
 # Either form of a token anywhere in a blob (an attached mail, a text file): never to a citizen.
 _ANY_TOKEN = re.compile(
-    rb"pst\.PST-\d{4}-\d{4}-\d{6}\.[a-z2-7]{24}|\+t-\d{4}-\d{4}-\d{6}-[a-z2-7]{24}@", re.IGNORECASE)
+    rb"pst\.PST-\d{4}-\d{4}-\d{6}\.[a-z2-7]{24}|\+t-\d{4}-\d{4}-\d{6}-[a-z2-7]{24}@"
+    rb"|\+op-[a-z2-7]{24}@", re.IGNORECASE)   # an operator's command address too
 
 
 def mentions_token(data: bytes) -> bool:
-    """True when `data` holds a reply token as our Message-IDs or Reply-To addresses carry it."""
+    """True when `data` holds a reply token as our Message-IDs or Reply-To addresses carry it, or
+    an operator's command address."""
     return bool(_ANY_TOKEN.search(data or b""))
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from helpdesk.checks import problems as everything_checked
 from helpdesk.checks import sample_ticket, saved_answers
 from helpdesk.config import Office
 from helpdesk.desk.saved import SavedAnswers, UnknownAnswer
@@ -54,6 +55,7 @@ def test_check_reports_a_mistyped_variable_and_a_file_without_title(tmp_path):
     assert any("salah.md" in p and "nma" in p for p in problems)
     assert any("tanpa-judul.txt" in p and "# Title" in p for p in problems)
     assert len(problems) == 2
+    assert set(problems) <= set(everything_checked(desk.app.settings))     # what `helpdesk check` prints
 
 
 def test_check_passes_the_shipped_answers(tmp_path):

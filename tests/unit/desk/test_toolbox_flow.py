@@ -69,3 +69,16 @@ def test_search_of_all_offices_finds_another_offices_answer_and_the_plain_search
     own, everywhere = desk.take()
     assert "Tidak ada konsultasi terjawab" in text_of(own)
     assert "PST-3571-2026-000001" in text_of(everywhere) and "Kediri Dalam Angka" in text_of(everywhere)
+
+
+def test_an_answer_carrying_a_reply_address_from_the_list_is_held(tmp_path):
+    desk = Desk(tmp_path)
+    note = asked(desk)
+    address = tokens.desk_address("bps3576@bps.go.id", SECRET, "rina@bps.go.id")
+    desk.deliver(citizen_mail(sender=RINA, subject="#daftar", to=address))
+    [queue] = desk.take()
+    line = next(x for x in text_of(queue).splitlines() if "Balas ke:" in x)
+    desk.deliver(reply_to(note, f"Silakan hubungi kami:{line}"))
+    [notice] = desk.take()
+    assert to_of(notice) == ["rina@bps.go.id"] and "alamat balasan" in text_of(notice)
+    assert desk.ticket().status.value == "open"
