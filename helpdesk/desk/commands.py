@@ -17,7 +17,7 @@ from ..insight.consultations import Hit
 from ..insight.search import search
 from ..outbound.notices import to_staff
 from ..relay import tokens
-from ..relay.refusal import refuse
+from ..relay.refusal import refuse, within_limit
 from ..routing.notify import signed_headers
 from . import access
 from .texts import QueueItem, help_text, queue_text, search_text
@@ -29,6 +29,7 @@ ALIASES = {"bantuan": "help", "help": "help", "daftar": "list", "list": "list", 
            "search": "search"}
 WHOLE = {"list": ("kantor", "office"), "search": ("semua", "all")}   # first word widening the command
 RESULTS = 10
+REPLIES_PER_DAY = 100   # desk replies to one operator a day: a leaked command address must not flood them
 _SUBJECT = re.compile(r"\s*#([A-Za-z]+)\b(.*)", re.DOTALL)
 
 
@@ -76,6 +77,9 @@ def handle(ctx: Context) -> None:
     else:
         subject = "Bantuan perintah PST Helpdesk"
         body = help_text(ctx.app.saved_answers, command_address(ctx, operator))
+    if not within_limit(ctx, "desk_reply", operator.address, REPLIES_PER_DAY):
+        ctx.note(f"desk reply to {operator.address} skipped: {REPLIES_PER_DAY} already sent today")
+        return
     ctx.send(to_staff(ctx.app, ctx.office, [operator.address], "desk_reply", "desk_reply", ctx.now,
                       reply_to=command_address(ctx, operator), in_reply_to=ctx.mail.message_id,
                       operator_name=operator.name, subject=subject, body=body))

@@ -139,7 +139,6 @@ def notification(
         question=question or "(tanpa isi)",
         thread=_thread(office, ticket, event),
         similar=hits,
-        command_address=tokens.desk_address(office.address, app.settings.secret, operator.address),
     )
     ticket.events.append(
         TicketEvent(

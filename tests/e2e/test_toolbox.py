@@ -52,7 +52,9 @@ def asked(talk: Conversation, at=MON_0900, body: str = BAMBANG):
 def test_saved_answers_are_filled_in_combined_and_followed_by_the_operators_text(hd):
     talk = Conversation(hd)
     note = asked(talk)
-    assert f"alamat perintah Anda {command_address(hd)}" in plain(note)    # where she finds it
+    # The command address is never in a notification's text (a quote re-wrapped mid-address could
+    # carry pieces of it to the citizen); the notification says how to get it.
+    assert "kirim #bantuan ke bps3576@bps.go.id." in plain(note) and "+op-" not in plain(note)
     at = MON_0900 + timedelta(hours=1)
     [answer] = talk.deliver(operator_reply(note.message, "#jawaban data-dasar kunjungan-pst\n#tutup\n"
                                            "Tabel inflasi ada di halaman 12.", at=at), at, expect=2)[:1]

@@ -82,3 +82,14 @@ def test_an_answer_carrying_a_reply_address_from_the_list_is_held(tmp_path):
     [notice] = desk.take()
     assert to_of(notice) == ["rina@bps.go.id"] and "alamat balasan" in text_of(notice)
     assert desk.ticket().status.value == "open"
+
+
+def test_desk_replies_to_one_operator_are_capped_per_day(tmp_path, monkeypatch):
+    from helpdesk.desk import commands
+
+    monkeypatch.setattr(commands, "REPLIES_PER_DAY", 2)
+    desk = Desk(tmp_path)
+    address = tokens.desk_address("bps3576@bps.go.id", SECRET, "rina@bps.go.id")
+    for _ in range(3):
+        desk.deliver(citizen_mail(sender=RINA, subject="#bantuan", to=address))
+    assert len(desk.take()) == 2
