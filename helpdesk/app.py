@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .clock import Clock
 from .config import Office, Settings
-from .desk.saved import SavedAnswers
-from .outbound.compose import Templates
-from .sla.workdays import WorkingCalendar
 from .tickets.spool import Spool
 from .tickets.store import Store
+
+if TYPE_CHECKING:
+    from .desk.saved import SavedAnswers
+    from .outbound.compose import Templates
+    from .sla.workdays import WorkingCalendar
 
 
 @dataclass
@@ -25,6 +28,10 @@ class App:
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock) -> App:
+        # Imported here, so that a command that builds no App (`--help`, `check` of a bad file)
+        # starts without Jinja2 and the calendars.
+        from .outbound.compose import Templates
+        from .sla.workdays import WorkingCalendar
         store = Store(settings.data_dir)
         return cls(settings=settings, store=store, spool=Spool(settings.data_dir),
                    templates=Templates(settings.templates_dir), clock=clock,
@@ -32,6 +39,7 @@ class App:
 
     @cached_property
     def saved_answers(self) -> SavedAnswers:
+        from .desk.saved import SavedAnswers
         return SavedAnswers(self.settings.answers_dir)
 
     @cached_property

@@ -11,10 +11,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import config, logs
+from . import config, logs, unticketed
 from .app import App
 from .clock import Clock, FixedClock, SystemClock
-from .errors import ConfigError, StoreCorrupt
+from .errors import ConfigError, LocalFault, StoreCorrupt
 from .insight import commands as insight_commands
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--days", type=_days)
     dl.add_argument("--json", action="store_true")
     insight_commands.add_parsers(sub)     # report, search, export
+    unticketed.add_parsers(sub)           # mails --not-ticketed, ticket-from
     return p
 
 
@@ -123,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_check(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
     from .checks import problems
+    from .tickets.atomic import unwritable
     found = problems(settings)
+    if disk := unwritable(Path(settings.data_dir)):
+        found.append(f"{settings.path}: helpdesk.data_dir: {disk}")
     for problem in found:
         print(problem)  # noqa: T201
     if found:
@@ -142,14 +146,23 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
             log.error("configuration: %s", problem)
         return 2
     from .runlock import AlreadyRunning, single_instance
+    from .tickets.atomic import remove_leftovers, unwritable
+    problem = unwritable(Path(settings.data_dir))
     try:
+        if problem:
+            raise LocalFault.again(problem)
         # Held from loading the store to the last write: see runlock for what two processes did.
         with single_instance(Path(settings.data_dir)):
+            if removed := remove_leftovers(Path(settings.data_dir)):
+                log.info("removed %d temporary files left by writes that were cut short", removed)
             daemon = Daemon(App.build(settings, clock))
             asyncio.run(daemon.run_once() if args.once else daemon.run())
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)  # noqa: T201
         return 4
+    except LocalFault as exc:
+        print(f"cannot run: {problem or exc}", file=sys.stderr)  # noqa: T201
+        return 5
     return 0
 
 
@@ -184,8 +197,11 @@ def cmd_show(settings: config.Settings, args: argparse.Namespace, clock: Clock) 
 
 
 def cmd_status(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .tickets.atomic import unwritable
     from .views import status_text
     app = App.build(settings, clock)
+    if disk := unwritable(Path(settings.data_dir)):
+        print(f"DATA DISK: {disk}: intake is paused until it can be written")  # noqa: T201
     print(status_text(settings, app.store, Path(settings.data_dir) / "status"))  # noqa: T201
     return 0
 
@@ -244,3 +260,4 @@ COMMANDS = {"run": cmd_run, "check": cmd_check, "tickets": cmd_tickets, "show": 
             "status": cmd_status, "calendar": cmd_calendar, "deadline": cmd_deadline,
             "route": cmd_route}
 COMMANDS.update(insight_commands.COMMANDS)   # report, search, export
+COMMANDS.update(unticketed.COMMANDS)         # mails --not-ticketed, ticket-from

@@ -115,6 +115,8 @@ class Settings:
     templates_dir: Path = Path("templates")
     answers_dir: Path | None = None          # saved answers replacing the packaged ones file by file
     trusted_authserv_id: str = ""            # Authentication-Results server whose dmarc/dkim pass counts
+    mail_seconds: float = 10.0               # time budget for reading one mail's body (hostile HTML, MIME)
+    attachment_mb: float = 10.0              # citizen's files attached to one staff mail; above, only listed
 
     def office(self, code: str) -> Office:
         for office in self.offices:
@@ -340,4 +342,6 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
         rules_dir=base / r.get(hd, "rules_dir", "helpdesk", str, "rules"),
         templates_dir=base / r.get(hd, "templates_dir", "helpdesk", str, "templates"),
         answers_dir=(base / r.get(hd, "answers_dir", "helpdesk", str)) if hd.get("answers_dir") else None,
-        trusted_authserv_id=r.get(hd, "trusted_authserv_id", "helpdesk", str, ""))
+        trusted_authserv_id=r.get(hd, "trusted_authserv_id", "helpdesk", str, ""),
+        mail_seconds=r.get(hd, "mail_seconds", "helpdesk", float, 10.0),
+        attachment_mb=r.get(hd, "attachment_mb", "helpdesk", float, 10.0))

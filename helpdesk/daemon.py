@@ -1,4 +1,4 @@
-"""Wiring and lifecycle: mailbox workers, the intake, the outbox worker; SIGTERM drains and exits."""
+"""Wiring and lifecycle: the mailboxes' waiter, the intake, the outbox worker; SIGTERM drains and exits."""
 
 from __future__ import annotations
 
@@ -7,17 +7,25 @@ import logging
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .app import App
+from .errors import LocalFault
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
+from .inbound.waiter import Waiter
 from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
+from .outbound.refused import too_big_notice
 from .sla.actions import sweep_office
-from .sla.scheduler import SlaScheduler
+
+if TYPE_CHECKING:
+    from .sla.scheduler import SlaScheduler
 
 log = logging.getLogger(__name__)
+FAILURE_NOTICE_EVERY = timedelta(hours=1)
 SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
 
 
@@ -29,10 +37,11 @@ class Daemon:
         self.intake = Intake(app)
         self.outbox = Outbox(app.store, app.settings.smtp, app.clock,
                              on_permanent_failure=self.report_failure)
-        self.workers = [MailboxWorker(o, self.intake, on_ingested=self._mail_taken_in)
+        self.workers = [MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
                         for o in app.settings.offices if o.imap is not None]
         self.sla: SlaScheduler | None = None
         self.stop = threading.Event()
+        self.waiter: Waiter | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._outbox_wake: asyncio.Event | None = None
 
@@ -89,23 +98,29 @@ class Daemon:
         self._outbox_wake = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, self.request_stop)
+        # APScheduler scans every installed package's entry points as it is imported (a tenth of
+        # a second): only the running daemon needs it, not `run --once`.
+        from .sla.scheduler import SlaScheduler
+
         await self.outbox.start()
-        self.intake.process_pending()
+        try:
+            self.intake.process_pending()
+        except LocalFault:
+            pass       # the store said it once; the mailbox workers try again until the disk has space
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
         self.sla.start()
-        threads = [threading.Thread(target=w.run_forever, args=(self.stop,), daemon=True,
-                                    name=f"mailbox-{w.office.code}") for w in self.workers]
-        for t in threads:
-            t.start()
-        log.info("helpdesk running: %d mailboxes", len(threads))
+        # One thread waits on every mailbox; its pool runs a round only for a mailbox with news.
+        self.waiter = Waiter(self.workers, self.stop, on_fatal=self._wake_outbox)
+        waiting = threading.Thread(target=self.waiter.run, daemon=True, name="mailboxes")
+        waiting.start()
+        log.info("helpdesk running: %d mailboxes", len(self.workers))
         try:
             await self._outbox_loop()
         finally:
-            self.stop.set()
+            self.waiter.stop()
             await self.sla.stop()         # running sweeps finish, so the drain below sends their mail
-            for t in threads:
-                await asyncio.to_thread(t.join)
-            fatal = next((w.fatal for w in self.workers if w.fatal is not None), None)
+            await asyncio.to_thread(waiting.join)
+            fatal = self.waiter.fatal
             if fatal is not None:
                 raise fatal           # no final drain: it would write over the store a human must see
             try:
@@ -117,13 +132,15 @@ class Daemon:
     def request_stop(self) -> None:
         log.info("stop requested: finishing the mail in hand")
         self.stop.set()
+        if self.waiter is not None:
+            self.waiter.wake()
         self._wake_outbox()
 
-    def _mail_taken_in(self) -> None:
+    def _mail_taken_in(self, office: str) -> None:
         """Called from a mailbox thread: new tickets may change deadlines, new mail waits to go out."""
         self._wake_outbox()
         if self._loop is not None and self.sla is not None:
-            self._loop.call_soon_threadsafe(self.sla.reschedule_all)
+            self._loop.call_soon_threadsafe(self.sla.reschedule_offices, {office})
 
     def _wake_outbox(self) -> None:
         if self._loop is not None and self._outbox_wake is not None:
@@ -145,11 +162,21 @@ class Daemon:
 
     # -- failures ----------------------------------------------------------------------------------
     def report_failure(self, failed: OutgoingMail) -> None:
-        """A mail that can never be delivered is reported to the office's supervisors."""
+        """A mail that can never be delivered is reported to the office's supervisors: at most one
+        notice an hour per office (thirty spam senders made thirty notices); the digest lists them all."""
         if failed.purpose in SUPERVISOR_PURPOSES:
             return        # reporting a failed report would only fail again, or loop
+        if notice := too_big_notice(self.app, failed):
+            self.app.store.queue_mail(notice)       # the operator who wrote it can send it smaller
         office = self.app.settings.office(failed.office)
         if not office.supervisors:
             return
+        now = self.app.clock.now()
+        last = self.app.store.meta.setdefault("failure_notices", {}).get(office.code)
+        if last and now - datetime.fromisoformat(last) < FAILURE_NOTICE_EVERY:
+            log.info("delivery failure of %s left to the digest: supervisors were told within the hour",
+                     failed.message_id)
+            return
+        self.app.store.meta["failure_notices"][office.code] = now.isoformat()
         self.app.store.queue_mail(to_staff(self.app, office, office.supervisors, "delivery_failure",
                                            "delivery_failure", self.app.clock.now(), mail=failed))

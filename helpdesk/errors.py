@@ -33,3 +33,16 @@ class PermanentFailure(HelpdeskError):
 
 class Discard(HelpdeskError):
     """Stop the pipeline for this mail on purpose; the reason is logged and the mail is done."""
+
+
+class LocalFault(HelpdeskError, OSError):
+    """The data disk cannot be written (full, read-only, gone): a pause, never the mail's fault."""
+
+    def __init__(self, what: str, path: object, cause: OSError) -> None:
+        super().__init__(cause.errno, f"{what}: {path}: {cause.strerror or cause}")
+        self.what = what          # "data disk full", "data directory read-only", "data disk error"
+
+    @classmethod
+    def again(cls, what: str) -> LocalFault:
+        """The fault already reported (logged once) by the store, raised again for the caller."""
+        return cls(what or "data disk error", "data directory", OSError(0, "write failed"))

@@ -90,11 +90,13 @@ class InboundMail:
     is_delivery_report: bool = False    # multipart/report; report-type=delivery-status, or similar
     reported_message_ids: list[str] = field(default_factory=list)  # in a bounce: Message-ID etc. of the mail it returns
     report_status: str = ""             # in a bounce: a one-line summary (recipient, status, diagnostic)
+    bounce_recipients: list[str] = field(default_factory=list)  # failed recipients flufl.bounce found
     authentication_results: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # a few other raw headers, lower-case names
     language: str = "id"                # "id" or "en"
     size: int = 0
     defects: list[str] = field(default_factory=list)       # what could not be decoded, for the log
+    incomplete: str = ""                # why only part of the body was read (time budget), "" when all was
 
     @property
     def thread_ids(self) -> list[str]:
@@ -195,6 +197,9 @@ class Ticket:
         return int(self.number.split("-")[2])
 
 
+_MAIL_TIMES = ("next_attempt_at", "created_at", "sent_at", "failed_at")
+
+
 @dataclass
 class OutgoingMail:
     """A mail the helpdesk will send; stored in the outbox before any SMTP conversation."""
@@ -212,19 +217,21 @@ class OutgoingMail:
     created_at: datetime | None = None
     sent_at: datetime | None = None
     last_error: str = ""
+    failed_at: datetime | None = None   # when it was given up; the digest forgets it a week later
+    spool: str = ""                     # where the raw text went when it failed ("" raw in the store)
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict, whose deep copy dominated a commit.
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["recipients"] = list(self.recipients)
-        for name in ("next_attempt_at", "created_at", "sent_at"):
+        for name in _MAIL_TIMES:
             d[name] = _iso(d[name])
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OutgoingMail:
         d = dict(d)
-        for name in ("next_attempt_at", "created_at", "sent_at"):
+        for name in _MAIL_TIMES:
             d[name] = _dt(d.get(name))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})

@@ -46,6 +46,7 @@ class Context:
     # store.meta sections to update: "round_robin" (team -> last one), "auto_replies" (absences)
     meta: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    not_ticketed: str = ""      # why this mail made no ticket: counted and listed for a human to check
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -126,6 +127,7 @@ def record_automated(ctx: Context) -> None:
     if ctx.thread.number is None:
         ctx.note(f"{kind.value} not linked to any ticket ({ctx.verdict.reason}); kept in spool "
                  f"{ctx.spool_path}, no reply")
+        ctx.not_ticketed = kind.value
         return
     load_ticket(ctx)
     assert ctx.ticket is not None
@@ -137,6 +139,7 @@ def record_ignored(ctx: Context) -> None:
     """Mail that needs no ticket (lists, our own mail): logged with its reason, kept in the spool."""
     ctx.note(f"{ctx.verdict.kind.value}: {ctx.verdict.reason}; no ticket, no reply, kept in spool "
              f"{ctx.spool_path}")
+    ctx.not_ticketed = ctx.verdict.kind.value
 
 
 def record_rating(ctx: Context) -> None:
@@ -190,6 +193,7 @@ def run(ctx: Context) -> None:
             step(ctx)
     except Discard as exc:
         ctx.note(f"discarded: {exc}")
+        ctx.not_ticketed = "discarded"
         return
     apply(ctx)
 

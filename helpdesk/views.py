@@ -96,5 +96,7 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
     lines.append(f"in flight: {len(store.inflight)}, quarantined: {len(store.quarantine)}")
     for key, q in store.quarantine.items():
         lines.append(f"  quarantined {key}: {q.get('reason')} (spool/{q.get('copy')})")
+    lines.append(f"not ticketed (last {len(store.not_ticketed)} kept): "
+                 + (store.not_ticketed_by_reason() or "none"))
     lines.append(f"open tickets: {len(store.open_tickets())}")
     return "\n".join(lines)

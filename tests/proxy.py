@@ -37,6 +37,17 @@ class CuttingProxy:
             except OSError:
                 pass
 
+    def drop_all(self) -> None:
+        """Cut every open connection at once, as a restarted server or a broken network does."""
+        with self._lock:
+            opened, self._open = self._open, []
+        for s in opened:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
     def cut_after(self, server_bytes: int) -> None:
         with self._lock:
             self._cut_at = server_bytes
@@ -49,8 +60,8 @@ class CuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(self.target)
-            self._open += [client, server]
             with self._lock:
+                self._open += [client, server]
                 self.connections += 1
                 limit, self._cut_at = self._cut_at, None
             threading.Thread(target=self._pipe, args=(client, server, None), daemon=True).start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import textwrap
 
-from helpdesk.inbound.parse import html_to_text
+from helpdesk.inbound.htmltext import html_to_text
 
 
 def wrap(text: str, width: int) -> str:
@@ -38,7 +38,7 @@ def reply(style: str, staff: str, answers: list[str], width: int) -> str:
     if style == "outlook":
         return "\n\n".join(answers) + "\n\n" + OUTLOOK + "\n" + body + "\n"
     if style == "html":
-        return html_to_text(reply_html(staff, answers, width))
+        return html_to_text(reply_html(staff, answers, width))[0]
     raise ValueError(style)
 
 

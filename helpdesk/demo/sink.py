@@ -57,12 +57,13 @@ class RecordingHandler:
 class SmtpSink:
     """`start()`/`stop()`; `messages` holds what was accepted, in order."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, data_size_limit: int = 64 * 1024 * 1024) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = RecordingHandler()
+        # Above data_size_limit aiosmtpd answers 552, as a mail server does for a mail too big.
         self.controller = Controller(self.handler, hostname=self.host, port=self.port,
-                                     data_size_limit=64 * 1024 * 1024)
+                                     data_size_limit=data_size_limit)
 
     def start(self) -> SmtpSink:
         self.controller.start()
@@ -95,3 +96,12 @@ class SmtpSink:
         with self.handler.changed:
             self.handler.changed.wait_for(lambda: len(self.handler.messages) >= count, timeout)
             return list(self.handler.messages)
+
+    def wait_for_subject(self, words: str, timeout: float = 10.0) -> list[Received]:
+        """Block until a message whose subject holds `words` arrived (or the timeout); returns those."""
+        def hits() -> list[Received]:
+            return [m for m in self.handler.messages if words in str(m.message["Subject"])]
+
+        with self.handler.changed:
+            self.handler.changed.wait_for(hits, timeout)
+            return hits()

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from ..model import InboundMail, Kind
 from ..relay import tokens
+from . import bounces
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class DaemonSender(Rule):
     LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
 
     def check(self, mail: InboundMail, known: Known) -> str | None:
-        local = mail.from_addr.partition("@")[0]
+        local = bounces.local_part(mail.from_addr)     # also "Postmaster"@host
         return f"From: {mail.from_addr}" if local in self.LOCALPARTS else None
 
 
@@ -103,6 +104,44 @@ class NullSenderReport(Rule):
         if self.SUBJECT.match(mail.subject):
             return f"Return-Path: <> with subject {mail.subject[:60]!r}"
         return None
+
+
+class DetectedBounce(Rule):
+    """GNU Mailman's detectors recognise the body of a bounce sent as plain mail (gateways, Lotus,
+    Exchange with an empty From)."""
+
+    NAME, KIND = "flufl_bounce", Kind.BOUNCE
+
+    def check(self, mail: InboundMail, known: Known) -> str | None:
+        if not mail.bounce_recipients:
+            return None
+        return f"flufl.bounce: delivery to {', '.join(mail.bounce_recipients[:3])} failed"
+
+
+class BounceSubject(Rule):
+    """A bounce subject alone is weak (a citizen may write "pesan tidak terkirim"): it needs a
+    sender that is a mail system, or the returned message attached."""
+
+    NAME, KIND = "bounce_subject", Kind.BOUNCE
+
+    def check(self, mail: InboundMail, known: Known) -> str | None:
+        if not bounces.SUBJECT.search(mail.subject):
+            return None
+        if bounces.robot_sender(mail):
+            return f"subject {mail.subject[:60]!r} from {mail.from_addr or 'an empty From'}"
+        if bounces.returns_a_message(mail) or mail.reported_message_ids:
+            return f"subject {mail.subject[:60]!r} returning a message"
+        return None
+
+
+class ListAdministrivia(Rule):
+    """A list's notice about our mail (held for moderation, rejected): never a question."""
+
+    NAME, KIND = "list_administrivia", Kind.BOUNCE
+
+    def check(self, mail: InboundMail, known: Known) -> str | None:
+        value = mail.headers.get("x-list-administrivia", "")
+        return f"X-List-Administrivia: {value[:40]}" if _first_token(value) == "yes" else None
 
 
 # --- AUTO_REPLY: RFC 3834 and its vendor cousins; answering them is how robots ping-pong.
@@ -247,7 +286,8 @@ class AnswersNotification(Rule):
 
 CHAIN: tuple[Rule, ...] = (
     FromOwnAddress(), LoopHeader(),
-    DeliveryReport(), DaemonSender(), NullSenderReport(),
+    DeliveryReport(), DaemonSender(), NullSenderReport(), DetectedBounce(), BounceSubject(),
+    ListAdministrivia(),
     AutoSubmitted(), AutoReplyHeader(), PrecedenceAutoReply(), AutoResponseSuppress(),
     AutoReplySubject(), NullSender(),
     ListIdHeader(), ListUnsubscribeWithPrecedence(), PrecedenceBulk(),

@@ -12,21 +12,26 @@ failed three times is quarantined, so a poisonous mail never becomes a crash loo
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from .. import faults, pipeline
 from ..app import App
 from ..config import Office
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..model import InboundMail
 from ..outbound.compose import FileAttachment
+from ..outbound.disk_alert import DiskAlert
 from ..outbound.notices import to_staff
 from ..tickets.conversation import match_thread
 from .classify import classify
-from .parse import minted_id, parse
+from .parse import minted_id, parse, parse_headers
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAX_ATTEMPTS = 3
 
 
@@ -42,11 +47,18 @@ def entry_key(office: str, uidvalidity: int, uid: int) -> str:
 
 
 class Intake:
-    """Turns fetched mail into tickets and queued mail; the single writer of the store."""
+    """Turns fetched mail into tickets and queued mail; the single writer of the store.
+
+    Reading a mail (parse, HTML to text, bounce detectors) happens outside the store's lock and
+    within `helpdesk.mail_seconds`: a hostile mail in one mailbox never holds the others, the
+    outbox or the sweeps. A store or spool that cannot be written (LocalFault) is not the mail's
+    fault: the attempt is given back, the mail stays in flight, and the caller pauses."""
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self._fetched: dict[str, bytes] = {}     # raw bytes of the batch in hand, as spooled
+        self._fetched: dict[str, bytes] = {}     # raw bytes of the batches in hand, as spooled
+        self._in_hand: set[str] = set()          # in-flight keys a thread is processing now
+        self.alert = DiskAlert(app)
 
     def ingest(self, office: Office, uidvalidity: int, batch: list[Fetched]) -> list[int]:
         """Make a batch durable and process it; returns the UIDs that may now be marked processed."""
@@ -55,63 +67,126 @@ class Intake:
             fresh = [item for item in batch
                      if entry_key(office.code, uidvalidity, item.uid) not in store.inflight]
             # Raw bytes first, all synced in one pass; the commit below refers to them.
-            paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
-            for item, spool_path in zip(fresh, paths, strict=True):
-                self._fetched[spool_path] = item.raw
-                store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
-                    "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,
-                    "spool": spool_path, "received_at": item.received_at.isoformat(),
-                    "attempts": 0, "last_error": ""}
-            state = store.mailboxes.setdefault(office.code, {})
-            if state.get("uidvalidity") != uidvalidity:
-                state.update(uidvalidity=uidvalidity, last_uid=0)
-            state["last_uid"] = max([state.get("last_uid", 0)] + [i.uid for i in batch])
             try:
-                handled = self.process_pending(office.code)
-            finally:
-                self._fetched.clear()
+                paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
+            except LocalFault as exc:
+                # Nothing recorded, the high-water mark unmoved: the batch is fetched again later.
+                store.faulted(exc)
+                paths = None
+            if paths is not None:
+                self._record_batch(office, uidvalidity, batch, fresh, paths)
+        if paths is None:
+            self.alert.paused(store.fault)      # outside the lock: it talks to the SMTP server
+            raise LocalFault.again(store.fault)
+        try:
+            handled = self.process_pending(office.code)
+        finally:
+            with store.lock:
+                for path in paths:
+                    self._fetched.pop(path, None)
         return [e["uid"] for e in handled if e["uidvalidity"] == uidvalidity]
+
+    def _record_batch(self, office: Office, uidvalidity: int, batch: list[Fetched], fresh: list[Fetched],
+                      paths: list[str]) -> None:
+        store = self.app.store
+        for item, spool_path in zip(fresh, paths, strict=True):
+            self._fetched[spool_path] = item.raw
+            store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
+                "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,
+                "spool": spool_path, "received_at": item.received_at.isoformat(),
+                "attempts": 0, "last_error": ""}
+        state = store.mailboxes.setdefault(office.code, {})
+        if state.get("uidvalidity") != uidvalidity:
+            state.update(uidvalidity=uidvalidity, last_uid=0)
+        state["last_uid"] = max([state.get("last_uid", 0)] + [i.uid for i in batch])
 
     def process_pending(self, office: str | None = None) -> list[dict]:
         """Process every in-flight mail (of one office); returns the entries now handled."""
         store = self.app.store
         with store.lock:
-            entries = [(k, e) for k, e in store.inflight.items() if office in (None, e["office"])]
+            entries = [(k, e) for k, e in store.inflight.items()
+                       if office in (None, e["office"]) and k not in self._in_hand]
             # A crash charged an attempt to every mail of its batch. Leftovers go one at a time, so
             # only the mail that kills the process gathers attempts towards quarantine.
             leftovers = [[item] for item in entries if item[1]["attempts"] > 0]
             fresh = [item for item in entries if item[1]["attempts"] == 0]
-            handled = []
+            self._in_hand.update(k for k, _ in entries)
+        handled: list[dict] = []
+        try:
             for group in leftovers + ([fresh] if fresh else []):
                 handled += self._process_group(group)
+        finally:
+            with store.lock:
+                self._in_hand.difference_update(k for k, _ in entries)
         return handled
 
     def _process_group(self, entries: list[tuple[str, dict]]) -> list[dict]:
         store = self.app.store
-        for _, entry in entries:
-            entry["attempts"] += 1
-        # The attempt is counted durably before it runs, so a mail that kills the process
-        # is still counted and set aside after three tries.
-        store.commit()
-        faults.failpoint("before_process")
-        handled = [entry for key, entry in entries if self._process_entry(key, entry)]
-        store.commit()
+        handled: list[tuple[str, dict]] = []
+        try:
+            with store.lock:
+                for _, entry in entries:
+                    entry["attempts"] += 1
+                # The attempt is counted durably before it runs, so a mail that kills the process
+                # is still counted and set aside after three tries.
+                store.commit()
+            faults.failpoint("before_process")
+            for key, entry in entries:
+                # Read outside the lock: the other mailboxes, the outbox and the sweeps go on.
+                read = self._read(entry) if entry["attempts"] <= MAX_ATTEMPTS else None
+                with store.lock:
+                    if self._process_entry(key, entry, read):
+                        handled.append((key, entry))
+            with store.lock:
+                store.commit()
+        except LocalFault:
+            with store.lock:
+                self._give_back(entries, handled)
+            self.alert.paused(store.fault)
+            raise
         faults.failpoint("after_ticket_commit")
-        return handled
+        self.alert.resumed()
+        return [entry for _, entry in handled]
 
-    def _process_entry(self, key: str, entry: dict) -> bool:
+    def _give_back(self, entries: list[tuple[str, dict]], handled: list[tuple[str, dict]]) -> None:
+        """The disk refused: nothing is charged and every mail stays in flight, so none is marked
+        processed on the server before it is stored (a ticket made in memory is found again by
+        its Message-ID when the mail is processed again, and stored by the next commit)."""
+        for _, entry in entries:
+            entry["attempts"] = max(0, entry["attempts"] - 1)
+        for key, entry in handled:
+            self.app.store.inflight.setdefault(key, entry)
+
+    def _read(self, entry: dict) -> InboundMail | Exception:
+        """The raw mail parsed within the time budget, or why it could not be read."""
+        try:
+            # The bytes just written to the spool are still in memory; a leftover is read back.
+            raw = self._fetched.get(entry["spool"]) or self.app.spool.read(entry["spool"])
+            started = time.monotonic()
+            mail = parse(raw, datetime.fromisoformat(entry["received_at"]), self.app.settings.mail_seconds)
+        except Exception as exc:  # noqa: BLE001 - a missing spool file is this mail's failure
+            return exc
+        if mail.incomplete:
+            log.warning("%s: %s after %.1f s; the ticket is made from what was read, the whole mail "
+                        "stays in the spool", mail.message_id, mail.incomplete, time.monotonic() - started)
+        return mail
+
+    def _process_entry(self, key: str, entry: dict, read: InboundMail | Exception | None) -> bool:
         store = self.app.store
-        if entry["attempts"] > MAX_ATTEMPTS:
+        if entry["attempts"] > MAX_ATTEMPTS or read is None:
             self._quarantine(key, entry, entry.get("last_error") or "processing stopped the daemon")
             return True
         try:
-            self._process(entry)
-        except StoreCorrupt:
-            raise                 # not this mail's fault: the daemon stops, the mail stays in flight
+            if isinstance(read, Exception):
+                raise read
+            self._process(entry, read)
+        except (StoreCorrupt, LocalFault):
+            raise                 # not this mail's fault: the daemon stops or pauses, the mail stays in flight
         except Exception as exc:  # noqa: BLE001 - one bad mail must never stop the others
             error = f"{type(exc).__name__}: {exc}"
             entry["last_error"] = error[:500]
-            log.exception("processing %s failed (attempt %d of %d)", key, entry["attempts"], MAX_ATTEMPTS)
+            log.error("processing %s failed (attempt %d of %d)", key, entry["attempts"], MAX_ATTEMPTS,
+                      exc_info=exc)
             if entry["attempts"] >= MAX_ATTEMPTS:
                 self._quarantine(key, entry, error)
                 return True
@@ -119,14 +194,12 @@ class Intake:
         store.inflight.pop(key, None)
         return True
 
-    def _process(self, entry: dict) -> None:
+    def _process(self, entry: dict, mail: InboundMail) -> None:
         app = self.app
         office = app.settings.office(entry["office"])
-        # The bytes just written to the spool are still in memory; a leftover is read back.
-        raw = self._fetched.get(entry["spool"]) or app.spool.read(entry["spool"])
-        mail = parse(raw, datetime.fromisoformat(entry["received_at"]))
-        if self._already_seen(mail, raw):
+        if self._already_seen(mail, lambda: self._raw(entry)):
             log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry["uid"])
+            self._not_ticketed(entry, mail, "duplicate", "already taken in")
             return
         ctx = pipeline.Context(
             app=app, office=office, mail=mail, spool_path=entry["spool"], now=app.clock.now(),
@@ -134,8 +207,22 @@ class Intake:
                              operators=app.operator_addresses),
             thread=match_thread(mail, app.store.ticket_for_message, self._requester_of))
         pipeline.run(ctx)
+        if ctx.not_ticketed:
+            self._not_ticketed(entry, mail, ctx.not_ticketed, ctx.verdict.reason)
 
-    def _already_seen(self, mail: InboundMail, raw: bytes) -> bool:
+    def _not_ticketed(self, entry: dict, mail: InboundMail, reason: str, detail: str) -> None:
+        """Counted by reason and listed (`helpdesk mails --not-ticketed`), so a mail a rule misjudged
+        can be found and pulled in (`helpdesk ticket-from KEY`)."""
+        self.app.store.note_not_ticketed(
+            entry_key(entry["office"], entry["uidvalidity"], entry["uid"]),
+            {"office": entry["office"], "received_at": entry["received_at"], "spool": entry["spool"],
+             "from": mail.from_addr, "subject": mail.subject[:120], "message_id": mail.message_id,
+             "reason": reason, "detail": detail[:200]})
+
+    def _raw(self, entry: dict) -> bytes:
+        return self._fetched.get(entry["spool"]) or self.app.spool.read(entry["spool"])
+
+    def _already_seen(self, mail: InboundMail, raw: Callable[[], bytes]) -> bool:
         """True for a second delivery of a mail already taken in (same Message-ID, same sender)."""
         store = self.app.store
         number = store.ticket_for_message(mail.message_id)
@@ -149,7 +236,7 @@ class Intake:
         # Some web-form mailers give every mail one Message-ID: another sender means another mail.
         log.warning("%s reused by %s (first seen from %s on %s); taken as a new message",
                     mail.message_id, mail.from_addr or "an unreadable sender", first.actor, number)
-        mail.message_id = minted_id(raw)
+        mail.message_id = minted_id(raw())
         return store.ticket_for_message(mail.message_id) is not None
 
     def _requester_of(self, number: str) -> str | None:
@@ -159,9 +246,9 @@ class Intake:
     def _quarantine(self, key: str, entry: dict, reason: str) -> None:
         """Set a mail aside for a human, tell the supervisors, and let the rest go on."""
         app, store = self.app, self.app.store
-        store.inflight.pop(key, None)
         raw = app.spool.read(entry["spool"])
         copy = app.spool.put_quarantine(key, raw)
+        store.inflight.pop(key, None)
         store.quarantine[key] = dict(entry, reason=reason[:500], copy=copy,
                                      quarantined_at=app.clock.now().isoformat())
         log.error("quarantined %s after %d attempts: %s (copy in spool/%s)", key, entry["attempts"],
@@ -169,11 +256,9 @@ class Intake:
         office = app.settings.office(entry["office"])
         if not office.supervisors:
             return
-        try:
-            mail = parse(raw, datetime.fromisoformat(entry["received_at"]))
-            sender, subject = mail.from_addr, mail.subject
-        except Exception:  # noqa: BLE001 - the notice must go out even when nothing parses
-            sender, subject = "", ""
+        # Headers only: the body may be what made the mail fail, and this runs under the lock.
+        mail = parse_headers(raw, datetime.fromisoformat(entry["received_at"]))
+        sender, subject = mail.from_addr, mail.subject
         store.queue_mail(to_staff(
             app, office, office.supervisors, "quarantine", "quarantine_notice", app.clock.now(),
             attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]

@@ -1,12 +1,14 @@
 """One office mailbox over IMAP: fetch new mail by UID, hand it to the intake, mark it processed (stage 1).
 
-imapclient is blocking, so each mailbox runs in its own worker thread; one stuck mailbox never blocks
-another. The state is the UID high-water mark (with UIDVALIDITY), never \\Seen: mail someone already
-read in webmail is still ingested, and after a long outage every waiting mail is.
+imapclient is blocking: a round (log in, fetch, enter IDLE) runs in a worker thread of the waiter
+(inbound/waiter.py), which watches every idling mailbox's socket in one place. The state is the UID
+high-water mark (with UIDVALIDITY), never \\Seen: mail someone already read in webmail is still
+ingested, and after a long outage every waiting mail is.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import ssl
@@ -20,8 +22,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from ..config import Office
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..tickets.atomic import write_atomic
+from .idle import idle_news, read_idle
 from .intake import Fetched, Intake
 
 log = logging.getLogger(__name__)
@@ -29,10 +32,21 @@ MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust me
 FIRST_BATCH = 25                     # mails in the first batch of a round; each next one twice that
 IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
+LOCAL_FAULT_RETRY_SECONDS = 5.0      # how often a paused intake tries the data disk again
+
+
+class Attempt(enum.Enum):
+    """What a round left the mailbox waiting for."""
+    IDLING = "idling"         # IDLE is open: watch the socket
+    POLLING = "polling"       # no IDLE: come back after poll_seconds
+    RETRY = "retry"           # the round failed: reconnect after a backoff
+    PAUSED = "paused"         # the data disk cannot be written: try again soon, without backoff
+    FATAL = "fatal"           # the store cannot be read: the daemon stops
 
 
 class MailboxWorker:
-    """Fetches one office's new mail; `sync()` does one round, `run_forever()` keeps at it."""
+    """Fetches one office's new mail: `sync()` takes in what waits, `round()` also leaves and
+    re-enters IDLE, `attempt()` is a round with its failures caught (what the waiter calls)."""
 
     def __init__(self, office: Office, intake: Intake, on_ingested: Callable[[], None] = lambda: None,
                  ) -> None:
@@ -41,6 +55,7 @@ class MailboxWorker:
         self.office, self.imap, self.intake = office, office.imap, intake
         self.on_ingested = on_ingested
         self.client: IMAPClient | None = None
+        self.idling = False                       # an IDLE command is open on `client`
         self.fatal: StoreCorrupt | None = None    # set when the store failed under this worker
         self.status_path = intake.app.settings.data_dir / "status" / f"{office.code}.json"
         self.status: dict[str, object] = {"office": office.code}
@@ -55,13 +70,16 @@ class MailboxWorker:
             client.starttls(context)
         client.normalise_times = False     # keep INTERNALDATE's offset: the server's clock is the truth
         client.login(s.username, s.password)
-        self.client = client
+        self.client, self.idling = client, False
         return client
 
     def disconnect(self) -> None:
         client, self.client = self.client, None
+        idling, self.idling = self.idling, False
         if client is not None:
             try:
+                if idling:
+                    client.idle_done()
                 client.logout()
             except Exception:  # noqa: BLE001 - a dead connection cannot be closed politely
                 try:
@@ -158,35 +176,58 @@ class MailboxWorker:
             total += size
         return batches
 
-    # -- waiting ---------------------------------------------------------------------------------
-    def wait_for_mail(self, stop: threading.Event) -> None:
-        """Block until the server announces mail (IDLE), or the poll interval passes.
+    # -- waiting (the waiter of inbound/waiter.py drives these) ----------------------------------
+    @property
+    def uses_idle(self) -> bool:
+        """IDLE where the settings allow it and the server offers it; else the mailbox is polled."""
+        return self.imap.idle and self.client is not None and self.client.has_capability("IDLE")
 
-        Even with IDLE the mailbox is searched again every `poll_seconds`: an EXISTS the server
-        sent in answer to an earlier command (mail that came during `sync`) is not repeated in
-        IDLE, and a silent server must not leave mail waiting for the 24-minute renewal.
-        """
+    def round(self, stop: threading.Event) -> bool:
+        """Leave IDLE, take in everything new, and enter IDLE again (runs in a worker thread).
+
+        Returns True when the mailbox now idles (the waiter watches its socket), False when it is
+        to be polled. Mail that came while a round ran is not announced again in IDLE: the round
+        searches once more before idling and goes on while there is news."""
+        if self.client is None:
+            self.connect()
+        self.end_idle()
+        while not stop.is_set():
+            self.sync()
+            if not self.uses_idle:
+                return False
+            # imaplib keeps every untagged answer (SELECT's EXISTS among them) until taken: only
+            # an EXISTS that comes from here on is news.
+            for name in ("EXISTS", "RECENT"):
+                self.client._imap.untagged_responses.pop(name, None)
+            if self._has_new_mail(self.client):
+                continue
+            if self._start_idle():
+                return True
+        return False
+
+    def _start_idle(self) -> bool:
+        """Enter IDLE; False (and IDLE left again) when news came with the server's go-ahead."""
         client = self.client
         assert client is not None
-        if not (self.imap.idle and client.has_capability("IDLE")):
-            stop.wait(self.imap.poll_seconds)
-            client.noop()
-            return
-        if self._has_new_mail(client):
-            return
         client.idle()
-        started = time.monotonic()
-        limit = min(IDLE_RENEW_SECONDS, max(self.imap.poll_seconds, 1.0))
-        try:
-            # imaplib keeps untagged answers that came before IDLE's continuation line.
-            if client._imap.untagged_responses.pop("EXISTS", None):
-                return
-            while not stop.is_set() and time.monotonic() - started < limit:
-                responses = client.idle_check(timeout=1.0)
-                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
-                    break
-        finally:
-            client.idle_done()
+        self.idling = True
+        # An EXISTS that came with the last search or before IDLE's continuation line is kept by
+        # imaplib; lines that came right after it may sit in its read buffer, where no selector sees them.
+        early = client._imap.untagged_responses.pop("EXISTS", None)
+        if early or idle_news(self.read_idle()):
+            self.end_idle()
+            return False
+        return True
+
+    def end_idle(self) -> None:
+        if self.idling and self.client is not None:
+            self.idling = False
+            self.client.idle_done()
+
+    def read_idle(self) -> list[bytes]:
+        """The lines the server sent during IDLE, read without waiting ([] when none came)."""
+        assert self.client is not None
+        return read_idle(self.client, self.imap.timeout)
 
     def _has_new_mail(self, client: IMAPClient) -> bool:
         """True when mail beyond the high-water mark came while the last round was running."""
@@ -194,36 +235,33 @@ class MailboxWorker:
             last_uid = self.intake.app.store.mailboxes.get(self.office.code, {}).get("last_uid", 0)
         return any(u > last_uid for u in client.search(["UID", f"{last_uid + 1}:*"]))
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Sync and wait until stopped; on any failure reconnect with backoff, never give up."""
-        delay = 1.0
-        while not stop.is_set():
-            try:
-                if self.client is None:
-                    self.connect()
-                self.sync()
-                delay = 1.0
-                self.wait_for_mail(stop)
-            except StoreCorrupt as exc:
-                # Retrying cannot mend the store, and writing on would overwrite what a human must
-                # look at: the whole daemon stops (exit 3), as it does when this is found at start.
-                log.critical("mailbox %s: store cannot be read: %s; stopping the daemon", self.office.code, exc)
-                self.fatal = exc
-                stop.set()
-                self.on_ingested()          # wakes the daemon's loop, which sees the stop
-                break
-            except NETWORK_ERRORS as exc:
-                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
-                log.warning("mailbox %s: %s; reconnecting in %.0f s", self.office.code, exc, delay)
-                self.disconnect()
-                stop.wait(delay)
-                delay = min(delay * 2, 300.0)
-            except Exception as exc:  # noqa: BLE001 - this thread must outlive any one failure
-                self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
-                log.exception("mailbox %s: unexpected failure; retrying in %.0f s", self.office.code, delay)
-                self.disconnect()
-                stop.wait(delay)
-                delay = min(delay * 2, 300.0)
+    def attempt(self, stop: threading.Event) -> Attempt:
+        """One round with its failures caught: what the waiter should do next with this mailbox."""
+        try:
+            return Attempt.IDLING if self.round(stop) else Attempt.POLLING
+        except StoreCorrupt as exc:
+            # Retrying cannot mend the store, and writing on would overwrite what a human must
+            # look at: the whole daemon stops (exit 3), as it does when this is found at start.
+            log.critical("mailbox %s: store cannot be read: %s; stopping the daemon", self.office.code, exc)
+            self.fatal = exc
+            return Attempt.FATAL
+        except LocalFault:
+            # The data disk, not the server nor the mail: the store logged it once; try again
+            # soon, without backoff, so the mail is ticketed as soon as there is space.
+            self.disconnect()
+            return Attempt.PAUSED
+        except NETWORK_ERRORS as exc:
+            self.failed(exc)
+        except Exception as exc:  # noqa: BLE001 - one mailbox's failure must never stop the others
+            self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
+            log.exception("mailbox %s: unexpected failure; retrying", self.office.code)
+            self.disconnect()
+        return Attempt.RETRY
+
+    def failed(self, exc: BaseException) -> None:
+        """The connection is lost: record it for `status`, drop it; the waiter retries with backoff."""
+        self._record_status(ok=False, error=f"{type(exc).__name__}: {exc}")
+        log.warning("mailbox %s: %s; reconnecting", self.office.code, exc)
         self.disconnect()
 
     def run_once(self, attempts: int = 3) -> int:
@@ -249,6 +287,8 @@ class MailboxWorker:
             self.status.update(last_error=error[:300], last_error_at=now)
         try:
             write_atomic(self.status_path, json.dumps(self.status).encode())
+        except LocalFault:
+            pass        # the store says it once for the whole daemon
         except OSError as exc:
             log.warning("cannot write mailbox status %s: %s", self.status_path, exc)
 

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 from ..config import Office
 from ..model import Ticket
-from .consultations import Hit
 from .figures import is_complaint
-from .index_cache import office_index
 
 if TYPE_CHECKING:
     from ..app import App
+    from .consultations import ConsultationIndex, Hit
 
 log = logging.getLogger(__name__)
 SUGGESTION_COVERAGE = 0.5       # a public suggestion must cover this idf-weighted share of the question
@@ -28,9 +27,18 @@ SUGGESTION_RELATIVE = 0.6       # ... and score at least this share of the best 
 SUGGESTIONS = 2                 # at most this many suggestions in an acknowledgement
 
 
+def _index(app: App, office: str | None) -> ConsultationIndex:
+    """The consultation index of one office (None: all offices), loaded on first use.
+
+    numpy and the index modules take a quarter of a second to import: a command that never
+    searches (`--help`, `status`, `check`...) does not pay for them."""
+    from .index_cache import office_index as cached
+    return cached(app.store, office)
+
+
 def search(app: App, text: str, office: str | None = None, k: int = 10) -> list[Hit]:
     """The best past consultations for a query, across all offices or one (staff only)."""
-    return office_index(app.store, office).search(text, k)
+    return _index(app, office).search(text, k)
 
 
 def similar(app: App, office: Office, text: str, k: int = 3, exclude: str = "") -> list[Hit]:
@@ -38,7 +46,7 @@ def similar(app: App, office: Office, text: str, k: int = 3, exclude: str = "") 
     for operator notifications only; never put these in mail to a citizen). Never raises: a
     broken index must not stop a notification."""
     try:
-        return office_index(app.store, office.code).search(text, k, exclude=exclude)
+        return _index(app, office.code).search(text, k, exclude=exclude)
     except Exception:  # noqa: BLE001 - an optional enrichment; the notification goes out without it
         log.exception("similar consultations for office %s failed", office.code)
         return []
@@ -55,7 +63,7 @@ def public_suggestions(app: App, office: Office, text: str, k: int = SUGGESTIONS
 
 
 def _public_suggestions(app: App, office: Office, text: str, k: int) -> list[Hit]:
-    hits = office_index(app.store, office.code).search(text, k, public_only=True,
+    hits = _index(app, office.code).search(text, k, public_only=True,
                                                        min_coverage=SUGGESTION_COVERAGE)
     safe = []
     for hit in hits:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email
 import mimetypes
 import re
 import secrets
@@ -229,3 +230,13 @@ def _text_header(value: str) -> str:
 
 def _address(name: str, addr: str) -> str:
     return formataddr((name, addr), charset="utf-8") if name else addr
+
+
+def without_attachments(raw: str) -> str:
+    """The same mail with only its text (a server refused it for size): a multipart/mixed keeps its
+    first part, the text and HTML the helpdesk wrote; the headers, Message-ID included, stay."""
+    msg = email.message_from_string(raw)
+    if msg.get_content_type() != "multipart/mixed" or not msg.is_multipart():
+        return raw
+    msg.set_payload(msg.get_payload()[:1])
+    return msg.as_string()

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from ..clock import Clock
 from ..config import SmtpSettings
-from ..errors import TemporaryFailure
+from ..errors import LocalFault, TemporaryFailure
 from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
+from .compose import without_attachments
 from .journal import SentJournal
 from .sender import Failure, SenderDied, SenderProcess, attempt, failure_from_dict, failure_kind, send_lanes
 from .smtp import SmtpSender
@@ -36,6 +37,9 @@ class DrainResult:
 def backoff(settings: SmtpSettings, attempts: int) -> timedelta:
     """Exponential: base, 2x, 4x ... capped at one hour."""
     return min(timedelta(seconds=settings.backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+RESENT_SMALLER = frozenset({"notification"})   # staff mail whose text matters more than its files
 
 
 @dataclass
@@ -84,8 +88,17 @@ class Outbox:
         return min(times, default=None)
 
     async def drain(self) -> DrainResult:
-        """Send everything due now, in batches over one SMTP session; returns what happened to each."""
+        """Send everything due now, in batches over one SMTP session; returns what happened to each.
+
+        Nothing goes out unless the commit before it succeeded: while the data disk cannot be
+        written (the store has said so once), the drain does nothing and the next one tries again."""
         result = DrainResult()
+        try:
+            return await self._drain(result)
+        except LocalFault:
+            return result
+
+    async def _drain(self, result: DrainResult) -> DrainResult:
         done: set[str] = set()
         outcomes: list[_Outcome] = []
         rest: list[OutgoingMail] = []          # not tried: the server was unreachable
@@ -209,7 +222,7 @@ class Outbox:
                 result.sent.append(o.mail.message_id)
             elif o.kind == "temporary":
                 self._retry_or_fail(o.mail, o.error, o.at, result)
-            else:
+            elif not self._retry_smaller(o.mail, o.error, o.at, result):
                 self._fail(o.mail, str(o.error), o.at, result)
         if rest:
             # The retry time of the attempt that found the server down (the sessions may have
@@ -229,6 +242,22 @@ class Outbox:
             log.info("sent %s %s to %s", mail.purpose, mail.message_id, ", ".join(mail.recipients))
             return _Outcome(mail, "sent", now, answer=reply)
         return _Outcome(mail, failure_kind(reply), now, error=reply)
+
+    def _retry_smaller(self, mail: OutgoingMail, exc: Exception | None, now: datetime,
+                       result: DrainResult) -> bool:
+        """552 (message too big) on a notification: the operator must still learn of the question,
+        so it goes again without the citizen's files (its text lists them, and `helpdesk show`)."""
+        if getattr(exc, "code", None) != 552 or mail.purpose not in RESENT_SMALLER:
+            return False
+        smaller = without_attachments(mail.raw)
+        if smaller == mail.raw:
+            return False
+        log.warning("%s refused for its size (%s): sending it again without the attachments",
+                    mail.message_id, exc)
+        mail.raw, mail.status, mail.next_attempt_at = smaller, "queued", now
+        mail.last_error = str(exc)[:500]
+        result.retrying.append(mail.message_id)
+        return True
 
     def _retry_or_fail(self, mail: OutgoingMail, exc: Exception, now: datetime,
                        result: DrainResult) -> None:
@@ -258,6 +287,18 @@ class Outbox:
         result.failed.append(mail.message_id)
         if self.on_permanent_failure is not None:
             self.on_permanent_failure(mail)
+        self._set_aside(mail, now)
+
+    def _set_aside(self, mail: OutgoingMail, now: datetime) -> None:
+        """The record stays (status, error, who); the text goes to the spool, so thirty failed
+        mails do not make the hot file, rewritten at every commit, carry thirty bodies."""
+        mail.failed_at = now
+        try:
+            mail.spool = mail.spool or self.store.spool.put_failed(mail.message_id, mail.raw.encode("utf-8"))
+        except LocalFault as exc:
+            log.warning("failed mail %s kept whole in the store: %s", mail.message_id, exc)
+            return
+        mail.raw = ""
 
     def _record(self, mail: OutgoingMail, event: TicketEvent) -> None:
         # A closed ticket too (read back from its archive month): the last answer and the rating

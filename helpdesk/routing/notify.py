@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 QUESTION_LIMIT = 8_000  # characters of the citizen's message quoted in full
 THREAD_ITEMS = 6  # earlier messages shown under it
 THREAD_TEXT_LIMIT = 1_000
-ATTACHMENT_BUDGET = 15_000_000  # bytes attached to one notification; larger ones are only listed
 CITIZEN_TYPES = ("received", "follow_up")
 THREAD_TYPES = CITIZEN_TYPES + ("reply", "note", "handover")
 
@@ -57,8 +56,9 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
 def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
     """The citizen's attachments, from the spool, as long as they fit the budget."""
     files, used = [], 0
+    budget = app.settings.attachment_mb * 1_000_000     # helpdesk.attachment_mb; larger ones are only listed
     for att in event.attachments if event else []:
-        if not att.spool_name or used + att.size > ATTACHMENT_BUDGET:
+        if not att.spool_name or used + att.size > budget:
             continue
         try:
             payload = app.spool.read(att.spool_name)
@@ -128,12 +128,14 @@ def notification(
         references=earlier[-5:],
         reply_to=reply_address,
         message_id=message_id,
-        attachments=_files(app, event),
+        attachments=(files := _files(app, event)),
         operator_name=operator.name,
         reason=reason,
         due_text=_when(office, ticket.due_at),
         attachments_info=[
-            {"filename": a.filename, "size": a.size} for a in (event.attachments if event else [])
+            {"filename": a.filename, "size": a.size, "spool": a.spool_name,
+             "attached": any(f.filename == a.filename and len(f.payload) == a.size for f in files)}
+            for a in (event.attachments if event else [])
         ],
         message_time=_when(office, event.at if event else None),
         question=question or "(tanpa isi)",

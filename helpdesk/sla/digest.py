@@ -7,7 +7,7 @@ not be delivered) ride along, so nothing fails silently.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..config import Office
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..app import App
 
 PROBLEM_TEXT = 120      # characters of an error shown per line
+FAILURES_SHOWN = timedelta(days=7)   # a delivery failure older than this has been seen: it leaves the digest
 
 
 def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
@@ -38,7 +39,11 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
     problems = [f"email dikarantina: {q.get('reason', '')[:PROBLEM_TEXT]}" for q in app.store.quarantine.values()
                 if q.get("office") == office.code]
     problems += [f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:PROBLEM_TEXT]}"
-                 for m in app.store.outbox.values() if m.status == "failed" and m.office == office.code]
+                 for m in app.store.outbox.values() if m.status == "failed" and m.office == office.code
+                 and (m.failed_at is None or now - m.failed_at < FAILURES_SHOWN)]
+    if unticketed := app.store.not_ticketed_by_reason(office.code, since=now - timedelta(days=1)):
+        # A rule may misjudge a citizen: `helpdesk mails --not-ticketed` lists them, `ticket-from` pulls one in.
+        problems.append(f"email tanpa tiket (24 jam terakhir): {unticketed}; lihat helpdesk mails --not-ticketed")
     return {"day_text": format_date(now.astimezone(office.tz).date(), "id"),
             "as_of_text": format_deadline(now, office.zone_label, "id", tz=office.tz),
             "overdue": rows(summary["overdue"]), "due_today": rows(summary["due_today"]),

@@ -13,12 +13,6 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_pkg
-
-# The package loads its country modules on first use: about 0.15 s, which landed on the first mail
-# of a run (inside the intake, holding the store lock). Imported here, it is part of start-up.
-import holidays.countries  # noqa: F401
-
 from ..config import DEFAULT_HOURS, Office
 
 ADDED_NAME = "Libur tambahan (pengaturan kantor)"   # a date settings.toml adds, e.g. a new decree
@@ -32,6 +26,10 @@ def _package_holidays(year: int) -> tuple[tuple[date, str], ...]:
 
     Shared by every office's calendar (550 offices, one lookup a year); a tuple, so none can change it.
     """
+    # Imported at the first deadline, not when a command starts: with its country modules it takes
+    # about 0.15 s, which `helpdesk --help`, `status` or `tickets` never need. The daemon computes
+    # every office's next deadline as it starts, before it takes in any mail.
+    import holidays as holidays_pkg
     try:
         found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year,
                                               language="id")

@@ -2,29 +2,54 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
 from tinydb.storages import Storage
 
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def local_fault(exc: OSError, path: Path) -> LocalFault:
+    """What an OSError of a write under the data directory means for the daemon."""
+    what = ("data disk full" if exc.errno in _FULL else
+            "data directory read-only" if exc.errno in _READ_ONLY else
+            "data directory missing" if exc.errno == errno.ENOENT else "data disk error")
+    return LocalFault(what, path, exc)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves either the old or the new file, never half."""
-    if not path.parent.is_dir():
-        _make_dirs(path.parent)
+    """Replace `path` with `data` so that a crash leaves either the old or the new file, never half.
+
+    A write that fails (disk full, read-only mount) leaves no temporary file behind and raises
+    LocalFault: the caller pauses, and nothing is charged to the mail in hand."""
     tmp = _tmp_name(path)
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    # The rename itself is only durable once the directory entry is on disk.
-    _fsync_dir(path.parent)
+    try:
+        if not path.parent.is_dir():
+            _make_dirs(path.parent)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        # The rename itself is only durable once the directory entry is on disk.
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        if isinstance(exc, LocalFault):
+            raise
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass          # removed at the next start (Store.remove_leftovers)
+        raise local_fault(exc, path) from exc
 
 
 def _make_dirs(directory: Path) -> None:
@@ -87,3 +112,37 @@ class AtomicJSONStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+_LEFTOVER = re.compile(r"^\..+\.\d+\.\d+\.tmp$")
+
+
+def remove_leftovers(root: Path) -> int:
+    """Delete temporary files that a write cut short left under `root` (`.hot.json.PID.TID.tmp`).
+    Only for the one process that writes there, at its start: another one's would be in use."""
+    removed = 0
+    for directory, _, names in os.walk(root):
+        for name in names:
+            if _LEFTOVER.match(name):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                    removed += 1
+                except OSError:
+                    pass       # read-only: the start-up check reports that on its own
+    return removed
+
+
+def unwritable(directory: Path) -> str:
+    """"" when files can be written in `directory` (or it can be made), else what prevents it."""
+    probe = directory if directory.is_dir() else directory.parent
+    if not probe.is_dir():
+        return f"data directory missing: {directory} (nor {probe} exists: a disk not mounted?)"
+    try:
+        # As big as a small hot file: a disk with a few KB left cannot hold a commit either.
+        write_atomic(probe / ".write-probe", b"\0" * 65536)
+        (probe / ".write-probe").unlink()
+    except LocalFault as exc:
+        return str(exc)
+    except OSError as exc:
+        return str(local_fault(exc, probe))
+    return ""

@@ -15,11 +15,14 @@ TEXT_LIMIT = 20_000   # characters of a mail's text kept on the event; the whole
 
 
 def citizen_event(mail: InboundMail, spool: str, type_: str) -> TicketEvent:
-    return TicketEvent(
+    event = TicketEvent(
         at=mail.received_at, type=type_, message_id=mail.message_id, actor=mail.from_addr,
         summary=mail.subject, spool=spool,
         attachments=[Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments],
         data={"text": mail.text[:TEXT_LIMIT], "from_name": mail.from_name})
+    if mail.incomplete:
+        event.data["incomplete"] = mail.incomplete     # the operator reads the rest in the spool
+    return event
 
 
 def reply_address(mail: InboundMail, staff: frozenset[str]) -> str:

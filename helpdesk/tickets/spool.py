@@ -79,6 +79,19 @@ class Spool:
         write_atomic(self.root / rel, raw)
         return rel
 
+    def put_failed(self, message_id: str, raw: bytes) -> str:
+        """An outgoing mail given up on: its text leaves the hot file for `failed/`."""
+        return self._put_outgoing("failed", message_id, raw)
+
+    def put_outgoing(self, message_id: str, raw: bytes) -> str:
+        """A big outgoing mail's text while it waits in the outbox (`out/`)."""
+        return self._put_outgoing("out", message_id, raw)
+
+    def _put_outgoing(self, folder: str, message_id: str, raw: bytes) -> str:
+        rel = f"{folder}/{hashlib.sha256(message_id.encode()).hexdigest()[:24]}.eml"
+        write_atomic(self.root / rel, raw)
+        return rel
+
     def read(self, ref: str) -> bytes:
         """The bytes stored under a reference: a whole file, or one mail of a batch file."""
         rel, offset, length = ref, None, None

@@ -21,18 +21,23 @@ import itertools
 import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..model import OutgoingMail, Status, Ticket
 from .atomic import read_json, write_atomic
 from .numbering import format_number
+from .spool import Spool
 
 log = logging.getLogger(__name__)
 RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
 CHANGES_KEPT = 10_000   # change-log entries kept beyond one per open ticket
+OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
+NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 
 
 def _dumps(doc: Any) -> str:
@@ -42,7 +47,7 @@ def _dumps(doc: Any) -> str:
 def _outbox_signature(mail: OutgoingMail) -> tuple:
     """What the outbox changes on a queued mail; the rest (the raw text above all) never changes."""
     return (mail.status, mail.attempts, mail.next_attempt_at, mail.sent_at, mail.last_error,
-            tuple(mail.recipients))
+            tuple(mail.recipients), mail.spool)
 
 
 class Store:
@@ -58,6 +63,7 @@ class Store:
         self.mailboxes: dict[str, dict[str, Any]] = {}
         self.inflight: dict[str, dict[str, Any]] = {}
         self.quarantine: dict[str, dict[str, Any]] = {}
+        self.not_ticketed: dict[str, dict[str, Any]] = {}   # in-flight key -> mail that made no ticket, why
         self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
         self._ticket_json: dict[str, bytes] = {}   # serialised form of unchanged tickets
         self._outbox_json: dict[str, tuple[tuple, bytes]] = {}  # message id -> (signature, JSON)
@@ -71,6 +77,8 @@ class Store:
         self._revision = 0
         self._forgotten = 0
         self._changes: dict[str, int] = {}
+        self.fault = ""          # "data disk full" while commits fail for want of a writable disk
+        self.spool = Spool(self.dir.parent)      # <data_dir>/spool beside <data_dir>/store
         self._load()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -88,9 +96,11 @@ class Store:
                     self._ticket_json[ticket.number] = _dumps(doc).encode()
                 self.outbox = {d["message_id"]: OutgoingMail.from_dict(d)
                                for d in data.get("outbox", {}).values()}
+                self._outbox_texts()
                 self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
                 self.inflight = {d["key"]: d for d in data.get("inflight", {}).values()}
                 self.quarantine = {d["key"]: d for d in data.get("quarantine", {}).values()}
+                self.not_ticketed = {d["key"]: d for d in data.get("not_ticketed", {}).values()}
                 self.meta.update(data.get("meta", {}).get("1", {}))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
@@ -103,6 +113,9 @@ class Store:
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
                 self._msgindex[mid] = ticket.number
+        for mail in self.outbox.values():       # as queue_mail indexes them before the commit
+            if mail.ticket:
+                self._msgindex.setdefault(mail.message_id, mail.ticket)
 
     @staticmethod
     def _archive_docs(path: Path) -> list[dict[str, Any]]:
@@ -231,20 +244,55 @@ class Store:
             if mail.ticket:
                 self._msgindex[mail.message_id] = mail.ticket
 
+    def note_not_ticketed(self, key: str, record: dict[str, Any]) -> None:
+        """Remember a mail that became no ticket (robot, duplicate, loop, list), newest last; only
+        the last NOT_TICKETED_KEPT stay in the hot file (the spool keeps every mail)."""
+        with self.lock:
+            self.not_ticketed.pop(key, None)
+            self.not_ticketed[key] = record
+            while len(self.not_ticketed) > NOT_TICKETED_KEPT:
+                del self.not_ticketed[next(iter(self.not_ticketed))]
+
+    def not_ticketed_by_reason(self, office: str | None = None, since: datetime | None = None) -> str:
+        """"3 bounce, 1 duplicate": the mails remembered without a ticket, counted by why."""
+        with self.lock:
+            counts = Counter(r["reason"] for r in self.not_ticketed.values()
+                             if office in (None, r["office"])
+                             and (since is None or datetime.fromisoformat(r["received_at"]) >= since))
+        return ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
+
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> None:
         """Make every staged change durable in one atomic write (plus one per archive month touched)."""
         with self.lock:
             self._move_closed_to_archive()
             if self._to_archive:
-                self._write_archives()
+                try:
+                    self._write_archives()
+                except LocalFault as exc:
+                    self.faulted(exc)
+                    raise
             for number in self._dirty:
                 if number in self.tickets:
                     self._ticket_json[number] = _dumps(self.tickets[number].to_dict()).encode()
             self._dirty.clear()
             self._prune_ratelimit()
-            write_atomic(self.hot_path, self._serialise())
+            try:
+                write_atomic(self.hot_path, self._serialise())
+            except LocalFault as exc:
+                self.faulted(exc)
+                raise
             self._to_archive.clear()
+            if self.fault:
+                log.warning("%s no more: the store is written again; intake resumes", self.fault)
+                self.fault = ""
+
+    def faulted(self, exc: LocalFault) -> None:
+        """Said once per episode: every mailbox and the outbox meet the same fault until it ends."""
+        if not self.fault:
+            log.error("%s (%s): intake paused, no mail is charged for it; retrying until the store "
+                      "can be written", exc.what, exc)
+        self.fault = exc.what
 
     def _move_closed_to_archive(self) -> None:
         for number in [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]:
@@ -302,6 +350,26 @@ class Store:
         for key in [k for k in counts if _is_day(day := k.rpartition("|")[2]) and day not in keep]:
             del counts[key]
 
+    def _outbox_doc(self, mail: OutgoingMail) -> dict[str, Any]:
+        """A queued mail as stored: a big one's text lives in the spool, so a notification carrying
+        10 MB of the citizen's files is not rewritten and synced with the hot file at every commit."""
+        doc = mail.to_dict()
+        if len(mail.raw) > OUTBOX_TEXT_INLINE:
+            if not mail.spool:
+                mail.spool = self.spool.put_outgoing(mail.message_id, mail.raw.encode("utf-8"))
+            doc.update(raw="", spool=mail.spool)
+        return doc
+
+    def _outbox_texts(self) -> None:
+        """Queued mail whose text was stored apart gets it back (it is sent from memory)."""
+        for mail in self.outbox.values():
+            if not mail.raw and mail.spool and mail.status in ("queued", "sending"):
+                try:
+                    mail.raw = self.spool.read(mail.spool).decode("utf-8")
+                except (OSError, ValueError) as exc:
+                    raise StoreCorrupt(f"queued mail {mail.message_id}: text {mail.spool} unreadable: "
+                                       f"{exc}") from exc
+
     def _serialise(self) -> bytes:
         def table(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             return {str(i): r for i, r in enumerate(records, start=1)}
@@ -312,7 +380,7 @@ class Store:
             signature = _outbox_signature(mail)
             cached = self._outbox_json.get(mid)
             if cached is None or cached[0] != signature:
-                cached = (signature, _dumps(mail.to_dict()).encode())
+                cached = (signature, _dumps(self._outbox_doc(mail)).encode())
             cache[mid] = cached
             outbox.append(cached[1])
         self._outbox_json = cache
@@ -321,6 +389,7 @@ class Store:
             "mailboxes": table([dict(v, office=k) for k, v in self.mailboxes.items()]),
             "inflight": table([dict(v, key=k) for k, v in self.inflight.items()]),
             "quarantine": table([dict(v, key=k) for k, v in self.quarantine.items()]),
+            "not_ticketed": table([dict(v, key=k) for k, v in self.not_ticketed.items()]),
             "meta": {"1": self.meta},
         }
         head = _dumps(plain).encode()

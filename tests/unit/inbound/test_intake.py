@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import replace
-
 import pytest
 
-from helpdesk.config import ImapSettings
 from helpdesk.errors import StoreCorrupt
-from helpdesk.inbound.mailbox import MailboxWorker
 from tests.deskharness import Desk, to_of
 from tests.mailfactory import citizen_mail
 
@@ -67,15 +62,3 @@ def test_a_store_that_fails_while_processing_is_not_blamed_on_the_mail(tmp_path,
     assert desk.app.store.quarantine == {}
     assert len(desk.app.store.inflight) == 1       # still owed: processed once the store is mended
 
-
-def test_mailbox_worker_stops_the_daemon_when_the_store_fails(tmp_path, monkeypatch):
-    desk = Desk(tmp_path)
-    office = replace(desk.app.settings.office("3576"), imap=ImapSettings(host="127.0.0.1"))
-    woken = []
-    worker = MailboxWorker(office, desk.intake, on_ingested=lambda: woken.append(True))
-    monkeypatch.setattr(worker, "connect", lambda: None)
-    monkeypatch.setattr(worker, "sync", lambda: (_ for _ in ()).throw(StoreCorrupt("hot.json: empty")))
-    stop = threading.Event()
-    worker.run_forever(stop)            # returns: no endless retry
-    assert stop.is_set() and woken == [True]
-    assert isinstance(worker.fatal, StoreCorrupt)

@@ -79,6 +79,30 @@ async def test_a_rescan_asked_for_while_one_runs_is_not_dropped(tmp_path, monkey
         sched.shutdown()
 
 
+async def test_a_stored_batch_rescans_only_the_office_it_came_from(tmp_path, monkeypatch):
+    """Each batch rescanned all offices: with 550 offices and 11,000 open tickets that read every
+    open ticket 550 times, seconds of CPU for every mail taken in."""
+    import asyncio
+    desk = Desk(tmp_path)
+    sched = SlaScheduler(desk.app)
+    planned: list[str] = []
+    rescanned = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def plan(office):
+        planned.append(office.code)
+        loop.call_soon_threadsafe(rescanned.set)
+
+    monkeypatch.setattr(sched, "plan", plan)
+    sched.scheduler.start()
+    try:
+        sched.reschedule_offices({"3571"})
+        await asyncio.wait_for(rescanned.wait(), 10)
+        assert planned == ["3571"]
+    finally:
+        sched.shutdown()
+
+
 async def test_stop_lets_a_running_job_finish_instead_of_cancelling_it(tmp_path, monkeypatch, caplog):
     """SIGTERM during the monthly reports: APScheduler's shutdown cancelled the job (a traceback in
     the journal) while its thread went on writing the store after the daemon said it had stopped."""
