@@ -12,6 +12,7 @@ from .tickets.spool import Spool
 from .tickets.store import Store
 
 if TYPE_CHECKING:
+    from .desk.saved import SavedAnswers
     from .outbound.compose import Templates
     from .sla.workdays import WorkingCalendar
 
@@ -35,6 +36,11 @@ class App:
         return cls(settings=settings, store=store, spool=Spool(settings.data_dir),
                    templates=Templates(settings.templates_dir), clock=clock,
                    calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices})
+
+    @cached_property
+    def saved_answers(self) -> SavedAnswers:
+        from .desk.saved import SavedAnswers
+        return SavedAnswers(self.settings.answers_dir)
 
     @cached_property
     def operator_addresses(self) -> frozenset[str]:

@@ -15,8 +15,9 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from .config import Office, Settings
+from .desk.saved import SavedAnswers
 from .outbound.compose import Templates
-from .outbound.samples import CITIZEN_TEMPLATES, CONTEXTS, sample_context
+from .outbound.samples import CITIZEN_TEMPLATES, CONTEXTS, sample_context, sample_ticket
 from .routing import rules
 from .tickets.atomic import unwritable
 
@@ -35,6 +36,7 @@ def problems(settings: Settings) -> list[str]:
         found += render_problems(templates, settings.offices)
     found += rules.check(settings)   # rules/*.toml: bad rules with file and line, names they point at
     found += team_problems(settings)
+    found += saved_answers(settings)
     for office in settings.offices:
         if office.imap is None:
             found.append(f"{settings.path}: offices[{office.code}].imap: missing: no mailbox to read")
@@ -109,3 +111,12 @@ def data_dir_problems(settings: Settings) -> list[str]:
     """The data folder can be written (or made): `check` says so; `run` stops with status 5 instead."""
     disk = unwritable(Path(settings.data_dir))
     return [f"{settings.path}: helpdesk.data_dir: {disk}"] if disk else []
+
+
+def saved_answers(settings: Settings) -> list[str]:
+    """Every saved answer rendered for a sample ticket of each office, in Indonesian and English."""
+    saved, found = SavedAnswers(settings.answers_dir), []
+    for office in settings.offices:
+        for lang in ("id", "en"):
+            found += [p for p in saved.check(replace(sample_ticket(office), language=lang), office) if p not in found]
+    return found

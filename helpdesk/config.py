@@ -144,6 +144,8 @@ class Settings:
                               shown="the neutral rules in the package")
     templates_dir: Path | None = setting(None, "templates that replace the packaged ones file by file",
                                          shown="none (the packaged templates)")
+    answers_dir: Path | None = setting(None, "saved answers (`#jawaban NAMA`) that replace or add to the packaged "
+                                       "ones file by file", shown="none (the packaged saved answers)")
     trusted_authserv_id: str = setting("", "the receiving server whose `Authentication-Results: ...; dmarc=pass` "
                                            "lets an operator's mail through without a token",
                                        shown="none (tokens only)")
@@ -206,7 +208,7 @@ def read(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
     # HELPDESK_DATA_DIR lets the demo and a second test instance run from the same settings file.
     configured = hd.pop("data_dir", "var")
     data_dir = base / (env.get("HELPDESK_DATA_DIR") or configured)
-    for key in ("rules_dir", "templates_dir"):
+    for key in ("rules_dir", "templates_dir", "answers_dir"):
         if key in hd:
             hd[key] = base / hd[key]
     smtp = SmtpSettings(**r.table(SmtpSettings, raw.get("smtp", {}), "smtp"))

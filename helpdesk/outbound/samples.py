@@ -51,6 +51,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "quarantine": {"attempts": 3, "sender": "warga@example.org", "subject": "Data", "reason": "error",
                    "spool": "spool/quarantine/x.eml", "received_text": WHEN},
     "ack_limit": {"cap": 60, "until": WHEN},
+    "desk_reply": {"operator_name": "Rina", "subject": "Hasil #cari inflasi", "body": "1. PST-3576-2025-000009"},
     "delivery_failure": {},        # `mail` is added per office below
     "digest": {"day_text": "Senin, 30 November 2026", "as_of_text": WHEN, "overdue": [ROW], "due_today": [ROW],
                "unassigned": [ROW], "per_operator": [("Rina <rina@example.org>", {"open": 1, "overdue": 0})],

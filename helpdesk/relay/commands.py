@@ -17,8 +17,10 @@ ALIASES: dict[str, str] = {
     "alihkan": "assign", "assign": "assign",
     "catatan": "note", "note": "note",
     "publik": "public", "public": "public",
+    "jawaban": "saved", "answer": "saved",   # saved answers (desk.saved), by name
 }
-TAKES_ARGUMENT = frozenset({"assign"})   # the rest of the line is the argument
+# The rest of the line is the argument; without one, this is said to the operator.
+TAKES_ARGUMENT = {"assign": "perlu nama atau alamat petugas", "saved": "perlu nama jawaban tersimpan"}
 
 # "#word" opening a (stripped) line, or following one on it ("#tutup #publik"); "# Judul" and
 # "#123" are not commands, and "#tutup." ends at the dot.
@@ -64,6 +66,11 @@ class CommandSet:
         return next((c.arg for c in self.commands if c.name == "assign"), None)
 
     @property
+    def saved_answers(self) -> list[str]:
+        """The names after every #jawaban/#answer, in order ("#jawaban a b" names two)."""
+        return [name for c in self.commands if c.name == "saved" for name in c.arg.replace(",", " ").split()]
+
+    @property
     def is_handover(self) -> bool:
         """#alihkan with text: the text is a note for the new assignee, not an answer."""
         return self.assign_to is not None and not self.is_note
@@ -93,7 +100,7 @@ def _add(result: CommandSet, line: str) -> str:
             if arg:
                 result.commands.append(Command(name, arg, f"#{word}"))
             else:
-                result.errors.append(f"#{word} perlu nama atau alamat petugas")
+                result.errors.append(f"#{word} {TAKES_ARGUMENT[name]}")
             return ""
         if not result.has(name):
             result.commands.append(Command(name, "", f"#{word}"))
@@ -104,6 +111,8 @@ def _add(result: CommandSet, line: str) -> str:
 def _check(result: CommandSet) -> None:
     if result.has("close") and result.has("wait"):
         result.errors.append("#tutup dan #tunggu tidak dapat dipakai bersama")
+    if result.has("saved") and (result.has("note") or result.has("assign")):
+        result.errors.append("#jawaban dikirim kepada pengguna: tidak dapat dipakai bersama #catatan atau #alihkan")
     targets = {c.arg.lower() for c in result.commands if c.name == "assign"}
     if len(targets) > 1:
         result.errors.append("#alihkan hanya boleh ke satu petugas")

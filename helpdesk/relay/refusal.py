@@ -20,7 +20,8 @@ NOTICES_PER_DAY = 20  # refusals told to one address per day: a forger must not 
 ADVICE = (
     "Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
     "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
-    "#tunggu, #alihkan NAMA, #catatan, #publik."
+    "#tunggu, #alihkan NAMA, #catatan, #publik, #jawaban NAMA. Daftar lengkap perintah, jawaban "
+    "tersimpan dan contohnya: kirim email berjudul #bantuan (English: #help)."
 )
 
 
@@ -60,7 +61,7 @@ def refuse(
     if explain_to and explain_to not in {a for a, _ in recipients}:
         recipients.append((explain_to, ""))
     for address, name in recipients:
-        if not _within_limit(ctx, address):
+        if not within_limit(ctx, "operator_notice", address, NOTICES_PER_DAY):
             ctx.note(f"refusal notice to {address} skipped: {NOTICES_PER_DAY} already sent today")
             continue
         advice = (
@@ -86,10 +87,11 @@ def refuse(
         ctx.note(f"refusal notice queued to {address}")
 
 
-def _within_limit(ctx: Context, address: str) -> bool:
-    key = f"operator_notice:{address}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
+def within_limit(ctx: Context, kind: str, address: str, per_day: int) -> bool:
+    """Whether one more mail of this kind may go to `address` today (office's day); counts it."""
+    key = f"{kind}:{address}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
     sent = ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0))
-    if sent >= NOTICES_PER_DAY:
+    if sent >= per_day:
         return False
     ctx.ratelimit[key] = sent + 1
     return True

@@ -13,7 +13,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from jinja2 import TemplateError
+
 from ..config import Operator
+from ..desk import commands as desk
+from ..desk.saved import UnknownAnswer
 from ..model import Attachment, Status, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_citizen
@@ -45,6 +49,9 @@ TOKEN_ATTACHED = (
 
 def relay_reply(ctx: Context) -> None:
     """Verify the operator's reply, then run its commands and relay its new text."""
+    if desk.command_in(ctx.mail.subject) is not None:
+        desk.handle(ctx)    # #bantuan, #daftar, #cari: a command mailed fresh, not a reply
+        return
     settings = ctx.app.settings
     # The subject's number is a hint only: it names where to record a refusal, never what to act on
     # (a token decides that), except for mail our own server authenticated.
@@ -87,11 +94,32 @@ def relay_reply(ctx: Context) -> None:
     commands = screen(ctx, ticket, operator)
     if commands is None:
         return
-    problem = _problem(ctx, ticket, commands)
+    problem = _problem(ctx, ticket, with_saved_answers(ctx, ticket, commands))
     if problem:
         refuse(ctx, problem, ticket.number, (operator,))
         return
     act(ctx, ticket, operator, commands)
+
+
+def with_saved_answers(ctx: Context, ticket: Ticket, commands: CommandSet) -> CommandSet:
+    """#jawaban NAME...: the saved answers, filled in for this ticket, above what the operator wrote.
+    Unknown names become an error (`_problem` refuses the whole reply; nothing reaches the citizen)."""
+    names = commands.saved_answers
+    if not names or not commands.ok:
+        return commands
+    saved = ctx.app.saved_answers
+    try:
+        text = saved.compose(names, ticket, ctx.office)
+    except UnknownAnswer as exc:
+        known = "; ".join(f"{n} ({saved.get(n).title})" for n in saved.names)  # type: ignore[union-attr]
+        commands.errors.append(f"jawaban tersimpan tidak dikenal: {', '.join(exc.names)}. Yang tersedia: {known}")
+        return commands
+    except TemplateError as exc:   # an office's file broken since `helpdesk check`: nothing goes out
+        commands.errors.append(f"jawaban tersimpan tidak dapat disusun ({exc}); beri tahu administrator")
+        return commands
+    commands.body = f"{text}\n\n{commands.body}".strip()
+    ctx.note(f"saved answer(s) {', '.join(names)} filled in for {ticket.number}")
+    return commands
 
 
 def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | None:
@@ -110,6 +138,12 @@ def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | Non
     commands = parse_commands(new_text(ctx.mail.text))
     if commands.body and not commands.is_internal:
         cleaned = staffcopy.clean_reply(commands.body, ticket)
+        if not cleaned.held and tokens.mentions_token(cleaned.text.encode()):
+            # A reply address from a #daftar list, or a command address, pasted into the answer:
+            # a citizen holding one could pass for the operator.
+            refuse(ctx, "reply held: its text carries a reply or command address", ticket.number, (operator,),
+                   told=f"{HELD} (alamat balasan atau alamat perintah petugas)")
+            return None
         if cleaned.held:
             refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,),
                    told=f"{HELD} (baris {cleaned.held_line}: \"{cleaned.held_words} ...\")")
@@ -126,7 +160,7 @@ def _problem(ctx: Context, ticket: Ticket, commands: CommandSet) -> str:
         return (
             f"perintah tidak dikenal: {', '.join(commands.unknown)} "
             "(yang dikenal: #tutup, #tunggu, "
-            "#alihkan NAMA, #catatan, #publik)"
+            "#alihkan NAMA, #catatan, #publik, #jawaban NAMA)"
         )
     if commands.errors:
         return "; ".join(commands.errors)

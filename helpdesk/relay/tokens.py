@@ -126,11 +126,13 @@ def carries_token(message_id: str) -> bool:
 
 # Either form of a token anywhere in a blob (an attached mail, a text file): never to a citizen.
 _ANY_TOKEN = re.compile(
-    rb"pst\.PST-\d{4}-\d{4}-\d{6}\.[a-z2-7]{24}|\+t-\d{4}-\d{4}-\d{6}-[a-z2-7]{24}@", re.IGNORECASE)
+    rb"pst\.PST-\d{4}-\d{4}-\d{6}\.[a-z2-7]{24}|\+t-\d{4}-\d{4}-\d{6}-[a-z2-7]{24}@"
+    rb"|\+op-[a-z2-7]{24}@", re.IGNORECASE)   # an operator's command address too
 
 
 def mentions_token(data: bytes) -> bool:
-    """True when `data` holds a reply token as our Message-IDs or Reply-To addresses carry it."""
+    """True when `data` holds a reply token as our Message-IDs or Reply-To addresses carry it, or
+    an operator's command address."""
     return bool(_ANY_TOKEN.search(data or b""))
 
 
@@ -181,3 +183,36 @@ def extract(mail_to_addresses: Iterable[str] | str | None, in_reply_to: str | No
         if found not in unique:
             unique.append(found)
     return unique
+
+
+# The operator's own command address (desk commands mailed fresh: #bantuan, #daftar, #cari):
+# bps3576+op-<token>@bps.go.id, the token bound to the operator alone (no ticket).
+DESK_PURPOSE = "desk"
+_DESK_ADDRESS = re.compile(rf"[^\s@+<>]+\+op-([a-z2-7]{{{TOKEN_LENGTH}}})@[^\s@<>]+", re.IGNORECASE | re.ASCII)
+
+
+def mint_desk(secret: bytes | str, operator: str) -> str:
+    """The token of an operator's command address: 24 lower-case base32 characters."""
+    operator = operator.strip().lower()
+    if not _OPERATOR.fullmatch(operator):
+        raise ValueError(f"not an operator address: {operator!r}")
+    # An empty ticket field and its own purpose: never equal to a reply token's message.
+    digest = hmac.new(_key(secret), _message("", operator, DESK_PURPOSE), hashlib.sha256).digest()
+    return base64.b32encode(digest[:15]).decode("ascii").lower()
+
+
+def desk_address(office_address: str, secret: bytes | str, operator: str) -> str:
+    """bps3576+op-<token>@bps.go.id: where this operator mails commands to this office."""
+    local, _, domain = office_address.strip().rpartition("@")
+    return f"{local}+op-{mint_desk(secret, operator)}@{domain}"
+
+
+def desk_token_verifies(secret: bytes | str, addresses: Iterable[str], operator: str) -> bool:
+    """True when one of `addresses` (To, Cc) is this operator's command address."""
+    expected = mint_desk(secret, operator)
+    for text in _strings(addresses):
+        m = _ANGLE_ADDR.search(text.strip()[:1000])
+        found = _DESK_ADDRESS.fullmatch(m.group(1).strip() if m else text.strip()[:1000])
+        if found and hmac.compare_digest(found.group(1).lower(), expected):
+            return True
+    return False

@@ -45,7 +45,7 @@ def _named_operators(mail: InboundMail, operators: Sequence[Operator]) -> list[O
     return [op for op in operators if op.address in found]
 
 
-def _authentication_pass(mail: InboundMail, authserv_id: str) -> bool:
+def authentication_pass(mail: InboundMail, authserv_id: str) -> bool:
     """A DMARC pass for the From domain, stamped by our own trusted receiving server.
 
     RFC 8601, parsed (authres), never searched as text: a sender can write any property value
@@ -148,7 +148,7 @@ def check(
                 how="token",
                 named=named,
             )
-    if thread_ticket and _authentication_pass(mail, authserv_id):
+    if thread_ticket and authentication_pass(mail, authserv_id):
         return Trust(
             True,
             f"{authserv_id} reports dmarc=pass for {sender.address}",
