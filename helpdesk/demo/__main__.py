@@ -61,7 +61,8 @@ def write_settings(work: Path, imap_port: int, smtp_port: int) -> Path:
     text = re.sub(r"(?m)^port = 10143\b", f"port = {imap_port}", text)
     text = re.sub(r"(?m)^port = 8025\b", f"port = {smtp_port}", text)
     text = re.sub(r'(?m)^data_dir = "var"', f'data_dir = "{work / "var"}"', text)
-    text = re.sub(r'(?m)^rules_dir = "rules"', f'rules_dir = "{REPO / "rules"}"', text)
+    for key, folder in (("rules_dir", "rules"), ("templates_dir", "templates")):   # the repository's own
+        text = re.sub(rf'(?m)^{key} = "{folder}"', f'{key} = "{REPO / folder}"', text)
     path = work / "settings.toml"
     path.write_text(text, encoding="utf-8")
     return path
