@@ -76,11 +76,17 @@ class Daemon:
                  len(result.failed))
 
     async def after_ingest(self) -> None:
-        """Everything due by the clock's now: reminders, escalations, closes, digests."""
+        """Everything due by the clock's now: reminders, escalations, closes, digests, and the
+        monthly reports (cron's `run --once` owes them as much as the long-running scheduler)."""
         for office in self.app.settings.offices:
             actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
             if actions:
                 log.info("office %s: %d sla actions done", office.code, len(actions))
+        from .insight.monthly import send_due_reports  # numpy and the report's figures: only now, not at start
+
+        reported = await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now())
+        if reported:
+            log.info("monthly reports queued for %s", ", ".join(reported))
 
     async def _drain_while(self, fetching: asyncio.Future) -> None:
         """Drain the outbox each time a batch was stored, until the fetching is over."""

@@ -13,7 +13,6 @@ import re
 from typing import TYPE_CHECKING
 
 from ..config import Operator
-from ..insight.consultations import Hit
 from ..insight.search import search
 from ..outbound.notices import to_staff
 from ..relay import tokens
@@ -23,6 +22,7 @@ from . import access
 from .texts import QueueItem, help_text, queue_text, search_text
 
 if TYPE_CHECKING:
+    from ..insight.consultations import Hit  # numpy behind it: loaded at the first search
     from ..pipeline import Context
 
 ALIASES = {"bantuan": "help", "help": "help", "daftar": "list", "list": "list", "cari": "search",

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..config import Office
-from ..insight.consultations import Hit, excerpt
-from ..insight.scrub import scrub
+from ..insight.scrub import excerpt, scrub
 from ..sla.wording import format_deadline
 from .saved import SavedAnswers
+
+if TYPE_CHECKING:
+    from ..insight.consultations import Hit  # numpy behind it: loaded at the first search
 
 STATUS = {"open": "menunggu jawaban", "waiting_citizen": "menunggu pengguna", "answered": "sudah dijawab",
           "closed": "ditutup"}

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..model import Ticket
 from .figures import is_complaint
-from .scrub import scrub
+from .scrub import excerpt, scrub
 from .textindex import BM25Index, tokens
 
 QUERY_TERMS = 64                # a long mail as a query: its 64 first distinct terms
@@ -62,12 +62,6 @@ class Hit:
     @property
     def answer(self) -> str:
         return self.answer_excerpt
-
-
-def excerpt(text: str, limit: int) -> str:
-    """Whitespace folded, cut at a word boundary before `limit` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " [...]"
 
 
 def _is_public_command(written: object) -> bool:

@@ -64,3 +64,9 @@ def scrub(answer: str, *, names: Iterable[str] = (), question: str = "",
     text = re.sub(rf"(?:{re.escape(REMOVED)}[ \t,]*)+(?={re.escape(REMOVED)})", "", text)
     text = re.sub(r"[ \t]{2,}", " ", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip(" \t\n,")
+
+
+def excerpt(text: str, limit: int) -> str:
+    """Whitespace folded, cut at a word boundary before `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " [...]"

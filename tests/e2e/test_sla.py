@@ -210,3 +210,19 @@ def test_silent_citizen_is_notified_then_closed_then_rates(hd):
     assert ticket.status is Status.CLOSED                            # a rating does not reopen
     assert [e.type for e in ticket.events][-1] == "rating"
     assert len(hd.to_citizens()) == 2                                # and is not acknowledged
+
+
+def test_run_once_sends_the_monthly_report_when_it_falls_due(hd):
+    """cron's `run --once` owes the supervisors the monthly report as much as the daemon does."""
+    hd.append(citizen_mail(), date=datetime(2026, 11, 10, 10, 0, tzinfo=WIB))
+    hd.run_once(now=datetime(2026, 11, 10, 10, 5, tzinfo=WIB))
+
+    def reports() -> list:
+        return [m for m in hd.to_staff(SUPERVISOR) if "Laporan standar pelayanan November 2026"
+                in str(m.message["Subject"])]
+
+    assert reports() == []                                  # November is not over
+    hd.run_once(now=datetime(2026, 12, 1, 8, 5, tzinfo=WIB))   # opening of December's first working day
+    assert wait_for(hd, lambda: len(reports()) == 1)
+    hd.run_once(now=datetime(2026, 12, 1, 9, 0, tzinfo=WIB))
+    assert len(reports()) == 1                              # sent once, remembered in the store
