@@ -37,13 +37,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    print(f"{'pattern':<18}" + "".join(f"{s // 1000:>9} KB" for s in SIZES) + "   10 MB / 1 MB")  # noqa: T201
+    print(f"{'pattern':<18}" + "".join(f"{s // 1000:>9} KB" for s in SIZES) + "   10 MB / 1 MB")
     worst = 0.0
     for pattern in PATTERNS:
         times = [seconds(hostile_html(size, pattern=pattern), args.rounds) for size in SIZES]
         worst = max(worst, times[-1] / times[-2])
-        print(f"{pattern!r:<18}" + "".join(f"{t:>10.3f}s" for t in times) + f"   {times[-1] / times[-2]:.1f}x")  # noqa: T201
-    print(f"worst growth from 1 MB to 10 MB: {worst:.1f}x (linear: 10x; quadratic: 100x)")  # noqa: T201
+        print(f"{pattern!r:<18}" + "".join(f"{t:>10.3f}s" for t in times) + f"   {times[-1] / times[-2]:.1f}x")
+    print(f"worst growth from 1 MB to 10 MB: {worst:.1f}x (linear: 10x; quadratic: 100x)")
 
 
 if __name__ == "__main__":

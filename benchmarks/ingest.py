@@ -84,12 +84,11 @@ IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]+>)", re.I | re.M)
 
 
 def say(text: str = "") -> None:
-    print(text, flush=True)  # noqa: T201
-
-
+    print(text, flush=True)
 
 
 # -- servers and settings ----------------------------------------------------------------------------
+
 
 class Arrivals:
     """When the sink accepted each mail, by its In-Reply-To (wraps the sink's DATA handler)."""
@@ -140,8 +139,9 @@ class Arrivals:
 class Desk:
     """One helpdesk installation: a settings file, a data dir, one Dovecot user per office."""
 
-    def __init__(self, root: Path, dovecot: LocalDovecot, sink: SmtpSink, offices: tuple[str, ...],
-                 poll_seconds: float = 60.0) -> None:
+    def __init__(
+        self, root: Path, dovecot: LocalDovecot, sink: SmtpSink, offices: tuple[str, ...], poll_seconds: float = 60.0
+    ) -> None:
         made = install(root, dovecot, sink.port, offices, poll_seconds=poll_seconds, user_prefix="bench")
         # A flood is what this measures: the hourly acknowledgement cap (a spam guard) stays out of it.
         text = made.settings_path.read_text()
@@ -220,12 +220,12 @@ def _serve(conn) -> None:  # noqa: ANN001
             if name == "stop":
                 return
             t0 = time.perf_counter()
-            if name == "build":            # (key, settings path, env): App.build, timed
+            if name == "build":  # (key, settings path, env): App.build, timed
                 key, path, env = args
                 apps[key] = App.build(config.load(Path(path), env=env), SystemClock())
-            elif name == "open_store":     # (data dir): Store(...) alone, timed
+            elif name == "open_store":  # (data dir): Store(...) alone, timed
                 Store(Path(args[0]))
-            elif name == "run_once":       # (key, profile?): one Daemon.run_once with that App
+            elif name == "run_once":  # (key, profile?): one Daemon.run_once with that App
                 key, profile = args
                 if profile and profiler is None:
                     profiler = cProfile.Profile()
@@ -247,8 +247,8 @@ def _serve(conn) -> None:  # noqa: ANN001
 
 # -- 1. throughput -----------------------------------------------------------------------------------
 
-def throughput(worker: Worker, dovecot, sink, arrivals, tmp: Path, n: int, profile: Path | None,
-               run: int = 1) -> float:
+
+def throughput(worker: Worker, dovecot, sink, arrivals, tmp: Path, n: int, profile: Path | None, run: int = 1) -> float:
     desk = Desk(tmp / f"throughput{run}", dovecot, sink, ("3576",))
     gen = Mails(run)
     made = [gen.make() for _ in range(n)]
@@ -270,12 +270,18 @@ def throughput(worker: Worker, dovecot, sink, arrivals, tmp: Path, n: int, profi
 
 # -- 2. latency --------------------------------------------------------------------------------------
 
+
 def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tuple[float, float, float]:
     desk = Desk(tmp / "latency", dovecot, sink, ("3576",))
     gen = Mails(2)
     log = open(desk.root / "daemon.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "helpdesk", "--config", str(desk.settings_path), "run"],
-                            stdout=log, stderr=subprocess.STDOUT, env=desk.env, cwd=desk.root)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helpdesk", "--config", str(desk.settings_path), "run"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=desk.env,
+        cwd=desk.root,
+    )
     try:
         user = desk.users["3576"]
         with dovecot.client(user) as c:
@@ -310,6 +316,7 @@ def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tupl
 
 # -- 3. cost with history ----------------------------------------------------------------------------
 
+
 def write_closed_archive(data_dir: Path, total: int, offices: tuple[str, ...], rng: random.Random) -> None:
     """`total` closed, answered tickets as archive month files in the Store's own format."""
     archive = data_dir / "store" / "archive"
@@ -330,40 +337,81 @@ def write_closed_archive(data_dir: Path, total: int, offices: tuple[str, ...], r
         question_id = f"<closed.{i}@example.org>"
         ack_id = f"<ack.{i}.{office}@pst-helpdesk.bps.go.id>"
         reply_id = f"<reply.{i}.{office}@pst-helpdesk.bps.go.id>"
-        t = Ticket(number=number, office=office, requester=requester, requester_name=f"Warga {i}",
-                   subject="Permintaan data " + words(rng, 1), received_at=received, status=Status.CLOSED,
-                   due_at=received + timedelta(days=2), clock_started_at=received, updated_at=closed,
-                   closed_at=closed, answered_at=answered, public=rng.random() < 0.2,
-                   assignee=f"petugas{i % 4}.{office}@bps.go.id",
-                   message_ids=[question_id, ack_id, reply_id],
-                   events=[TicketEvent(at=received, type="received", message_id=question_id, actor=requester,
-                                       spool=f"in/{received:%Y/%m}/{i:040x}.eml",
-                                       data={"text": words(rng, 25), "from_name": f"Warga {i}"}),
-                           TicketEvent(at=received, type="mail_sent", message_id=ack_id, actor="helpdesk",
-                                       summary="acknowledgement", data={"to": [requester]}),
-                           TicketEvent(at=answered, type="reply", message_id=reply_id,
-                                       actor=f"petugas{i % 4}.{office}@bps.go.id",
-                                       data={"text": words(rng, 40)}),
-                           TicketEvent(at=closed, type="status", actor="helpdesk", summary="answered -> closed",
-                                       data={"from": "answered", "to": "closed"})])
+        t = Ticket(
+            number=number,
+            office=office,
+            requester=requester,
+            requester_name=f"Warga {i}",
+            subject="Permintaan data " + words(rng, 1),
+            received_at=received,
+            status=Status.CLOSED,
+            due_at=received + timedelta(days=2),
+            clock_started_at=received,
+            updated_at=closed,
+            closed_at=closed,
+            answered_at=answered,
+            public=rng.random() < 0.2,
+            assignee=f"petugas{i % 4}.{office}@bps.go.id",
+            message_ids=[question_id, ack_id, reply_id],
+            events=[
+                TicketEvent(
+                    at=received,
+                    type="received",
+                    message_id=question_id,
+                    actor=requester,
+                    spool=f"in/{received:%Y/%m}/{i:040x}.eml",
+                    data={"text": words(rng, 25), "from_name": f"Warga {i}"},
+                ),
+                TicketEvent(
+                    at=received,
+                    type="mail_sent",
+                    message_id=ack_id,
+                    actor="helpdesk",
+                    summary="acknowledgement",
+                    data={"to": [requester]},
+                ),
+                TicketEvent(
+                    at=answered,
+                    type="reply",
+                    message_id=reply_id,
+                    actor=f"petugas{i % 4}.{office}@bps.go.id",
+                    data={"text": words(rng, 40)},
+                ),
+                TicketEvent(
+                    at=closed,
+                    type="status",
+                    actor="helpdesk",
+                    summary="answered -> closed",
+                    data={"from": "answered", "to": "closed"},
+                ),
+            ],
+        )
         table = months.setdefault(f"{closed:%Y-%m}.json", {})
         table[str(len(table) + 1)] = t.to_dict()
     for name, table in months.items():
         (archive / name).write_text(json.dumps({"tickets": table}, ensure_ascii=False, separators=(",", ":")))
     # The hot file (TinyDB layout, as Store writes it): no open ticket, and the counters past the
     # archived numbers, as they would be in a real store.
-    (data_dir / "store" / "hot.json").write_text(json.dumps(
-        {"outbox": {}, "mailboxes": {}, "inflight": {}, "quarantine": {},
-         "meta": {"1": {"counters": counters, "ratelimit": {}}}, "tickets": {}}))
+    (data_dir / "store" / "hot.json").write_text(
+        json.dumps(
+            {
+                "outbox": {},
+                "mailboxes": {},
+                "inflight": {},
+                "quarantine": {},
+                "meta": {"1": {"counters": counters, "ratelimit": {}}},
+                "tickets": {},
+            }
+        )
+    )
 
 
 class CostRun:
     """One installation of phase 3: `closed` closed tickets in its archive, its App built in the
     helpdesk process and warmed up; `round()` times one run --once over `n` waiting mails."""
 
-    def __init__(self, worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int,
-                 closed_offices: int) -> None:
-        offices = tuple(SEED_OFFICES)[:max(1, closed_offices)]
+    def __init__(self, worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int, closed_offices: int) -> None:
+        offices = tuple(SEED_OFFICES)[: max(1, closed_offices)]
         self.worker, self.dovecot, self.arrivals = worker, dovecot, arrivals
         desk = Desk(tmp / f"cost{closed}", dovecot, sink, tuple(dict.fromkeys(("3576",) + offices)))
         self.info: dict[str, float] = {}
@@ -371,8 +419,10 @@ class CostRun:
             t0 = time.perf_counter()
             write_closed_archive(desk.data_dir, closed, offices, random.Random(11))
             size = sum(p.stat().st_size for p in (desk.data_dir / "store" / "archive").glob("*.json"))
-            say(f"  wrote {closed} closed tickets ({size / 1e6:.0f} MB in 24 month files, "
-                f"{len(offices)} offices) in {time.perf_counter() - t0:.1f} s")
+            say(
+                f"  wrote {closed} closed tickets ({size / 1e6:.0f} MB in 24 month files, "
+                f"{len(offices)} offices) in {time.perf_counter() - t0:.1f} s"
+            )
             self.info["first_open"] = worker.call("open_store", str(desk.data_dir))
         self.key = f"cost{closed}"
         self.info["start"] = worker.call("build", self.key, str(desk.settings_path), desk.env)
@@ -403,8 +453,18 @@ class CostRun:
             self.worker.call("dump_profile", str(profile / f"{self.key}.prof"))
 
 
-def cost(worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int, n: int, rounds: int,
-         closed_offices: int, profile: Path | None) -> tuple[CostRun, CostRun]:
+def cost(
+    worker: Worker,
+    dovecot,
+    sink,
+    arrivals,
+    tmp: Path,
+    closed: int,
+    n: int,
+    rounds: int,
+    closed_offices: int,
+    profile: Path | None,
+) -> tuple[CostRun, CostRun]:
     """Both installations first, then their rounds taken in turn (0, history, 0, history ...), so
     that a drift of the machine during the phase weighs on both alike; best round of each."""
     empty = CostRun(worker, dovecot, sink, arrivals, tmp, 0, closed_offices)
@@ -412,7 +472,7 @@ def cost(worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int, n: int
     for _ in range(rounds):
         for run in (empty, full):
             run.round(n, bool(profile) and run is full)
-    full.done(profile)       # only the rounds with history are profiled
+    full.done(profile)  # only the rounds with history are profiled
     empty.done(None)
     return empty, full
 
@@ -420,8 +480,12 @@ def cost(worker: Worker, dovecot, sink, arrivals, tmp: Path, closed: int, n: int
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="mails for the throughput run (default 1000)")
-    ap.add_argument("--throughput-runs", type=int, default=3,
-                    help="throughput runs, each on a fresh mailbox; the median is reported (default 3)")
+    ap.add_argument(
+        "--throughput-runs",
+        type=int,
+        default=3,
+        help="throughput runs, each on a fresh mailbox; the median is reported (default 3)",
+    )
     ap.add_argument("--latency-n", type=int, default=200, help="mails for the latency run (default 200)")
     ap.add_argument("--rate", type=float, default=10.0, help="APPENDs per second in the latency run")
     ap.add_argument("--closed", type=int, default=100_000, help="closed tickets for the cost run")
@@ -435,9 +499,9 @@ def main() -> None:
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
 
-    worker = Worker()       # forked first, before any thread of the servers exists
+    worker = Worker()  # forked first, before any thread of the servers exists
     tmp = Path(tempfile.mkdtemp(prefix="pst-bench-"))
-    os.chmod(tmp, 0o755)    # Dovecot's mail processes run as the dovecot user
+    os.chmod(tmp, 0o755)  # Dovecot's mail processes run as the dovecot user
     dovecot = LocalDovecot(tmp / "dovecot").start()
     sink = SmtpSink()
     arrivals = Arrivals(sink)
@@ -447,32 +511,54 @@ def main() -> None:
         say(f"benchmarks/ingest.py  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, data in {tmp})")
         if "throughput" not in skip:
             say(f"1. throughput: run --once over {args.n} waiting mails, {args.throughput_runs} runs")
-            rates = [throughput(worker, dovecot, sink, arrivals, tmp, args.n, args.profile if i == 0 else None, i + 1)
-                     for i in range(args.throughput_runs)]
+            rates = [
+                throughput(worker, dovecot, sink, arrivals, tmp, args.n, args.profile if i == 0 else None, i + 1)
+                for i in range(args.throughput_runs)
+            ]
             rate = statistics.median(rates)
-            results.append(f"throughput: {rate:.0f} mails/s IMAP -> acknowledgement accepted by SMTP, median of "
-                           f"{len(rates)} runs ({', '.join(f'{r:.0f}' for r in rates)}; {args.n} mails each, "
-                           f"run --once)   target >= 500: {'ok' if rate >= 500 else 'MISSED'}")
+            results.append(
+                f"throughput: {rate:.0f} mails/s IMAP -> acknowledgement accepted by SMTP, median of "
+                f"{len(rates)} runs ({', '.join(f'{r:.0f}' for r in rates)}; {args.n} mails each, "
+                f"run --once)   target >= 500: {'ok' if rate >= 500 else 'MISSED'}"
+            )
             say("   " + results[-1])
         if "latency" not in skip:
             say(f"2. latency: daemon running (IDLE), {args.latency_n} mails appended at {args.rate:g}/s")
             p50, p95, worst = latency(dovecot, sink, arrivals, tmp, args.latency_n, args.rate)
-            results.append(f"latency APPEND -> acknowledgement: median {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-                           f"max {worst * 1000:.0f} ms   target p95 < 2 s: {'ok' if p95 < 2 else 'MISSED'}")
+            results.append(
+                f"latency APPEND -> acknowledgement: median {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                f"max {worst * 1000:.0f} ms   target p95 < 2 s: {'ok' if p95 < 2 else 'MISSED'}"
+            )
             say("   " + results[-1])
         if "cost" not in skip:
             say(f"3. per-mail cost, {args.cost_n} mails per round, best of {args.rounds}")
-            c0, c1 = cost(worker, dovecot, sink, arrivals, tmp, args.closed, args.cost_n, args.rounds,
-                          args.closed_offices, args.profile)
+            c0, c1 = cost(
+                worker,
+                dovecot,
+                sink,
+                arrivals,
+                tmp,
+                args.closed,
+                args.cost_n,
+                args.rounds,
+                args.closed_offices,
+                args.profile,
+            )
             m0, m1 = min(c0.times), min(c1.times)
-            say(f"   0 closed: {m0:.2f} ms/mail (rounds {', '.join(f'{t:.2f}' for t in c0.times)}; "
-                f"start {c0.info['start']:.2f} s, warm-up round {c0.info['warmup']:.2f} s)")
-            say(f"   {args.closed} closed: {m1:.2f} ms/mail (rounds {', '.join(f'{t:.2f}' for t in c1.times)}; "
+            say(
+                f"   0 closed: {m0:.2f} ms/mail (rounds {', '.join(f'{t:.2f}' for t in c0.times)}; "
+                f"start {c0.info['start']:.2f} s, warm-up round {c0.info['warmup']:.2f} s)"
+            )
+            say(
+                f"   {args.closed} closed: {m1:.2f} ms/mail (rounds {', '.join(f'{t:.2f}' for t in c1.times)}; "
                 f"first open {c1.info['first_open']:.2f} s, start {c1.info['start']:.2f} s, "
-                f"warm-up round {c1.info['warmup']:.2f} s)")
+                f"warm-up round {c1.info['warmup']:.2f} s)"
+            )
             ratio = m1 / m0
-            results.append(f"per-mail cost: {m0:.2f} ms with 0 closed, {m1:.2f} ms with {args.closed} "
-                           f"closed: ratio {ratio:.2f}   target <= 1.3: {'ok' if ratio <= 1.3 else 'MISSED'}")
+            results.append(
+                f"per-mail cost: {m0:.2f} ms with 0 closed, {m1:.2f} ms with {args.closed} "
+                f"closed: ratio {ratio:.2f}   target <= 1.3: {'ok' if ratio <= 1.3 else 'MISSED'}"
+            )
             say("   " + results[-1])
         say("\nsummary")
         for line in results:

@@ -35,29 +35,46 @@ CATEGORIES = ["data", "konsultasi", "publikasi", "pengaduan", "rekomendasi", ""]
 def make(i: int, rng: random.Random) -> Ticket:
     received = datetime(2026, 11, 1, tzinfo=WIB) + timedelta(minutes=rng.randrange(30 * 24 * 60))
     op = rng.choice(OPERATORS)
-    t = Ticket(number=f"PST-3576-2026-{i + 1:06d}", office="3576", requester=f"w{i}@example.org",
-               subject=f"pertanyaan {i}", received_at=received, assignee=op,
-               category=rng.choice(CATEGORIES), updated_at=received)
+    t = Ticket(
+        number=f"PST-3576-2026-{i + 1:06d}",
+        office="3576",
+        requester=f"w{i}@example.org",
+        subject=f"pertanyaan {i}",
+        received_at=received,
+        assignee=op,
+        category=rng.choice(CATEGORIES),
+        updated_at=received,
+    )
     t.events.append(TicketEvent(at=received, type="received", actor=t.requester, data={"text": "data"}))
     fate = rng.random()
-    if fate < 0.1:                                   # waiting for the citizen
+    if fate < 0.1:  # waiting for the citizen
         t.status = Status.WAITING_CITIZEN
-        t.events.append(TicketEvent(at=received + timedelta(hours=2), type="status", actor=op,
-                                    data={"from": "open", "to": "waiting_citizen"}))
-    elif fate < 0.2:                                 # not answered yet
+        t.events.append(
+            TicketEvent(
+                at=received + timedelta(hours=2),
+                type="status",
+                actor=op,
+                data={"from": "open", "to": "waiting_citizen"},
+            )
+        )
+    elif fate < 0.2:  # not answered yet
         t.due_at = received + timedelta(days=2)
-    else:                                            # answered after 1 hour to 5 days, most closed
+    else:  # answered after 1 hour to 5 days, most closed
         answered = received + timedelta(minutes=rng.randrange(60, 5 * 24 * 60))
         t.events.append(TicketEvent(at=answered, type="reply", actor=op, data={"text": "jawaban"}))
         t.answered_at, t.status = answered, Status.ANSWERED
         if rng.random() < 0.8:
             t.status, t.closed_at = Status.CLOSED, answered + timedelta(hours=1)
-            t.events.append(TicketEvent(at=t.closed_at, type="status", actor=op,
-                                        data={"from": "answered", "to": "closed"}))
+            t.events.append(
+                TicketEvent(at=t.closed_at, type="status", actor=op, data={"from": "answered", "to": "closed"})
+            )
             if rng.random() < 0.5:
                 t.rating = rng.randint(1, 5)
-                t.events.append(TicketEvent(at=t.closed_at + timedelta(hours=3), type="rating",
-                                            actor=t.requester, data={"rating": t.rating}))
+                t.events.append(
+                    TicketEvent(
+                        at=t.closed_at + timedelta(hours=3), type="rating", actor=t.requester, data={"rating": t.rating}
+                    )
+                )
     return t
 
 
@@ -73,7 +90,7 @@ def main() -> None:
         store.commit()
         now = datetime(2026, 12, 1, 9, tzinfo=WIB)
         t0 = time.perf_counter()
-        store = Store(Path(tmp))                     # as the command does: open the store
+        store = Store(Path(tmp))  # as the command does: open the store
         tickets = [t for t in store.all_tickets() if t.office == "3576"]
         t1 = time.perf_counter()
         figures = compute_month(tickets, OFFICE, WorkingCalendar.for_office(OFFICE), "2026-11", now)
@@ -82,13 +99,15 @@ def main() -> None:
         t3 = time.perf_counter()
         report_text(figures), report_csv([figures])
         t4 = time.perf_counter()
-    print(f"report over {len(tickets)} tickets ({figures.total.received} received in the month, "  # noqa: T201
-          f"{figures.total.pct_in_standard:.1f}% in standard):")
-    print(f"  open store and read all tickets {t1 - t0:6.2f} s")  # noqa: T201
-    print(f"  compute figures                 {t2 - t1:6.2f} s")  # noqa: T201
-    print(f"  HTML with two PNG charts        {t3 - t2:6.2f} s  ({len(html) // 1024} KiB)")  # noqa: T201
-    print(f"  text and CSV                    {t4 - t3:6.2f} s")  # noqa: T201
-    print(f"  total                           {t4 - t0:6.2f} s  (target < 2 s)")  # noqa: T201
+    print(
+        f"report over {len(tickets)} tickets ({figures.total.received} received in the month, "
+        f"{figures.total.pct_in_standard:.1f}% in standard):"
+    )
+    print(f"  open store and read all tickets {t1 - t0:6.2f} s")
+    print(f"  compute figures                 {t2 - t1:6.2f} s")
+    print(f"  HTML with two PNG charts        {t3 - t2:6.2f} s  ({len(html) // 1024} KiB)")
+    print(f"  text and CSV                    {t4 - t3:6.2f} s")
+    print(f"  total                           {t4 - t0:6.2f} s  (target < 2 s)")
 
 
 if __name__ == "__main__":

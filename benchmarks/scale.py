@@ -58,6 +58,7 @@ def office_codes(n: int) -> tuple[str, ...]:
 
 # -- /proc ------------------------------------------------------------------------------------------
 
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of one process, in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -87,11 +88,12 @@ def wait_for_line(path: Path, needle: str, proc: subprocess.Popen, timeout: floa
         for line in path.read_text(errors="replace").splitlines():
             if needle in line:
                 return line
-        time.sleep(0.1)      # the log is a file another process writes: nothing to wait on
+        time.sleep(0.1)  # the log is a file another process writes: nothing to wait on
     raise RuntimeError(f"no {needle!r} in {path} within {timeout:.0f} s")
 
 
 # -- phases -----------------------------------------------------------------------------------------
+
 
 def seed(dovecot: LocalDovecot, users: dict[str, str], per_office: int, gen: Mails) -> set[str]:
     """APPEND `per_office` questions to every mailbox, several mailboxes at a time."""
@@ -108,26 +110,29 @@ def seed(dovecot: LocalDovecot, users: dict[str, str], per_office: int, gen: Mai
     return {mid for mails in made.values() for mid, _ in mails}
 
 
-def seed_store(dovecot: LocalDovecot, made: Installation, cli: list[str], arrivals: Arrivals, gen: Mails,
-               per_office: int) -> int:
+def seed_store(
+    dovecot: LocalDovecot, made: Installation, cli: list[str], arrivals: Arrivals, gen: Mails, per_office: int
+) -> int:
     """The questions APPENDed, then taken in and acknowledged by one `run --once`."""
     t0 = time.perf_counter()
     ids = seed(dovecot, made.users, per_office, gen)
     appended = time.perf_counter() - t0
     t0 = time.perf_counter()
-    once = subprocess.run([*cli, "run", "--once"], env=made.env, cwd=made.root, capture_output=True,
-                          text=True)
+    once = subprocess.run([*cli, "run", "--once"], env=made.env, cwd=made.root, capture_output=True, text=True)
     if once.returncode != 0:
         raise RuntimeError(f"run --once failed:\n{once.stderr[-3000:]}")
     got, _ = arrivals.all_in(ids, t0, timeout=600)
     taken = time.perf_counter() - t0
-    say(f"   APPENDed {len(ids)} mails in {appended:.0f} s; run --once took them in and "
-        f"{got} were acknowledged in {taken:.0f} s ({len(ids) / taken:.0f} mails/s)")
+    say(
+        f"   APPENDed {len(ids)} mails in {appended:.0f} s; run --once took them in and "
+        f"{got} were acknowledged in {taken:.0f} s ({len(ids) / taken:.0f} mails/s)"
+    )
     return len(ids)
 
 
-def latency(dovecot: LocalDovecot, users: dict[str, str], arrivals: Arrivals, gen: Mails, count: int,
-            rate: float) -> list[float]:
+def latency(
+    dovecot: LocalDovecot, users: dict[str, str], arrivals: Arrivals, gen: Mails, count: int, rate: float
+) -> list[float]:
     rng = random.Random(5)
     sent: dict[str, float] = {}
     start = time.perf_counter()
@@ -158,18 +163,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--offices", type=int, default=550, help="offices, one mailbox each (default 550)")
     ap.add_argument("--open", type=int, default=20, help="open tickets seeded per office (default 20)")
-    ap.add_argument("--idle-seconds", type=float, default=330.0,
-                    help="idle window (default 330 s: it takes in the SLA safety sweep of every office, "
-                         "due 5 minutes after the start)")
+    ap.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=330.0,
+        help="idle window (default 330 s: it takes in the SLA safety sweep of every office, "
+        "due 5 minutes after the start)",
+    )
     ap.add_argument("--latency-n", type=int, default=120, help="mails for the latency run (default 120)")
-    ap.add_argument("--rate", type=float, default=1.0,
-                    help="APPENDs per second in the latency run (default 1: 86,400 a day, above any "
-                         "national peak)")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=1.0,
+        help="APPENDs per second in the latency run (default 1: 86,400 a day, above any national peak)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the data folder (its path is printed)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="pst-scale-"))
-    os.chmod(tmp, 0o755)      # Dovecot's mail processes run as the dovecot user
+    os.chmod(tmp, 0o755)  # Dovecot's mail processes run as the dovecot user
     dovecot = LocalDovecot(tmp / "dovecot", connections=args.offices).start()
     sink = SmtpSink()
     arrivals = Arrivals(sink)
@@ -194,17 +206,18 @@ def main() -> None:
         log_path = made.root / "daemon.log"
         log = open(log_path, "w")  # noqa: SIM115
         t0 = time.perf_counter()
-        proc = subprocess.Popen([*cli, "run"], stdout=log, stderr=subprocess.STDOUT, env=made.env,
-                                cwd=made.root)
+        proc = subprocess.Popen([*cli, "run"], stdout=log, stderr=subprocess.STDOUT, env=made.env, cwd=made.root)
         line = wait_for_line(log_path, "mailboxes connected", proc, timeout=300)
         connected = time.perf_counter() - t0
-        results.append(f"all {args.offices} mailboxes connected {connected:.1f} s after the process "
-                       f"started (the waiter says: {line.split('connected in ')[-1]})   target < 30 s: "
-                       f"{verdict(connected < 30)}")
+        results.append(
+            f"all {args.offices} mailboxes connected {connected:.1f} s after the process "
+            f"started (the waiter says: {line.split('connected in ')[-1]})   target < 30 s: "
+            f"{verdict(connected < 30)}"
+        )
         say("   " + results[-1])
 
         say(f"3. idle for {args.idle_seconds:.0f} s")
-        time.sleep(5)      # let the first rounds' acknowledgements and status writes settle
+        time.sleep(5)  # let the first rounds' acknowledgements and status writes settle
         sender = children(proc.pid)
         pids = [proc.pid, *sender]
         before = sum(cpu_seconds(p) for p in pids)
@@ -214,12 +227,16 @@ def main() -> None:
         cores = (sum(cpu_seconds(p) for p in pids) - before) / (time.perf_counter() - t0)
         memory = sum(rss_mb(p) for p in pids)
         quiet = len(sink.messages) == mails_before
-        results.append(f"idle: {cores:.3f} core (daemon + {len(sender)} sending process; "
-                       f"{'no' if quiet else 'SOME'} mail sent meanwhile)   target < 0.05: "
-                       f"{verdict(cores < 0.05)}")
+        results.append(
+            f"idle: {cores:.3f} core (daemon + {len(sender)} sending process; "
+            f"{'no' if quiet else 'SOME'} mail sent meanwhile)   target < 0.05: "
+            f"{verdict(cores < 0.05)}"
+        )
         say("   " + results[-1])
-        results.append(f"memory: {memory:.0f} MB resident (daemon {rss_mb(proc.pid):.0f} MB)   "
-                       f"target < 500 MB: {verdict(memory < 500)}")
+        results.append(
+            f"memory: {memory:.0f} MB resident (daemon {rss_mb(proc.pid):.0f} MB)   "
+            f"target < 500 MB: {verdict(memory < 500)}"
+        )
         say("   " + results[-1])
 
         say(f"4. latency: {args.latency_n} mails APPENDed at {args.rate:g}/s to random mailboxes")
@@ -227,12 +244,16 @@ def main() -> None:
         lat = latency(dovecot, made.users, arrivals, gen, args.latency_n, args.rate)
         per_mail = (sum(cpu_seconds(p) for p in pids) - before) / args.latency_n
         hot = made.data_dir / "store" / "hot.json"
-        say(f"   CPU per mail (daemon + sending process): {per_mail * 1000:.0f} ms; the store's hot file "
-            f"is {hot.stat().st_size / 1e6:.1f} MB, rewritten at each commit")
+        say(
+            f"   CPU per mail (daemon + sending process): {per_mail * 1000:.0f} ms; the store's hot file "
+            f"is {hot.stat().st_size / 1e6:.1f} MB, rewritten at each commit"
+        )
         p50, p95 = statistics.median(lat), percentile(lat, 0.95)
-        results.append(f"latency APPEND -> acknowledgement with {seeded} open tickets: median "
-                       f"{p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms   "
-                       f"target p95 < 1 s: {verdict(p95 < 1)}")
+        results.append(
+            f"latency APPEND -> acknowledgement with {seeded} open tickets: median "
+            f"{p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms   "
+            f"target p95 < 1 s: {verdict(p95 < 1)}"
+        )
         say("   " + results[-1])
         t0 = time.perf_counter()
         stop_daemon(proc)

@@ -32,14 +32,21 @@ class App:
         # starts without Jinja2 and the calendars.
         from .outbound.compose import Templates
         from .sla.workdays import WorkingCalendar
+
         store = Store(settings.data_dir)
-        return cls(settings=settings, store=store, spool=Spool(settings.data_dir),
-                   templates=Templates(settings.templates_dir), clock=clock,
-                   calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices})
+        return cls(
+            settings=settings,
+            store=store,
+            spool=Spool(settings.data_dir),
+            templates=Templates(settings.templates_dir),
+            clock=clock,
+            calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices},
+        )
 
     @cached_property
     def saved_answers(self) -> SavedAnswers:
         from .desk.saved import SavedAnswers
+
         return SavedAnswers(self.settings.answers_dir)
 
     @cached_property

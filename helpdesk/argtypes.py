@@ -9,7 +9,7 @@ from datetime import datetime
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # `run --once` exit statuses for cron (README "Command line"); 2 configuration, 3 unreadable store and
 # 4 already running are set where they happen.
-EXIT_LOCAL_FAULT = 5          # the data folder cannot be written (a full or read-only disk)
+EXIT_LOCAL_FAULT = 5  # the data folder cannot be written (a full or read-only disk)
 EXIT_UNREAD, EXIT_QUARANTINED, EXIT_UNDELIVERABLE = 6, 7, 8
 
 
@@ -18,8 +18,7 @@ def parse_now(value: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         # Without this argparse said "invalid parse_now value", naming a function, not the format.
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a date and time, e.g. 2026-12-29T10:00:00+07:00") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date and time, e.g. 2026-12-29T10:00:00+07:00") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs an offset, e.g. 2026-12-29T10:00:00+07:00")
     check_year(moment.year, value)
@@ -71,7 +70,7 @@ EXAMPLES = {
     "ticket-from": "helpdesk ticket-from 3576:1700000000:42",
     "quarantine": "helpdesk quarantine list; helpdesk quarantine retry 3576:1700000000:42",
     "report": "helpdesk report --office 3576 --month 2026-11 --format html -o laporan.html",
-    "search": "helpdesk search \"inflasi 2025\" --office 3576",
+    "search": 'helpdesk search "inflasi 2025" --office 3576',
     "export": "helpdesk export --format csv --since 2026-11-01 -o tiket.csv",
 }
 

@@ -21,7 +21,7 @@ from .outbound.samples import CITIZEN_TEMPLATES, CONTEXTS, sample_context, sampl
 from .routing import rules
 from .tickets.atomic import unwritable
 
-REQUIRED_TEMPLATES = tuple(CONTEXTS)    # every template some part of the helpdesk renders
+REQUIRED_TEMPLATES = tuple(CONTEXTS)  # every template some part of the helpdesk renders
 
 
 def problems(settings: Settings) -> list[str]:
@@ -34,7 +34,7 @@ def problems(settings: Settings) -> list[str]:
         found += unused_overrides(settings.templates_dir)
     if not found:
         found += render_problems(templates, settings.offices)
-    found += rules.check(settings)   # rules/*.toml: bad rules with file and line, names they point at
+    found += rules.check(settings)  # rules/*.toml: bad rules with file and line, names they point at
     found += team_problems(settings)
     found += saved_answers(settings)
     for office in settings.offices:
@@ -45,8 +45,9 @@ def problems(settings: Settings) -> list[str]:
 
 def unused_overrides(folder: Path) -> list[str]:
     """An office's template file no part of the helpdesk reads: most likely a mistyped name."""
-    known = [f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in _languages(name)
-             for ext in ("txt", "html")]
+    known = [
+        f"{name}.{lang}.{ext}" for name in REQUIRED_TEMPLATES for lang in _languages(name) for ext in ("txt", "html")
+    ]
     found = []
     for path in sorted(folder.iterdir()):
         if path.suffix in (".txt", ".html") and path.name not in known:
@@ -60,8 +61,12 @@ def render_problems(templates: Templates, offices: tuple[Office, ...]) -> list[s
     if not offices:
         return []
     # Contact lines only show when set: fill them so those branches are rendered too.
-    office = replace(offices[0], phone=offices[0].phone or "0321-000", website=offices[0].website or
-                     "https://example.org", complaints=offices[0].complaints or "https://www.lapor.go.id")
+    office = replace(
+        offices[0],
+        phone=offices[0].phone or "0321-000",
+        website=offices[0].website or "https://example.org",
+        complaints=offices[0].complaints or "https://www.lapor.go.id",
+    )
     found = []
     for name in REQUIRED_TEMPLATES:
         for lang in _languages(name):
@@ -81,8 +86,7 @@ def _where(templates: Templates, name: str, lang: str, exc: Exception) -> str:
     """'file:line: message' for a template that failed to render."""
     line = "?"
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((f"{name}.{lang}.txt", f"{name}.{lang}.html", f"{name}.id.txt",
-                                    f"{name}.id.html")):
+        if frame.filename.endswith((f"{name}.{lang}.txt", f"{name}.{lang}.html", f"{name}.id.txt", f"{name}.id.html")):
             line, filename = str(frame.lineno), frame.filename
             return f"{filename}:{line}: {exc} (rendered with a sample ticket, language {lang})"
     path = templates.path(f"{name}.{lang}.txt") or templates.path(f"{name}.id.txt")
@@ -94,16 +98,20 @@ def team_problems(settings: Settings) -> list[str]:
     try:
         named = rules.named_teams(rules.load_rules(settings.rules_dir))
     except rules.RulesError:
-        return []        # reported by rules.check
+        return []  # reported by rules.check
     found = []
     for i, op in enumerate(settings.operators):
-        known = sorted({t.name for t in settings.teams if t.office == op.office} | named.get(op.office, set())
-                       | named.get("", set()))
+        known = sorted(
+            {t.name for t in settings.teams if t.office == op.office}
+            | named.get(op.office, set())
+            | named.get("", set())
+        )
         if known and op.team not in known:
             near = difflib.get_close_matches(op.team, known, 1)
             hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
-            found.append(f"{settings.path}: operators[{i}].team: {op.team!r} is not a team of office "
-                         f"{op.office}; {hint}")
+            found.append(
+                f"{settings.path}: operators[{i}].team: {op.team!r} is not a team of office {op.office}; {hint}"
+            )
     return found
 
 

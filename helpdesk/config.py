@@ -32,13 +32,27 @@ from .declare import (
 from .defaults import RULES
 from .errors import ConfigError
 
-__all__ = ["WEEKDAYS", "DEFAULT_HOURS", "Settings", "Office", "Operator", "Team", "ImapSettings", "SmtpSettings",
-           "load", "read", "SECTIONS"]
+__all__ = [
+    "WEEKDAYS",
+    "DEFAULT_HOURS",
+    "Settings",
+    "Office",
+    "Operator",
+    "Team",
+    "ImapSettings",
+    "SmtpSettings",
+    "load",
+    "read",
+    "SECTIONS",
+]
 
 # DESIGN.md: default office hours Mon-Thu 08:00-15:30, Fri 08:00-16:00, closed at the weekend.
 DEFAULT_HOURS: dict[int, tuple[time, time]] = {
-    0: (time(8), time(15, 30)), 1: (time(8), time(15, 30)), 2: (time(8), time(15, 30)),
-    3: (time(8), time(15, 30)), 4: (time(8), time(16)),
+    0: (time(8), time(15, 30)),
+    1: (time(8), time(15, 30)),
+    2: (time(8), time(15, 30)),
+    3: (time(8), time(15, 30)),
+    4: (time(8), time(16)),
 }
 TLS = ("none", "starttls", "ssl")
 
@@ -66,13 +80,18 @@ class SmtpSettings:
     username: str = setting("", "optional login")
     password: str = setting("", "optional password; use `env:SMTP_PASSWORD`", secret=True)
     timeout: float = setting(30.0, "seconds for every SMTP call", check=positive)
-    max_attempts: int = setting(8, "temporary failures (4xx, refused, timeout) retried this often, then failed",
-                                check=at_least(1))
+    max_attempts: int = setting(
+        8, "temporary failures (4xx, refused, timeout) retried this often, then failed", check=at_least(1)
+    )
     backoff_seconds: float = setting(60.0, "first retry delay; doubles each time, at most 1 hour", check=at_least(0))
-    sessions: int = setting(8, "SMTP sessions the outbox sends over side by side (each mail takes four round trips)",
-                            check=at_least(1))
-    process: bool = setting(True, "SMTP sessions in a process of their own beside the daemon "
-                                  "(`false`: inside the daemon's process, slower under load)")
+    sessions: int = setting(
+        8, "SMTP sessions the outbox sends over side by side (each mail takes four round trips)", check=at_least(1)
+    )
+    process: bool = setting(
+        True,
+        "SMTP sessions in a process of their own beside the daemon "
+        "(`false`: inside the daemon's process, slower under load)",
+    )
 
 
 @dataclass(frozen=True)
@@ -80,28 +99,42 @@ class Office:
     code: str = setting(meaning="office code, e.g. 3576")
     name: str = setting(meaning="office name, e.g. BPS Kota Mojokerto")
     address: str = setting(meaning="the public address citizens write to", check=email)
-    timezone: str = setting("Asia/Jakarta", "`Asia/Jakarta` (WIB), `Asia/Makassar` (WITA), `Asia/Jayapura` (WIT)",
-                            check=zone)
+    timezone: str = setting(
+        "Asia/Jakarta", "`Asia/Jakarta` (WIB), `Asia/Makassar` (WITA), `Asia/Jayapura` (WIT)", check=zone
+    )
     reply_days: int = setting(2, "working days to answer", check=at_least(1))
-    supervisors: tuple[str, ...] = setting((), "escalations, digests, quarantine and delivery-failure notices",
-                                           check=emails)
-    imap: ImapSettings | None = None          # [offices.imap], read with ImapSettings' declarations
+    supervisors: tuple[str, ...] = setting(
+        (), "escalations, digests, quarantine and delivery-failure notices", check=emails
+    )
+    imap: ImapSettings | None = None  # [offices.imap], read with ImapSettings' declarations
     hours: dict[int, tuple[time, time]] = setting(
-        DEFAULT_HOURS, '`{ mon = "08:00-15:30", ... fri = "08:00-16:00" }`; days not named are closed',
-        shown="Mon-Thu 08:00-15:30, Fri 08:00-16:00")
+        DEFAULT_HOURS,
+        '`{ mon = "08:00-15:30", ... fri = "08:00-16:00" }`; days not named are closed',
+        shown="Mon-Thu 08:00-15:30, Fri 08:00-16:00",
+    )
     holidays_add: tuple[date, ...] = setting((), "closed days the government decreed after the `holidays` package")
     holidays_remove: tuple[date, ...] = setting((), "package holidays the office works on after all")
     phone: str = setting("", "shown in every acknowledgement")
     website: str = setting("", "shown in every acknowledgement")
     complaints: str = setting("", "where complaints (pengaduan) go, shown in every acknowledgement")
     waiting_close_days: int = setting(7, "calendar days waiting for the citizen before auto-close", check=at_least(1))
-    reminders: tuple[str, ...] = setting(("opening", "2h"), '`"opening"` (at opening on the deadline day) and '
-                                         'office hours before it (`"2h"`)', check=reminder_times)
+    reminders: tuple[str, ...] = setting(
+        ("opening", "2h"),
+        '`"opening"` (at opening on the deadline day) and office hours before it (`"2h"`)',
+        check=reminder_times,
+    )
     ack_per_sender_per_day: int = setting(5, "acknowledgements to one sender per day at most", check=at_least(1))
-    ack_per_hour: int = setting(60, "acknowledgements the office sends per hour; beyond it they wait in the outbox "
-                                    "for a later hour and the supervisors are told (once a day)", check=at_least(1))
-    consultation_url: str = setting("", "link shown with a public answer suggested in an acknowledgement; "
-                                        "`{number}` is the ticket", shown="none (text only)")
+    ack_per_hour: int = setting(
+        60,
+        "acknowledgements the office sends per hour; beyond it they wait in the outbox "
+        "for a later hour and the supervisors are told (once a day)",
+        check=at_least(1),
+    )
+    consultation_url: str = setting(
+        "",
+        "link shown with a public answer suggested in an acknowledgement; `{number}` is the ticket",
+        shown="none (text only)",
+    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -109,8 +142,13 @@ class Office:
 
     @property
     def zone_label(self) -> str:
-        return {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
-                "Asia/Jayapura": "WIT", "Asia/Ternate": "WIT"}.get(self.timezone, self.timezone)
+        return {
+            "Asia/Jakarta": "WIB",
+            "Asia/Pontianak": "WIB",
+            "Asia/Makassar": "WITA",
+            "Asia/Jayapura": "WIT",
+            "Asia/Ternate": "WIT",
+        }.get(self.timezone, self.timezone)
 
 
 @dataclass(frozen=True)
@@ -132,29 +170,49 @@ class Team:
 @dataclass(frozen=True)
 class Settings:
     path: Path
-    secret: str = setting(meaning="signs operator reply tokens; at least 16 characters; use `env:HELPDESK_SECRET`",
-                          check=lambda v: None if len(v) >= 16 else "must be at least 16 characters", secret=True)
+    secret: str = setting(
+        meaning="signs operator reply tokens; at least 16 characters; use `env:HELPDESK_SECRET`",
+        check=lambda v: None if len(v) >= 16 else "must be at least 16 characters",
+        secret=True,
+    )
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     offices: tuple[Office, ...] = ()
     operators: tuple[Operator, ...] = ()
     teams: tuple[Team, ...] = ()
-    data_dir: Path = setting(Path("var"), "store, spool, mailbox status (relative to the settings file); "
-                                          "`$HELPDESK_DATA_DIR` overrides it")
-    rules_dir: Path = setting(RULES, "routing rules (`*.toml`) of the offices",
-                              shown="the neutral rules in the package")
-    templates_dir: Path | None = setting(None, "templates that replace the packaged ones file by file",
-                                         shown="none (the packaged templates)")
-    answers_dir: Path | None = setting(None, "saved answers (`#jawaban NAMA`) that replace or add to the packaged "
-                                       "ones file by file", shown="none (the packaged saved answers)")
-    trusted_authserv_id: str = setting("", "the receiving server whose `Authentication-Results: ...; dmarc=pass` "
-                                           "lets an operator's mail through without a token",
-                                       shown="none (tokens only)")
-    mail_seconds: float = setting(10.0, "time budget for reading one mail's body (MIME walk, HTML to text, bounce "
-                                        "detectors); past it the ticket is made from what was read, marked on the "
-                                        "ticket, the whole mail kept in the spool", check=positive)
-    attachment_mb: float = setting(10.0, "megabytes of a citizen's files attached to one staff mail; above it the "
-                                         "notification lists each file with its size and where it is (`helpdesk show "
-                                         "NUMBER`, the spool path)", check=at_least(0))
+    data_dir: Path = setting(
+        Path("var"), "store, spool, mailbox status (relative to the settings file); `$HELPDESK_DATA_DIR` overrides it"
+    )
+    rules_dir: Path = setting(
+        RULES, "routing rules (`*.toml`) of the offices", shown="the neutral rules in the package"
+    )
+    templates_dir: Path | None = setting(
+        None, "templates that replace the packaged ones file by file", shown="none (the packaged templates)"
+    )
+    answers_dir: Path | None = setting(
+        None,
+        "saved answers (`#jawaban NAMA`) that replace or add to the packaged ones file by file",
+        shown="none (the packaged saved answers)",
+    )
+    trusted_authserv_id: str = setting(
+        "",
+        "the receiving server whose `Authentication-Results: ...; dmarc=pass` "
+        "lets an operator's mail through without a token",
+        shown="none (tokens only)",
+    )
+    mail_seconds: float = setting(
+        10.0,
+        "time budget for reading one mail's body (MIME walk, HTML to text, bounce "
+        "detectors); past it the ticket is made from what was read, marked on the "
+        "ticket, the whole mail kept in the spool",
+        check=positive,
+    )
+    attachment_mb: float = setting(
+        10.0,
+        "megabytes of a citizen's files attached to one staff mail; above it the "
+        "notification lists each file with its size and where it is (`helpdesk show "
+        "NUMBER`, the spool path)",
+        check=at_least(0),
+    )
 
     def office(self, code: str) -> Office:
         for office in self.offices:
@@ -177,13 +235,20 @@ class Settings:
 
 
 # Every table of settings.toml and the dataclass declaring its keys (README's table in this order).
-SECTIONS: dict[str, type] = {"helpdesk": Settings, "smtp": SmtpSettings, "offices[]": Office,
-                             "offices[].imap": ImapSettings, "operators[]": Operator, "teams[]": Team}
+SECTIONS: dict[str, type] = {
+    "helpdesk": Settings,
+    "smtp": SmtpSettings,
+    "offices[]": Office,
+    "offices[].imap": ImapSettings,
+    "operators[]": Operator,
+    "teams[]": Team,
+}
 _TOP = ["helpdesk", "smtp", "offices", "operators", "teams"]
 
 
-def read(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
-         need_passwords: bool = True) -> tuple[Settings | None, list[str]]:
+def read(
+    path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None, need_passwords: bool = True
+) -> tuple[Settings | None, list[str]]:
     """Settings and every problem found in them; the settings are None only when the file cannot be read.
 
     With problems, a wrong value is replaced by its default, so `helpdesk check` goes on to the
@@ -200,8 +265,12 @@ def read(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
         return None, [f"{path}: file not found"]
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return None, [f"{path}: {exc}"]
-    r = Reader(path, env, need_passwords, {name: f"{prefix}.{name}" for prefix, cls in reversed(SECTIONS.items())
-                                           for name in declared(cls)})
+    r = Reader(
+        path,
+        env,
+        need_passwords,
+        {name: f"{prefix}.{name}" for prefix, cls in reversed(SECTIONS.items()) for name in declared(cls)},
+    )
     base = path.resolve().parent
     r.unknown(raw, _TOP, "", "section")
     hd = r.table(Settings, raw.get("helpdesk", {}), "helpdesk")
@@ -220,16 +289,19 @@ def read(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
         r.fail("offices", f"office code {code} appears more than once")
     if len({o.address for o in offices}) != len(offices):
         r.fail("offices", "two offices share an address")
-    operators = tuple(_staff(r, Operator, t, f"operators[{i}]", codes)
-                      for i, t in enumerate(_list(r, raw, "operators")))
+    operators = tuple(
+        _staff(r, Operator, t, f"operators[{i}]", codes) for i, t in enumerate(_list(r, raw, "operators"))
+    )
     teams = tuple(_staff(r, Team, t, f"teams[{i}]", codes) for i, t in enumerate(_list(r, raw, "teams")))
-    settings = Settings(path=path, data_dir=data_dir, smtp=smtp, offices=offices, operators=operators,
-                        teams=teams, **hd)
+    settings = Settings(
+        path=path, data_dir=data_dir, smtp=smtp, offices=offices, operators=operators, teams=teams, **hd
+    )
     return settings, r.problems
 
 
-def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
-         need_passwords: bool = True) -> Settings:
+def load(
+    path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None, need_passwords: bool = True
+) -> Settings:
     """Read and validate settings; raise ConfigError listing every problem found."""
     settings, problems = read(path, env, need_passwords)
     if problems or settings is None:

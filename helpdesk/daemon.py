@@ -35,10 +35,12 @@ class Daemon:
     def __init__(self, app: App) -> None:
         self.app = app
         self.intake = Intake(app)
-        self.outbox = Outbox(app.store, app.settings.smtp, app.clock,
-                             on_permanent_failure=self.report_failure)
-        self.workers = [MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
-                        for o in app.settings.offices if o.imap is not None]
+        self.outbox = Outbox(app.store, app.settings.smtp, app.clock, on_permanent_failure=self.report_failure)
+        self.workers = [
+            MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
+            for o in app.settings.offices
+            if o.imap is not None
+        ]
         self.sla: SlaScheduler | None = None
         self.stop = threading.Event()
         self.waiter: Waiter | None = None
@@ -72,8 +74,7 @@ class Daemon:
         log.info("run --once: %d mails fetched from %d mailboxes", sum(counts), len(self.workers))
         await self.after_ingest()
         result = await self.outbox.drain()
-        log.info("outbox: %d sent, %d to retry, %d failed", len(result.sent), len(result.retrying),
-                 len(result.failed))
+        log.info("outbox: %d sent, %d to retry, %d failed", len(result.sent), len(result.retrying), len(result.failed))
 
     async def after_ingest(self) -> None:
         """Everything due by the clock's now: reminders, escalations, closes, digests, and the
@@ -112,7 +113,7 @@ class Daemon:
         try:
             self.intake.process_pending()
         except LocalFault:
-            pass       # the store said it once; the mailbox workers try again until the disk has space
+            pass  # the store said it once; the mailbox workers try again until the disk has space
         self.sla = SlaScheduler(self.app, on_mail_queued=self._wake_outbox)
         self.sla.start()
         # One thread waits on every mailbox; its pool runs a round only for a mailbox with news.
@@ -124,11 +125,11 @@ class Daemon:
             await self._outbox_loop()
         finally:
             self.waiter.stop()
-            await self.sla.stop()         # running sweeps finish, so the drain below sends their mail
+            await self.sla.stop()  # running sweeps finish, so the drain below sends their mail
             await asyncio.to_thread(waiting.join)
             fatal = self.waiter.fatal
             if fatal is not None:
-                raise fatal           # no final drain: it would write over the store a human must see
+                raise fatal  # no final drain: it would write over the store a human must see
             try:
                 await self.outbox.drain()
             finally:
@@ -171,18 +172,28 @@ class Daemon:
         """A mail that can never be delivered is reported to the office's supervisors: at most one
         notice an hour per office (thirty spam senders made thirty notices); the digest lists them all."""
         if failed.purpose in SUPERVISOR_PURPOSES:
-            return        # reporting a failed report would only fail again, or loop
+            return  # reporting a failed report would only fail again, or loop
         if notice := too_big_notice(self.app, failed):
-            self.app.store.queue_mail(notice)       # the operator who wrote it can send it smaller
+            self.app.store.queue_mail(notice)  # the operator who wrote it can send it smaller
         office = self.app.settings.office(failed.office)
         if not office.supervisors:
             return
         now = self.app.clock.now()
         last = self.app.store.meta.setdefault("failure_notices", {}).get(office.code)
         if last and now - datetime.fromisoformat(last) < FAILURE_NOTICE_EVERY:
-            log.info("delivery failure of %s left to the digest: supervisors were told within the hour",
-                     failed.message_id)
+            log.info(
+                "delivery failure of %s left to the digest: supervisors were told within the hour", failed.message_id
+            )
             return
         self.app.store.meta["failure_notices"][office.code] = now.isoformat()
-        self.app.store.queue_mail(to_staff(self.app, office, office.supervisors, "delivery_failure",
-                                           "delivery_failure", self.app.clock.now(), mail=failed))
+        self.app.store.queue_mail(
+            to_staff(
+                self.app,
+                office,
+                office.supervisors,
+                "delivery_failure",
+                "delivery_failure",
+                self.app.clock.now(),
+                mail=failed,
+            )
+        )

@@ -18,13 +18,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Check = Callable[[Any], "str | None"]      # the value -> what is wrong with it, or None
+Check = Callable[[Any], "str | None"]  # the value -> what is wrong with it, or None
 ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def setting(default: Any = MISSING, meaning: str = "", *, check: Check | None = None,
-            shown: str | None = None, secret: bool = False) -> Any:
+def setting(
+    default: Any = MISSING,
+    meaning: str = "",
+    *,
+    check: Check | None = None,
+    shown: str | None = None,
+    secret: bool = False,
+) -> Any:
     """Declare a setting: its default (none: required), one line of meaning, how it is checked.
 
     `shown` replaces the default in the README table where the value itself reads badly."""
@@ -44,6 +50,7 @@ def required(f: Field) -> bool:
 
 
 # ---- checks: each returns what is wrong, or None ----
+
 
 def one_of(*values: str) -> Check:
     return lambda v: None if v in values else f"must be {', '.join(values[:-1])} or {values[-1]}, got {v!r}"
@@ -75,10 +82,11 @@ def zone(value: str) -> str | None:
 
 def reminder_times(values: tuple[str, ...]) -> str | None:
     bad = [v for v in values if v != "opening" and not re.fullmatch(r"\d+(h|m)", v)]
-    return f"expected \"opening\" or office hours like \"2h\", got {bad[0]!r}" if bad else None
+    return f'expected "opening" or office hours like "2h", got {bad[0]!r}' if bad else None
 
 
 # ---- conversion from TOML (and "env:" strings) to the declared type ----
+
 
 class Invalid(ValueError):
     """A value that cannot be the declared type; the message says what was expected."""
@@ -88,7 +96,7 @@ def _scalar(kind: type) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
-        if isinstance(value, str) and kind in (int, float):       # from an "env:" value
+        if isinstance(value, str) and kind in (int, float):  # from an "env:" value
             try:
                 return kind(value)
             except ValueError:
@@ -98,6 +106,7 @@ def _scalar(kind: type) -> Callable[[Any], Any]:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise Invalid(f"expected {kind.__name__}, got {value!r}")
         return value
+
     return convert
 
 
@@ -118,18 +127,19 @@ def _dates(value: Any) -> tuple[date, ...]:
 
 def _hours(value: Any) -> dict[int, tuple[time, time]]:
     if not isinstance(value, dict):
-        raise Invalid(f"expected {{ mon = \"08:00-15:30\", ... }}, got {value!r}")
+        raise Invalid(f'expected {{ mon = "08:00-15:30", ... }}, got {value!r}')
     hours = {}
     for day, span in value.items():
         if day not in WEEKDAYS:
             near = difflib.get_close_matches(day, WEEKDAYS, 1)
-            raise Invalid(f"{day}: unknown weekday" + (f"; did you mean {near[0]}?" if near else
-                                                       f"; use {', '.join(WEEKDAYS)}"))
+            raise Invalid(
+                f"{day}: unknown weekday" + (f"; did you mean {near[0]}?" if near else f"; use {', '.join(WEEKDAYS)}")
+            )
         m = re.fullmatch(r"(\d\d):(\d\d)-(\d\d):(\d\d)", str(span))
         try:
             opens, closes = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))  # type: ignore[index]
         except (TypeError, ValueError):
-            raise Invalid(f"{day}: expected \"HH:MM-HH:MM\", got {span!r}") from None
+            raise Invalid(f'{day}: expected "HH:MM-HH:MM", got {span!r}') from None
         if closes <= opens:
             raise Invalid(f"{day}: closing must be after opening")
         hours[WEEKDAYS.index(day)] = (opens, closes)
@@ -139,8 +149,14 @@ def _hours(value: Any) -> dict[int, tuple[time, time]]:
 # The declared type (as written in config.py) -> how a TOML value becomes it. A setting of a type
 # not listed here fails the declarations test before it can fail an office.
 CONVERT: dict[str, Callable[[Any], Any]] = {
-    "str": _scalar(str), "int": _scalar(int), "float": _scalar(float), "bool": _scalar(bool),
-    "tuple[str, ...]": _words, "tuple[date, ...]": _dates, "Path": _scalar(str), "Path | None": _scalar(str),
+    "str": _scalar(str),
+    "int": _scalar(int),
+    "float": _scalar(float),
+    "bool": _scalar(bool),
+    "tuple[str, ...]": _words,
+    "tuple[date, ...]": _dates,
+    "Path": _scalar(str),
+    "Path | None": _scalar(str),
     "dict[int, tuple[time, time]]": _hours,
 }
 
@@ -148,10 +164,11 @@ CONVERT: dict[str, Callable[[Any], Any]] = {
 class Reader:
     """Reads declared settings out of a TOML table, collecting every problem instead of stopping."""
 
-    def __init__(self, path: Path, env: dict[str, str], need_passwords: bool = True,
-                 elsewhere: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, path: Path, env: dict[str, str], need_passwords: bool = True, elsewhere: dict[str, str] | None = None
+    ) -> None:
         self.path, self.env, self.need_passwords = path, env, need_passwords
-        self.elsewhere = elsewhere or {}     # every declared key -> "offices[].reply_days", for hints
+        self.elsewhere = elsewhere or {}  # every declared key -> "offices[].reply_days", for hints
         self.problems: list[str] = []
 
     def fail(self, key: str, message: str) -> None:
@@ -163,8 +180,13 @@ class Reader:
             if key not in known:
                 near = difflib.get_close_matches(key, known, 1, 0.6)
                 far = difflib.get_close_matches(key, list(self.elsewhere), 1, 0.8)
-                hint = (f"did you mean {near[0]}?" if near else
-                        f"did you mean {self.elsewhere[far[0]]}?" if far else f"known: {', '.join(known)}")
+                hint = (
+                    f"did you mean {near[0]}?"
+                    if near
+                    else f"did you mean {self.elsewhere[far[0]]}?"
+                    if far
+                    else f"known: {', '.join(known)}"
+                )
                 self.fail(f"{where}.{key}".lstrip("."), f"unknown {what}; {hint}")
 
     def table(self, cls: type, table: Any, where: str, nested: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -188,7 +210,7 @@ class Reader:
             if isinstance(value, str) and value.startswith("env:"):
                 if value[4:] not in self.env:
                     if name == "password" and not self.need_passwords:
-                        continue     # a command that never logs in needs no mailbox or SMTP password
+                        continue  # a command that never logs in needs no mailbox or SMTP password
                     self.fail(key, f"environment variable {value[4:]} is not set")
                     continue
                 value = self.env[value[4:]]
@@ -211,7 +233,7 @@ def _shown(f: Field) -> str:
         return f.metadata["shown"]
     if required(f):
         return "required"
-    value = f.default_factory() if f.default is MISSING else f.default   # type: ignore[misc]
+    value = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
     if value in (None, "", ()):
         return "none"
     if isinstance(value, bool):

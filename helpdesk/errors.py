@@ -40,7 +40,7 @@ class LocalFault(HelpdeskError, OSError):
 
     def __init__(self, what: str, path: object, cause: OSError) -> None:
         super().__init__(cause.errno, f"{what}: {path}: {cause.strerror or cause}")
-        self.what = what          # "data disk full", "data directory read-only", "data disk error"
+        self.what = what  # "data disk full", "data directory read-only", "data disk error"
 
     @classmethod
     def again(cls, what: str) -> LocalFault:

@@ -24,12 +24,11 @@ class _StderrHandler(logging.StreamHandler):
 
 def setup(level: str = "INFO") -> None:
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                           "%Y-%m-%dT%H:%M:%S%z"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # imapclient logs every command at DEBUG, LOGIN included: keep it quiet unless asked.
     logging.getLogger("imapclient").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)     # aiosmtpd, in the demo's sink
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd, in the demo's sink

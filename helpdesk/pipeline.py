@@ -46,7 +46,7 @@ class Context:
     # store.meta sections to update: "round_robin" (team -> last one), "auto_replies" (absences)
     meta: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    not_ticketed: str = ""      # why this mail made no ticket: counted and listed for a human to check
+    not_ticketed: str = ""  # why this mail made no ticket: counted and listed for a human to check
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -96,8 +96,15 @@ def record_ticket(ctx: Context) -> None:
     number = ctx.app.store.next_number(ctx.office.code, local.year)
     start, due = deadline_from(ctx, ctx.mail.received_at, ctx.office.reply_days)
     staff = ctx.app.settings.own_addresses | ctx.app.operator_addresses
-    ctx.ticket = lifecycle.open_ticket(number, ctx.office.code, ctx.mail, ctx.spool_path, due, start,
-                                       requester=lifecycle.reply_address(ctx.mail, staff))
+    ctx.ticket = lifecycle.open_ticket(
+        number,
+        ctx.office.code,
+        ctx.mail,
+        ctx.spool_path,
+        due,
+        start,
+        requester=lifecycle.reply_address(ctx.mail, staff),
+    )
     ctx.note(f"ticket {number} opened, due {due.isoformat()}")
 
 
@@ -116,8 +123,9 @@ def record_follow_up(ctx: Context) -> None:
     store_attachments(ctx)
     new = deadline_from(ctx, ctx.mail.received_at) if lifecycle.needs_new_deadline(ctx.ticket) else None
     lifecycle.add_citizen_message(ctx.ticket, ctx.mail, ctx.spool_path, new)
-    ctx.note(f"follow-up on {ctx.ticket.number} ({ctx.thread.how})"
-             + (f", new deadline {new[1].isoformat()}" if new else ""))
+    ctx.note(
+        f"follow-up on {ctx.ticket.number} ({ctx.thread.how})" + (f", new deadline {new[1].isoformat()}" if new else "")
+    )
 
 
 def record_automated(ctx: Context) -> None:
@@ -125,8 +133,9 @@ def record_automated(ctx: Context) -> None:
     kind = ctx.verdict.kind
     summary = ctx.mail.report_status if kind is Kind.BOUNCE and ctx.mail.report_status else ctx.verdict.reason
     if ctx.thread.number is None:
-        ctx.note(f"{kind.value} not linked to any ticket ({ctx.verdict.reason}); kept in spool "
-                 f"{ctx.spool_path}, no reply")
+        ctx.note(
+            f"{kind.value} not linked to any ticket ({ctx.verdict.reason}); kept in spool {ctx.spool_path}, no reply"
+        )
         ctx.not_ticketed = kind.value
         return
     load_ticket(ctx)
@@ -137,8 +146,7 @@ def record_automated(ctx: Context) -> None:
 
 def record_ignored(ctx: Context) -> None:
     """Mail that needs no ticket (lists, our own mail): logged with its reason, kept in the spool."""
-    ctx.note(f"{ctx.verdict.kind.value}: {ctx.verdict.reason}; no ticket, no reply, kept in spool "
-             f"{ctx.spool_path}")
+    ctx.note(f"{ctx.verdict.kind.value}: {ctx.verdict.reason}; no ticket, no reply, kept in spool {ctx.spool_path}")
     ctx.not_ticketed = ctx.verdict.kind.value
 
 
@@ -146,11 +154,16 @@ def record_rating(ctx: Context) -> None:
     """A citizen's 1-5 answer on a closed ticket is recorded; the ticket stays closed."""
     assert ctx.ticket is not None
     rating = parse_rating(new_text(ctx.mail.text))
-    assert rating is not None      # kind_of decided RATING only for a reply that parses
+    assert rating is not None  # kind_of decided RATING only for a reply that parses
     if not answers_rating_request(ctx.ticket, ctx.mail):
         # Only the citizen can rate: anyone can forge From and put the number in the subject.
-        lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, "rating_refused",
-                                   f"rating {rating}/5 not recorded: not a reply to the rating request")
+        lifecycle.record_side_mail(
+            ctx.ticket,
+            ctx.mail,
+            ctx.spool_path,
+            "rating_refused",
+            f"rating {rating}/5 not recorded: not a reply to the rating request",
+        )
         ctx.note(f"rating on {ctx.ticket.number} refused: the mail does not answer the rating request")
         return
     lifecycle.record_rating(ctx.ticket, rating, ctx.mail, ctx.spool_path)

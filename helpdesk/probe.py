@@ -15,6 +15,7 @@ def imap_login(imap: ImapSettings) -> None:
     import ssl
 
     from imapclient import IMAPClient
+
     context = ssl.create_default_context() if imap.tls != "none" else None
     client = IMAPClient(imap.host, port=imap.port, ssl=imap.tls == "ssl", ssl_context=context, timeout=imap.timeout)
     try:
@@ -30,9 +31,15 @@ def imap_login(imap: ImapSettings) -> None:
 
 
 async def smtp_login(smtp: SmtpSettings) -> None:
-    client = aiosmtplib.SMTP(hostname=smtp.host, port=smtp.port, timeout=smtp.timeout, use_tls=smtp.tls == "ssl",
-                             start_tls=True if smtp.tls == "starttls" else False,
-                             username=smtp.username or None, password=smtp.password or None)
+    client = aiosmtplib.SMTP(
+        hostname=smtp.host,
+        port=smtp.port,
+        timeout=smtp.timeout,
+        use_tls=smtp.tls == "ssl",
+        start_tls=True if smtp.tls == "starttls" else False,
+        username=smtp.username or None,
+        password=smtp.password or None,
+    )
     await client.connect()
     await client.quit()
 
@@ -42,7 +49,7 @@ def connect(settings: Settings) -> tuple[list[str], list[str]]:
     ok, failed = [], []
     for office in settings.offices:
         if office.imap is None:
-            continue          # reported by `check` already
+            continue  # reported by `check` already
         try:
             imap_login(office.imap)
             ok.append(f"office {office.code}: IMAP login to {office.imap.username}@{office.imap.host} ok")

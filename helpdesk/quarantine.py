@@ -28,9 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     q = sub.add_parser("quarantine", help="mail set aside after three failures: list, show, retry, drop")
     actions = q.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every quarantined mail: key, office, when, sender, reason")
-    for name, what in (("show", "one quarantined mail: its headers, the reason and where the copy is"),
-                       ("retry", "run the mail through the pipeline again (after mending the cause)"),
-                       ("drop", "take the mail off the list; its raw copy stays in the spool")):
+    for name, what in (
+        ("show", "one quarantined mail: its headers, the reason and where the copy is"),
+        ("retry", "run the mail through the pipeline again (after mending the cause)"),
+        ("drop", "take the mail off the list; its raw copy stays in the spool"),
+    ):
         action = actions.add_parser(name, help=what, description=what)
         action.add_argument("key", help="the key `quarantine list` shows, e.g. 3576:1700000000:42")
 
@@ -38,28 +40,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     app = App.build(settings, clock)
     if args.action == "list":
-        print(list_text(app))  # noqa: T201
+        print(list_text(app))
         return 0
     entries = app.store.quarantine
     if args.key not in entries:
         near = difflib.get_close_matches(args.key, list(entries), 1)
         hint = f"; did you mean {near[0]}?" if near else f"; {len(entries)} quarantined (see `quarantine list`)"
-        print(f"no quarantined mail {args.key}{hint}", file=sys.stderr)  # noqa: T201
+        print(f"no quarantined mail {args.key}{hint}", file=sys.stderr)
         return 1
     if args.action == "show":
-        print(show_text(app, args.key))  # noqa: T201
+        print(show_text(app, args.key))
         return 0
     try:
         with single_instance(Path(settings.data_dir)):
-            app = App.build(settings, clock)      # read again under the lock: the store is ours now
+            app = App.build(settings, clock)  # read again under the lock: the store is ours now
             if args.action == "drop":
                 app.store.quarantine.pop(args.key)
                 app.store.commit()
-                print(f"dropped {args.key}")  # noqa: T201
+                print(f"dropped {args.key}")
                 return 0
             return retry(app, args.key)
     except AlreadyRunning as exc:
-        print(f"{exc}; stop it first, then {args.action}, then start it again", file=sys.stderr)  # noqa: T201
+        print(f"{exc}; stop it first, then {args.action}, then start it again", file=sys.stderr)
         return 4
 
 
@@ -73,15 +75,13 @@ def retry(app: App, key: str) -> int:
     store.inflight[key] = dict(entry, attempts=0, last_error="")
     Intake(app).process_pending(entry["office"])
     if key in store.quarantine:
-        print(f"{key} failed again and is back in quarantine: {store.quarantine[key]['reason']}",  # noqa: T201
-              file=sys.stderr)
+        print(f"{key} failed again and is back in quarantine: {store.quarantine[key]['reason']}", file=sys.stderr)
         return EXIT_QUARANTINED
     if key in store.inflight:
-        print(f"{key} failed again ({store.inflight[key]['last_error']}); the daemon retries it",  # noqa: T201
-              file=sys.stderr)
+        print(f"{key} failed again ({store.inflight[key]['last_error']}); the daemon retries it", file=sys.stderr)
         return EXIT_QUARANTINED
     queued = sum(1 for m in store.outbox.values() if m.status == "queued")
-    print(f"{key} processed; {queued} mail(s) queued, sent by the next `helpdesk run`")  # noqa: T201
+    print(f"{key} processed; {queued} mail(s) queued, sent by the next `helpdesk run`")
     return 0
 
 
@@ -99,8 +99,15 @@ def list_text(app: App) -> str:
         office = app.settings.office(entry["office"])
         sender, subject = _headers(app, entry)
         when = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
-        rows.append({"key": key, "received_at": f"{when:%Y-%m-%d %H:%M} {office.zone_label}", "sender": sender,
-                     "subject": subject[:40], "reason": entry.get("reason", "")[:60]})
+        rows.append(
+            {
+                "key": key,
+                "received_at": f"{when:%Y-%m-%d %H:%M} {office.zone_label}",
+                "sender": sender,
+                "subject": subject[:40],
+                "reason": entry.get("reason", "")[:60],
+            }
+        )
     if not rows:
         return "no quarantined mail"
     return table(rows, ["key", "received_at", "sender", "subject", "reason"])
@@ -111,8 +118,14 @@ def show_text(app: App, key: str) -> str:
     office = app.settings.office(entry["office"])
     sender, subject = _headers(app, entry)
     received = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
-    lines = [f"key       : {key}", f"office    : {office.code} {office.name}",
-             f"received  : {received:%Y-%m-%d %H:%M:%S} {office.zone_label}", f"from      : {sender}",
-             f"subject   : {subject}", f"attempts  : {entry.get('attempts')}", f"reason    : {entry.get('reason')}",
-             f"raw mail  : {Path(app.settings.data_dir) / 'spool' / entry.get('copy', '')}"]
+    lines = [
+        f"key       : {key}",
+        f"office    : {office.code} {office.name}",
+        f"received  : {received:%Y-%m-%d %H:%M:%S} {office.zone_label}",
+        f"from      : {sender}",
+        f"subject   : {subject}",
+        f"attempts  : {entry.get('attempts')}",
+        f"reason    : {entry.get('reason')}",
+        f"raw mail  : {Path(app.settings.data_dir) / 'spool' / entry.get('copy', '')}",
+    ]
     return "\n".join(lines)

@@ -33,10 +33,11 @@ def single_instance(data_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            raise AlreadyRunning(f"another helpdesk process (pid {holder}) is working on {data_dir}; "
-                                 "this one does nothing") from None
+            raise AlreadyRunning(
+                f"another helpdesk process (pid {holder}) is working on {data_dir}; this one does nothing"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        os.close(fd)            # closing the descriptor releases the lock
+        os.close(fd)  # closing the descriptor releases the lock

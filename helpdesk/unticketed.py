@@ -23,8 +23,12 @@ from .tickets.conversation import ThreadMatch
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     mails = sub.add_parser("mails", help="mail that became no ticket, with the reason")
-    mails.add_argument("--not-ticketed", action="store_true", required=True,
-                       help="list the mail that made no ticket (the only listing for now)")
+    mails.add_argument(
+        "--not-ticketed",
+        action="store_true",
+        required=True,
+        help="list the mail that made no ticket (the only listing for now)",
+    )
     mails.add_argument("--since", type=datetime.fromisoformat, help="received at or after (ISO 8601)")
     pull = sub.add_parser("ticket-from", help="make a ticket of a mail a rule set aside (stop the daemon first)")
     pull.add_argument("key", help="as `mails --not-ticketed` lists it, e.g. 3576:1:17")
@@ -35,13 +39,18 @@ def cmd_mails(settings: Settings, args: argparse.Namespace, clock: Clock) -> int
     since = args.since
     if since is not None and since.tzinfo is None:
         since = since.astimezone()
-    shown = {k: r for k, r in store.not_ticketed.items()
-             if since is None or datetime.fromisoformat(r["received_at"]) >= since}
+    shown = {
+        k: r
+        for k, r in store.not_ticketed.items()
+        if since is None or datetime.fromisoformat(r["received_at"]) >= since
+    }
     for key, r in shown.items():
-        print(f"{key}  {r['received_at']}  {r['reason']:<10}  {r['from'] or '(no sender)'}  "  # noqa: T201
-              f"{r['subject']!r}  ({r['detail']})")
+        print(
+            f"{key}  {r['received_at']}  {r['reason']:<10}  {r['from'] or '(no sender)'}  "
+            f"{r['subject']!r}  ({r['detail']})"
+        )
     counted = store.not_ticketed_by_reason(since=since)
-    print(f"{len(shown)} mails without a ticket" + (f": {counted}" if counted else ""))  # noqa: T201
+    print(f"{len(shown)} mails without a ticket" + (f": {counted}" if counted else ""))
     return 0
 
 
@@ -49,33 +58,39 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
     from . import pipeline
     from .outbound.outbox import Outbox
     from .runlock import AlreadyRunning, single_instance
+
     try:
         # The daemon is the store's one writer: this command writes, so it holds the same lock.
         with single_instance(Path(settings.data_dir)):
             app = App.build(settings, clock)
             record = app.store.not_ticketed.get(args.key)
             if record is None:
-                print(f"no mail {args.key} among those without a ticket", file=sys.stderr)  # noqa: T201
+                print(f"no mail {args.key} among those without a ticket", file=sys.stderr)
                 return 1
             if record["reason"] == "duplicate":
-                print(f"{args.key} is a second copy of a mail already taken in", file=sys.stderr)  # noqa: T201
+                print(f"{args.key} is a second copy of a mail already taken in", file=sys.stderr)
                 return 1
-            mail = parse(app.spool.read(record["spool"]), datetime.fromisoformat(record["received_at"]),
-                         settings.mail_seconds)
+            mail = parse(
+                app.spool.read(record["spool"]), datetime.fromisoformat(record["received_at"]), settings.mail_seconds
+            )
             ctx = pipeline.Context(
-                app=app, office=settings.office(record["office"]), mail=mail, spool_path=record["spool"],
-                now=clock.now(), verdict=Verdict(Kind.NEW, f"pulled in by hand (was {record['reason']})"),
-                thread=ThreadMatch(None, "pulled in by hand"))
+                app=app,
+                office=settings.office(record["office"]),
+                mail=mail,
+                spool_path=record["spool"],
+                now=clock.now(),
+                verdict=Verdict(Kind.NEW, f"pulled in by hand (was {record['reason']})"),
+                thread=ThreadMatch(None, "pulled in by hand"),
+            )
             pipeline.run(ctx)
             app.store.not_ticketed.pop(args.key)
             app.store.commit()
             outbox = Outbox(app.store, settings.smtp, clock)
             asyncio.run(_drain(outbox))
     except AlreadyRunning:
-        print("the daemon is running: stop it (systemctl stop pst-helpdesk), run this, start it again",  # noqa: T201
-              file=sys.stderr)
+        print("the daemon is running: stop it (systemctl stop pst-helpdesk), run this, start it again", file=sys.stderr)
         return 4
-    print(f"ticket {ctx.ticket.number if ctx.ticket else '?'} opened from {args.key}")  # noqa: T201
+    print(f"ticket {ctx.ticket.number if ctx.ticket else '?'} opened from {args.key}")
     return 0
 
 

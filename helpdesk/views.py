@@ -23,10 +23,19 @@ def ticket_rows(tickets: Iterable[Ticket], settings: Settings | None = None) -> 
             return None
         return (moment.astimezone(zones[office]) if office in zones else moment).isoformat()
 
-    return [{"number": t.number, "office": t.office, "status": t.status.value,
-             "requester": t.requester, "subject": t.subject, "assignee": t.assignee,
-             "received_at": local(t.received_at, t.office),
-             "due_at": local(t.due_at, t.office)} for t in tickets]
+    return [
+        {
+            "number": t.number,
+            "office": t.office,
+            "status": t.status.value,
+            "requester": t.requester,
+            "subject": t.subject,
+            "assignee": t.assignee,
+            "received_at": local(t.received_at, t.office),
+            "due_at": local(t.due_at, t.office),
+        }
+        for t in tickets
+    ]
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int = 40) -> str:
@@ -49,10 +58,12 @@ def thread_text(ticket: Ticket, store: Store, tz: tzinfo | None = None) -> str:
     def when(moment: datetime) -> str:
         return (moment.astimezone(tz) if tz else moment).isoformat()
 
-    out = [f"{ticket.number}  [{ticket.status.value}]  {ticket.subject}",
-           f"citizen: {ticket.requester_name} <{ticket.requester}>",
-           f"received: {when(ticket.received_at)}   due: "
-           f"{when(ticket.due_at) if ticket.due_at else '-'}   assignee: {ticket.assignee or '-'}"]
+    out = [
+        f"{ticket.number}  [{ticket.status.value}]  {ticket.subject}",
+        f"citizen: {ticket.requester_name} <{ticket.requester}>",
+        f"received: {when(ticket.received_at)}   due: "
+        f"{when(ticket.due_at) if ticket.due_at else '-'}   assignee: {ticket.assignee or '-'}",
+    ]
     if ticket.rating is not None:
         out.append(f"rating: {ticket.rating}/5")
     for event in ticket.events:
@@ -67,8 +78,10 @@ def thread_text(ticket: Ticket, store: Store, tz: tzinfo | None = None) -> str:
             out += ["    " + line for line in text.strip().splitlines()]
     queued = [m for m in store.outbox.values() if m.ticket == ticket.number]
     for mail in queued:
-        out.append(f"\n--- outbox: {mail.purpose} {mail.status} to {', '.join(mail.recipients)}"
-                   + (f" ({mail.last_error})" if mail.last_error else ""))
+        out.append(
+            f"\n--- outbox: {mail.purpose} {mail.status} to {', '.join(mail.recipients)}"
+            + (f" ({mail.last_error})" if mail.last_error else "")
+        )
     return "\n".join(out)
 
 
@@ -86,21 +99,24 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
         def local(moment: str | None, tz: tzinfo = office.tz) -> str:
             return datetime.fromisoformat(moment).astimezone(tz).isoformat(timespec="seconds") if moment else "never"
 
-        lines.append(f"  {office.code} {office.address}: last ok {local(st.get('last_ok_at'))}, "
-                     f"last uid {state.get('last_uid', '-')}"
-                     + (f", last error {local(st.get('last_error_at'))}: {st.get('last_error')}"
-                        if st.get("last_error") else ""))
+        lines.append(
+            f"  {office.code} {office.address}: last ok {local(st.get('last_ok_at'))}, "
+            f"last uid {state.get('last_uid', '-')}"
+            + (f", last error {local(st.get('last_error_at'))}: {st.get('last_error')}" if st.get("last_error") else "")
+        )
     counts = Counter(m.status for m in store.outbox.values())
-    lines.append(f"outbox: {counts.get('queued', 0)} queued, {counts.get('sending', 0)} sending, "
-                 f"{counts.get('failed', 0)} failed")
+    lines.append(
+        f"outbox: {counts.get('queued', 0)} queued, {counts.get('sending', 0)} sending, "
+        f"{counts.get('failed', 0)} failed"
+    )
     for mail in store.outbox.values():
         if mail.status == "failed":
-            lines.append(f"  failed {mail.purpose} {mail.ticket or ''} to {', '.join(mail.recipients)}: "
-                         f"{mail.last_error}")
+            lines.append(
+                f"  failed {mail.purpose} {mail.ticket or ''} to {', '.join(mail.recipients)}: {mail.last_error}"
+            )
     lines.append(f"in flight: {len(store.inflight)}, quarantined: {len(store.quarantine)}")
     for key, q in store.quarantine.items():
         lines.append(f"  quarantined {key}: {q.get('reason')} (spool/{q.get('copy')})")
-    lines.append(f"not ticketed (last {len(store.not_ticketed)} kept): "
-                 + (store.not_ticketed_by_reason() or "none"))
+    lines.append(f"not ticketed (last {len(store.not_ticketed)} kept): " + (store.not_ticketed_by_reason() or "none"))
     lines.append(f"open tickets: {len(store.open_tickets())}")
     return "\n".join(lines)

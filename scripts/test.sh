@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Install what the tests need (Python packages, Debian's Dovecot), then run the whole suite.
+# Install what the tests need (Python packages, Debian's Dovecot), then run the gates and the whole suite:
+# ruff's lint and format checks, then pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+echo "ruff check, ruff format --check"
+python3 -m ruff check -q helpdesk tests benchmarks
+python3 -m ruff format --check -q helpdesk tests benchmarks
 exec python3 -m pytest -q -p no:cacheprovider "$@"

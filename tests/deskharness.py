@@ -42,7 +42,9 @@ address = "dimas@bps.go.id"
 office = "3576"
 team = "konsultasi"
 """
-OPERATORS = KONSULTASI_3576 + """
+OPERATORS = (
+    KONSULTASI_3576
+    + """
 [[operators]]
 name = "Siti Rahma"
 address = "siti@bps.go.id"
@@ -55,6 +57,7 @@ address = "agus@bps.go.id"
 office = "3571"
 team = "konsultasi"
 """
+)
 
 
 class Desk:
@@ -100,15 +103,11 @@ port = 2525
         self.uid = 0
         self.seen: set[str] = set()
 
-    def deliver(
-        self, raw: bytes, office: str = "3576", after: timedelta = timedelta(minutes=5)
-    ) -> None:
+    def deliver(self, raw: bytes, office: str = "3576", after: timedelta = timedelta(minutes=5)) -> None:
         """The mail arrives `after` the previous one; the clock moves with it."""
         self.clock.advance(seconds=after.total_seconds())
         self.uid += 1
-        self.intake.ingest(
-            self.app.settings.office(office), 1, [Fetched(self.uid, raw, self.clock.now())]
-        )
+        self.intake.ingest(self.app.settings.office(office), 1, [Fetched(self.uid, raw, self.clock.now())])
 
     def take(self) -> list[EmailMessage]:
         """Mail queued since the last call, in queue order, parsed."""

@@ -16,12 +16,18 @@ from helpdesk.tickets.store import Store
 _counter = itertools.count(1)
 
 
-def citizen_mail(subject: str = "Permintaan data inflasi 2025",
-                 body: str = "Selamat pagi, saya membutuhkan data inflasi Kota Mojokerto tahun 2025.",
-                 sender: str = "Warga <warga@example.org>", to: str = "bps3576@bps.go.id",
-                 message_id: str | None = "auto", headers: dict[str, str] | None = None,
-                 in_reply_to: str = "", references: str = "",
-                 attachments: list[tuple[str, str, bytes]] = (), date: datetime | None = None) -> bytes:
+def citizen_mail(
+    subject: str = "Permintaan data inflasi 2025",
+    body: str = "Selamat pagi, saya membutuhkan data inflasi Kota Mojokerto tahun 2025.",
+    sender: str = "Warga <warga@example.org>",
+    to: str = "bps3576@bps.go.id",
+    message_id: str | None = "auto",
+    headers: dict[str, str] | None = None,
+    in_reply_to: str = "",
+    references: str = "",
+    attachments: list[tuple[str, str, bytes]] = (),
+    date: datetime | None = None,
+) -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender
     msg["To"] = to
@@ -50,10 +56,16 @@ OUTBOX_NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 def outgoing_mail(i: int) -> OutgoingMail:
     """The i-th acknowledgement waiting in an outbox, due at OUTBOX_NOW."""
     mid = f"<pst.test.{i}@bps.go.id>"
-    return OutgoingMail(message_id=mid, office="3576", mail_from="bps3576@bps.go.id",
-                        recipients=[f"warga{i}@example.org"],
-                        raw=f"Subject: x\r\nMessage-ID: {mid}\r\n\r\nhalo\r\n", purpose="acknowledgement",
-                        created_at=OUTBOX_NOW, next_attempt_at=OUTBOX_NOW)
+    return OutgoingMail(
+        message_id=mid,
+        office="3576",
+        mail_from="bps3576@bps.go.id",
+        recipients=[f"warga{i}@example.org"],
+        raw=f"Subject: x\r\nMessage-ID: {mid}\r\n\r\nhalo\r\n",
+        purpose="acknowledgement",
+        created_at=OUTBOX_NOW,
+        next_attempt_at=OUTBOX_NOW,
+    )
 
 
 def queued_outbox(tmp_path: Path, n: int) -> Store:

@@ -18,9 +18,11 @@ def quoted(text: str) -> str:
 
 
 ATTRIBUTION = "Pada Sen, 23 Nov 2026 pukul 09.01 PST Helpdesk <bps3576@bps.go.id> menulis:"
-OUTLOOK = ("________________________________\nFrom: PST Helpdesk <bps3576@bps.go.id>\n"
-           "Sent: Monday, November 23, 2026 9:01 AM\nTo: Rina <rina@bps.go.id>\n"
-           "Subject: [PST-3576-2026-000001] data\n")
+OUTLOOK = (
+    "________________________________\nFrom: PST Helpdesk <bps3576@bps.go.id>\n"
+    "Sent: Monday, November 23, 2026 9:01 AM\nTo: Rina <rina@bps.go.id>\n"
+    "Subject: [PST-3576-2026-000001] data\n"
+)
 
 
 def reply(style: str, staff: str, answers: list[str], width: int) -> str:
@@ -32,8 +34,7 @@ def reply(style: str, staff: str, answers: list[str], width: int) -> str:
     if style == "bottom":
         return f"{ATTRIBUTION}\n{quoted(body)}\n\n" + "\n\n".join(answers) + "\n"
     if style == "inline":
-        mixed = [quoted(p) + "\n\n" + (answers[i] if i < len(answers) else "")
-                 for i, p in enumerate(parts)]
+        mixed = [quoted(p) + "\n\n" + (answers[i] if i < len(answers) else "") for i, p in enumerate(parts)]
         return f"{ATTRIBUTION}\n" + "\n\n".join(mixed) + "\n\n--\nRina\n"
     if style == "outlook":
         return "\n\n".join(answers) + "\n\n" + OUTLOOK + "\n" + body + "\n"
@@ -45,9 +46,11 @@ def reply(style: str, staff: str, answers: list[str], width: int) -> str:
 def reply_html(staff: str, answers: list[str], width: int) -> str:
     """An HTML-only reply, answered between the blockquotes of the quoted mail (Gmail, Outlook)."""
     parts = wrap(staff, width).split("\n\n")
-    blocks = [f"<blockquote>{'<br>'.join(html.escape(x) for x in p.split(chr(10)))}</blockquote>"
-              + (f"<div>{html.escape(answers[i])}</div>" if i < len(answers) else "")
-              for i, p in enumerate(parts)]
+    blocks = [
+        f"<blockquote>{'<br>'.join(html.escape(x) for x in p.split(chr(10)))}</blockquote>"
+        + (f"<div>{html.escape(answers[i])}</div>" if i < len(answers) else "")
+        for i, p in enumerate(parts)
+    ]
     return "<html><body>" + "".join(blocks) + "</body></html>"
 
 

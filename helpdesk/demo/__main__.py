@@ -50,8 +50,9 @@ def port(variable: str) -> int:
         try:
             s.bind(("127.0.0.1", int(value)))
         except OSError:
-            raise DemoError(f"port {value} ({variable}) is in use; choose another or leave {variable} unset "
-                            "for a free one") from None
+            raise DemoError(
+                f"port {value} ({variable}) is in use; choose another or leave {variable} unset for a free one"
+            ) from None
     return int(value)
 
 
@@ -61,7 +62,7 @@ def write_settings(work: Path, imap_port: int, smtp_port: int) -> Path:
     text = re.sub(r"(?m)^port = 10143\b", f"port = {imap_port}", text)
     text = re.sub(r"(?m)^port = 8025\b", f"port = {smtp_port}", text)
     text = re.sub(r'(?m)^data_dir = "var"', f'data_dir = "{work / "var"}"', text)
-    for key, folder in (("rules_dir", "rules"), ("templates_dir", "templates")):   # the repository's own
+    for key, folder in (("rules_dir", "rules"), ("templates_dir", "templates")):  # the repository's own
         text = re.sub(rf'(?m)^{key} = "{folder}"', f'{key} = "{REPO / folder}"', text)
     path = work / "settings.toml"
     path.write_text(text, encoding="utf-8")
@@ -72,7 +73,7 @@ def main() -> int:
     try:
         imap_port, smtp_port = port("DEMO_IMAP_PORT"), port("DEMO_SMTP_PORT")
     except DemoError as exc:
-        print(f"demo: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"demo: {exc}", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="pst-demo-"))
     os.chmod(work, 0o755)
@@ -87,23 +88,25 @@ def main() -> int:
     try:
         dovecot.start()
         sink.start()
-        print(f"demo folder {work}: Dovecot IMAP on 127.0.0.1:{imap_port}, SMTP sink on "  # noqa: T201
-              f"127.0.0.1:{smtp_port}; the daemon's log is {log}")
+        print(
+            f"demo folder {work}: Dovecot IMAP on 127.0.0.1:{imap_port}, SMTP sink on "
+            f"127.0.0.1:{smtp_port}; the daemon's log is {log}"
+        )
         for office in settings.offices:
             env[f"IMAP_PASSWORD_{office.code}"] = dovecot.add_user(office.imap.username)
         cmd = [sys.executable, "-m", "helpdesk", "--config", str(settings_path)]
         check = subprocess.run([*cmd, "check"], env=env, capture_output=True, text=True)
-        print(f"$ helpdesk check\n{check.stdout.strip()}\n")  # noqa: T201
+        print(f"$ helpdesk check\n{check.stdout.strip()}\n")
         with log.open("w") as log_file:
             daemon = subprocess.Popen([*cmd, "run"], env=env, stderr=log_file, text=True)
         wait_for(lambda: "helpdesk running" in log.read_text(), 30, "the daemon did not start; see " + str(log))
         ok = whole_loop(settings, dovecot, sink) and other_offices(settings, dovecot, sink)
-        print("$ helpdesk tickets --all")  # noqa: T201
+        print("$ helpdesk tickets --all")
         sys.stdout.flush()
         subprocess.run([*cmd, "tickets", "--all"], env=env)
         return 0 if ok else 1
     except DemoError as exc:
-        print(f"demo: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"demo: {exc}", file=sys.stderr)
         return 1
     finally:
         if daemon is not None:
@@ -111,7 +114,7 @@ def main() -> int:
         sink.stop()
         dovecot.stop()
         if os.environ.get("KEEP_DEMO") == "1":
-            print(look_around(work, settings_path, secret))  # noqa: T201
+            print(look_around(work, settings_path, secret))
         else:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -122,22 +125,21 @@ def whole_loop(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSink)
     office = settings.office(code)
     citizen = email.utils.parseaddr(sender)[1]
     raw = sample(sender, office.address, subject, body, html, att)
-    print(as_seen(f"1. {citizen} writes to {office.address}", parsed(raw)))  # noqa: T201
+    print(as_seen(f"1. {citizen} writes to {office.address}", parsed(raw)))
     dovecot.append(office.imap.username, raw)
     ack = arrival(sink, lambda m: citizen in m.rcpt_tos, "the acknowledgement")
-    print(as_seen(f"2. {citizen} receives the acknowledgement", ack))  # noqa: T201
+    print(as_seen(f"2. {citizen} receives the acknowledgement", ack))
     staff = {op.address: op.name for op in settings.operators}
     note = arrival(sink, lambda m: set(m.rcpt_tos) & staff.keys(), "the operator's notification")
     operator = next(a for a in note["To"].addresses).addr_spec
-    print(as_seen(f"3. {staff[operator]} (operator) is notified", note))  # noqa: T201
+    print(as_seen(f"3. {staff[operator]} (operator) is notified", note))
     reply = operator_reply(note, operator, staff[operator])
-    print(as_seen(f"4. {staff[operator]} simply replies, with #tutup on the first line", parsed(reply),  # noqa: T201
-                  lines=8))
+    print(as_seen(f"4. {staff[operator]} simply replies, with #tutup on the first line", parsed(reply), lines=8))
     dovecot.append(office.imap.username, reply)
     answer = arrival(sink, lambda m: citizen in m.rcpt_tos, "the answer", skip=1)
-    print(as_seen(f"5. {citizen} receives the answer, from {office.address}", answer))  # noqa: T201
+    print(as_seen(f"5. {citizen} receives the answer, from {office.address}", answer))
     rating = arrival(sink, lambda m: citizen in m.rcpt_tos, "the rating request", skip=2)
-    print(as_seen(f"6. the ticket is closed; {citizen} is asked for a rating", rating))  # noqa: T201
+    print(as_seen(f"6. the ticket is closed; {citizen} is asked for a rating", rating))
     return True
 
 
@@ -148,15 +150,16 @@ def other_offices(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSi
         office = settings.office(code)
         raw = sample(sender, office.address, subject, body, html, att)
         if subject.startswith("Auto:"):
-            raw = b"Auto-Submitted: auto-replied\r\n" + raw      # answered by nobody: no ping-pong
+            raw = b"Auto-Submitted: auto-replied\r\n" + raw  # answered by nobody: no ping-pong
         dovecot.append(office.imap.username, raw)
-        print(f"-> {sender} writes to {office.address}: {parsed(raw)['Subject']}")  # noqa: T201
-    acks = sink_wait(sink, lambda: [m for m in sink.messages[before:]
-                                    if m.message["Auto-Submitted"] == "auto-replied"], 2)
-    print(f"\n{len(acks)} acknowledgements (none for the auto-reply):")  # noqa: T201
+        print(f"-> {sender} writes to {office.address}: {parsed(raw)['Subject']}")
+    acks = sink_wait(
+        sink, lambda: [m for m in sink.messages[before:] if m.message["Auto-Submitted"] == "auto-replied"], 2
+    )
+    print(f"\n{len(acks)} acknowledgements (none for the auto-reply):")
     for m in acks:
-        print(f"  to {', '.join(m.rcpt_tos)}: {m.message['Subject']}")  # noqa: T201
-    print()  # noqa: T201
+        print(f"  to {', '.join(m.rcpt_tos)}: {m.message['Subject']}")
+    print()
     return len(acks) == 2
 
 
@@ -192,11 +195,11 @@ The demo folder is kept: {work}
 Look around (the mail servers are stopped; these read the store):
   export HELPDESK_CONFIG={settings_path} HELPDESK_SECRET={secret} PYTHONPATH={REPO}
   python3 -m helpdesk tickets --all
-  python3 -m helpdesk show PST-3576-{time.strftime('%Y')}-000001
+  python3 -m helpdesk show PST-3576-{time.strftime("%Y")}-000001
   python3 -m helpdesk status
   python3 -m helpdesk export --format csv --events
-  python3 -m helpdesk report --office 3576 --month {time.strftime('%Y-%m')}
-  mutt -f {work}/var/spool/in/{time.strftime('%Y/%m')}/   # the raw mail, one mbox per fetched batch
+  python3 -m helpdesk report --office 3576 --month {time.strftime("%Y-%m")}
+  mutt -f {work}/var/spool/in/{time.strftime("%Y/%m")}/   # the raw mail, one mbox per fetched batch
 Remove it with: rm -rf {work}
 """
 

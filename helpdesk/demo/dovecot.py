@@ -110,23 +110,32 @@ class LocalDovecot:
             mail_user = me
         group = pwd.getpwnam(internal).pw_gid
         conf = self.root / "dovecot.conf"
-        conf.write_text(CONFIG.format(
-            root=self.root, port=self.port, password=self.password, internal_user=internal,
-            internal_group=grp.getgrgid(group).gr_name, login_user=login,
-            uid=mail_user.pw_uid, gid=mail_user.pw_gid, **self._tuning()))
-        self.proc = subprocess.Popen([dovecot_binary(), "-F", "-c", str(conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        conf.write_text(
+            CONFIG.format(
+                root=self.root,
+                port=self.port,
+                password=self.password,
+                internal_user=internal,
+                internal_group=grp.getgrgid(group).gr_name,
+                login_user=login,
+                uid=mail_user.pw_uid,
+                gid=mail_user.pw_gid,
+                **self._tuning(),
+            )
+        )
+        self.proc = subprocess.Popen(
+            [dovecot_binary(), "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {self.proc.stderr.read().decode(errors='replace')}"
-                                   f"\n{self.log()}")
+                raise RuntimeError(f"dovecot exited: {self.proc.stderr.read().decode(errors='replace')}\n{self.log()}")
             try:
                 with socket.create_connection((self.host, self.port), timeout=1) as s:
                     if s.recv(100).startswith(b"* OK"):
                         return self
             except OSError:
-                time.sleep(0.05)   # polling a port that is not open yet: nothing to wait on instead
+                time.sleep(0.05)  # polling a port that is not open yet: nothing to wait on instead
         self.stop()
         raise RuntimeError(f"dovecot did not open port {self.port} within {timeout} s\n{self.log()}")
 
@@ -139,9 +148,12 @@ class LocalDovecot:
         logins per second."""
         if not self.connections:
             return {"process_limit": 1024, "client_limit": 1000, "login_tuning": "", "imap_tuning": ""}
-        return {"process_limit": 1024, "client_limit": max(1000, 2 * self.connections),
-                "login_tuning": "  service_count = 0\n",
-                "imap_tuning": "  service_count = 0\n  client_limit = 50\n"}
+        return {
+            "process_limit": 1024,
+            "client_limit": max(1000, 2 * self.connections),
+            "login_tuning": "  service_count = 0\n",
+            "imap_tuning": "  service_count = 0\n  client_limit = 50\n",
+        }
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -167,8 +179,9 @@ class LocalDovecot:
         client.login(user, self.password)
         return client
 
-    def append(self, user: str, raw: bytes, flags: tuple[bytes, ...] = (), date: datetime | None = None,
-               folder: str = "INBOX") -> int:
+    def append(
+        self, user: str, raw: bytes, flags: tuple[bytes, ...] = (), date: datetime | None = None, folder: str = "INBOX"
+    ) -> int:
         """APPEND a message with this INTERNALDATE; returns its UID."""
         with self.client(user) as c:
             answer = c.append(folder, raw, flags=flags, msg_time=date)

@@ -33,7 +33,7 @@ class Installation:
     root: Path
     settings_path: Path
     env: dict[str, str]
-    users: dict[str, str] = field(default_factory=dict)    # office code -> Dovecot user
+    users: dict[str, str] = field(default_factory=dict)  # office code -> Dovecot user
 
     @property
     def data_dir(self) -> Path:
@@ -53,9 +53,19 @@ def seed_rules(root: Path, offices: tuple[str, ...]) -> Path:
     return folder
 
 
-def install(root: Path, dovecot: LocalDovecot, smtp_port: int, offices: tuple[str, ...] = ("3576",), *,
-            imap_port: int | None = None, poll_seconds: float = 60.0, timeout: float = 30.0,
-            user_prefix: str = "bps", extra_settings: str = "", operators: str = "") -> Installation:
+def install(
+    root: Path,
+    dovecot: LocalDovecot,
+    smtp_port: int,
+    offices: tuple[str, ...] = ("3576",),
+    *,
+    imap_port: int | None = None,
+    poll_seconds: float = 60.0,
+    timeout: float = 30.0,
+    user_prefix: str = "bps",
+    extra_settings: str = "",
+    operators: str = "",
+) -> Installation:
     """Write settings for `offices` under `root`; secrets go into the returned env, never the file."""
     root.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, HELPDESK_SECRET="test-secret-" + secrets.token_hex(8), PYTHONPATH=str(REPO))
@@ -86,7 +96,8 @@ poll_seconds = {poll_seconds}
 timeout = {timeout}
 ''')
     settings_path = root / "settings.toml"
-    settings_path.write_text(f'''
+    settings_path.write_text(
+        f'''
 [helpdesk]
 data_dir = "var"
 secret = "env:HELPDESK_SECRET"
@@ -98,7 +109,10 @@ port = {smtp_port}
 tls = "none"
 timeout = {timeout}
 backoff_seconds = 60
-''' + "".join(blocks) + operators)
+'''
+        + "".join(blocks)
+        + operators
+    )
     return Installation(root, settings_path, env, users)
 
 

@@ -8,8 +8,9 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 
-def sample(sender: str, to: str, subject: str, body: str, html: bool = False,
-           attachment: tuple[str, bytes] | None = None) -> bytes:
+def sample(
+    sender: str, to: str, subject: str, body: str, html: bool = False, attachment: tuple[str, bytes] | None = None
+) -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["From"], msg["To"], msg["Subject"] = sender, to, subject
     msg["Date"] = format_datetime(datetime.now(UTC))
@@ -25,19 +26,38 @@ def sample(sender: str, to: str, subject: str, body: str, html: bool = False,
 
 # (office, sender, subject, body, HTML only, attachment). The first one goes around the whole loop.
 SAMPLES = [
-    ("3576", "Siti Aminah <siti.aminah@warga.example>", "Permintaan data inflasi Kota Mojokerto 2025",
-     "Selamat pagi, saya mahasiswa dan membutuhkan data inflasi bulanan Kota Mojokerto tahun 2025 "
-     "untuk skripsi. Terima kasih.", False, None),
-    ("3571", "Budi <budi@warga.example>", "=?UTF-8?B?RGF0YSBrZW1pc2tpbmFuIOKAkyBLZWRpcmk=?=",
-     "Mohon informasi jumlah penduduk miskin Kota Kediri 2020-2024.", True, None),
-    ("8200", "Researcher <r.smith@university.example>", "Population census data for North Maluku",
-     "Dear BPS, could you please send the 2020 population census tables for Ternate? Thank you.",
-     False, ("surat-permohonan.pdf", b"%PDF-1.4 demo\n")),
+    (
+        "3576",
+        "Siti Aminah <siti.aminah@warga.example>",
+        "Permintaan data inflasi Kota Mojokerto 2025",
+        "Selamat pagi, saya mahasiswa dan membutuhkan data inflasi bulanan Kota Mojokerto tahun 2025 "
+        "untuk skripsi. Terima kasih.",
+        False,
+        None,
+    ),
+    (
+        "3571",
+        "Budi <budi@warga.example>",
+        "=?UTF-8?B?RGF0YSBrZW1pc2tpbmFuIOKAkyBLZWRpcmk=?=",
+        "Mohon informasi jumlah penduduk miskin Kota Kediri 2020-2024.",
+        True,
+        None,
+    ),
+    (
+        "8200",
+        "Researcher <r.smith@university.example>",
+        "Population census data for North Maluku",
+        "Dear BPS, could you please send the 2020 population census tables for Ternate? Thank you.",
+        False,
+        ("surat-permohonan.pdf", b"%PDF-1.4 demo\n"),
+    ),
     ("7604", "Andi <andi@warga.example>", "Auto: Saya sedang cuti", "Saya sedang cuti.", False, None),
 ]
-ANSWER = ("#tutup\nSelamat siang Ibu Siti,\n\nData inflasi bulanan Kota Mojokerto 2025 ada di tabel "
-          "\"Inflasi Year on Year\" di https://mojokertokota.bps.go.id/id/statistics-table. Semoga "
-          "skripsinya lancar.\n\nSalam,\n{name}\nPST BPS Kota Mojokerto")
+ANSWER = (
+    "#tutup\nSelamat siang Ibu Siti,\n\nData inflasi bulanan Kota Mojokerto 2025 ada di tabel "
+    '"Inflasi Year on Year" di https://mojokertokota.bps.go.id/id/statistics-table. Semoga '
+    "skripsinya lancar.\n\nSalam,\n{name}\nPST BPS Kota Mojokerto"
+)
 
 
 def operator_reply(notification: EmailMessage, sender: str, name: str) -> bytes:

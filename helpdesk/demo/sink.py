@@ -62,8 +62,7 @@ class SmtpSink:
         self.port = port or free_port()
         self.handler = RecordingHandler()
         # Above data_size_limit aiosmtpd answers 552, as a mail server does for a mail too big.
-        self.controller = Controller(self.handler, hostname=self.host, port=self.port,
-                                     data_size_limit=data_size_limit)
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port, data_size_limit=data_size_limit)
 
     def start(self) -> SmtpSink:
         self.controller.start()
@@ -99,6 +98,7 @@ class SmtpSink:
 
     def wait_for_subject(self, words: str, timeout: float = 10.0) -> list[Received]:
         """Block until a message whose subject holds `words` arrived (or the timeout); returns those."""
+
         def hits() -> list[Received]:
             return [m for m in self.handler.messages if words in str(m.message["Subject"])]
 

@@ -25,9 +25,9 @@ from ..relay.trust import authentication_pass
 @dataclass(frozen=True)
 class Access:
     ok: bool
-    reason: str                       # for the log
+    reason: str  # for the log
     operator: Operator | None = None  # the configured operator whose address the From names
-    told: str = ""                    # the reason in Indonesian, for the operator's notice
+    told: str = ""  # the reason in Indonesian, for the operator's notice
 
 
 def check(mail: InboundMail, settings: Settings, office: str) -> Access:
@@ -36,13 +36,20 @@ def check(mail: InboundMail, settings: Settings, office: str) -> Access:
     if sender is None or not mail.from_trusted_form:
         return Access(False, f"{mail.from_addr or '(no From)'} is not exactly one configured operator address")
     if sender.office != office:
-        return Access(False, f"operator {sender.address} belongs to office {sender.office}, not {office}", sender,
-                      f"Anda terdaftar sebagai petugas kantor {sender.office}, bukan {office}.")
+        return Access(
+            False,
+            f"operator {sender.address} belongs to office {sender.office}, not {office}",
+            sender,
+            f"Anda terdaftar sebagai petugas kantor {sender.office}, bukan {office}.",
+        )
     if tokens.desk_token_verifies(settings.secret, mail.to + mail.cc, sender.address):
         return Access(True, f"sent to the command address of {sender.address}", sender)
     if authentication_pass(mail, settings.trusted_authserv_id):
         return Access(True, f"{settings.trusted_authserv_id} reports dmarc=pass for {sender.address}", sender)
-    return Access(False, "a command not sent to the operator's own command address, and no trusted "
-                         "Authentication-Results pass", sender,
-                  "perintah hanya dijalankan bila dikirim ke alamat perintah Anda sendiri (di bawah); "
-                  "alamat pengirim saja mudah dipalsukan.")
+    return Access(
+        False,
+        "a command not sent to the operator's own command address, and no trusted Authentication-Results pass",
+        sender,
+        "perintah hanya dijalankan bila dikirim ke alamat perintah Anda sendiri (di bawah); "
+        "alamat pengirim saja mudah dipalsukan.",
+    )

@@ -25,11 +25,10 @@ if TYPE_CHECKING:
     from ..insight.consultations import Hit  # numpy behind it: loaded at the first search
     from ..pipeline import Context
 
-ALIASES = {"bantuan": "help", "help": "help", "daftar": "list", "list": "list", "cari": "search",
-           "search": "search"}
-WHOLE = {"list": ("kantor", "office"), "search": ("semua", "all")}   # first word widening the command
+ALIASES = {"bantuan": "help", "help": "help", "daftar": "list", "list": "list", "cari": "search", "search": "search"}
+WHOLE = {"list": ("kantor", "office"), "search": ("semua", "all")}  # first word widening the command
 RESULTS = 10
-REPLIES_PER_DAY = 100   # desk replies to one operator a day: a leaked command address must not flood them
+REPLIES_PER_DAY = 100  # desk replies to one operator a day: a leaked command address must not flood them
 _SUBJECT = re.compile(r"\s*#([A-Za-z]+)\b(.*)", re.DOTALL)
 
 
@@ -53,7 +52,7 @@ def handle(ctx: Context) -> None:
     if not verdict.ok:
         tell = (verdict.operator,) if verdict.operator and verdict.told else ()
         told = verdict.told
-        if tell and verdict.operator.office == ctx.office.code:   # type: ignore[union-attr]
+        if tell and verdict.operator.office == ctx.office.code:  # type: ignore[union-attr]
             told += f" Alamat perintah Anda: {command_address(ctx, verdict.operator)}"  # type: ignore[arg-type]
         refuse(ctx, f"desk command #{name}: {verdict.reason}", None, tell, told=told)
         return
@@ -62,14 +61,24 @@ def handle(ctx: Context) -> None:
     ctx.note(f"desk command #{name}{' (whole)' if whole else ''} from {operator.address}: {verdict.reason}")
     if name == "list":
         if whole and operator.address not in {a.lower() for a in ctx.office.supervisors}:
-            refuse(ctx, f"#daftar kantor by {operator.address}, who is no supervisor of {ctx.office.code}", None,
-                   (operator,), told="#daftar kantor hanya untuk koordinator/supervisor kantor.")
+            refuse(
+                ctx,
+                f"#daftar kantor by {operator.address}, who is no supervisor of {ctx.office.code}",
+                None,
+                (operator,),
+                told="#daftar kantor hanya untuk koordinator/supervisor kantor.",
+            )
             return
         subject, body = "Daftar tiket terbuka", queue_text(ctx.office, queue(ctx, operator, whole), whole)
     elif name == "search":
         if not arg:
-            refuse(ctx, "#cari without words", None, (operator,), told="#cari perlu kata kunci, misalnya "
-                   "#cari inflasi Mojokerto 2025.")
+            refuse(
+                ctx,
+                "#cari without words",
+                None,
+                (operator,),
+                told="#cari perlu kata kunci, misalnya #cari inflasi Mojokerto 2025.",
+            )
             return
         offices = {o.code: o for o in ctx.app.settings.offices}
         hits = search_offices(ctx, arg, list(offices) if whole else [ctx.office.code])
@@ -80,9 +89,21 @@ def handle(ctx: Context) -> None:
     if not within_limit(ctx, "desk_reply", operator.address, REPLIES_PER_DAY):
         ctx.note(f"desk reply to {operator.address} skipped: {REPLIES_PER_DAY} already sent today")
         return
-    ctx.send(to_staff(ctx.app, ctx.office, [operator.address], "desk_reply", "desk_reply", ctx.now,
-                      reply_to=command_address(ctx, operator), in_reply_to=ctx.mail.message_id,
-                      operator_name=operator.name, subject=subject, body=body))
+    ctx.send(
+        to_staff(
+            ctx.app,
+            ctx.office,
+            [operator.address],
+            "desk_reply",
+            "desk_reply",
+            ctx.now,
+            reply_to=command_address(ctx, operator),
+            in_reply_to=ctx.mail.message_id,
+            operator_name=operator.name,
+            subject=subject,
+            body=body,
+        )
+    )
     ctx.note(f"desk reply to {operator.address} queued")
 
 
@@ -102,13 +123,25 @@ def queue(ctx: Context, operator: Operator, whole: bool) -> list[QueueItem]:
     """The office's open tickets assigned to `operator` (every one of them with `whole`); each with
     the signed reply address of its assignee, so a supervisor's list shows whose ticket it is."""
     with ctx.app.store.lock:
-        tickets = [t for t in ctx.app.store.tickets.values() if t.office == ctx.office.code
-                   and t.status.value != "closed" and (whole or t.assignee == operator.address)]
+        tickets = [
+            t
+            for t in ctx.app.store.tickets.values()
+            if t.office == ctx.office.code and t.status.value != "closed" and (whole or t.assignee == operator.address)
+        ]
     items = []
     for t in tickets:
         # A ticket answers only to its assignee's token: the list shows that address, so only the
         # assignee's reply from it is trusted (a supervisor uses #alihkan first).
         _, reply = signed_headers(ctx.app, ctx.office, t.number, t.assignee) if t.assignee else ("", "-")
-        items.append(QueueItem(t.number, t.subject, f"{t.requester_name} <{t.requester}>".strip(),
-                               t.status.value, t.due_at, t.assignee, reply))
+        items.append(
+            QueueItem(
+                t.number,
+                t.subject,
+                f"{t.requester_name} <{t.requester}>".strip(),
+                t.status.value,
+                t.due_at,
+                t.assignee,
+                reply,
+            )
+        )
     return items

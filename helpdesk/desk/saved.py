@@ -25,8 +25,9 @@ from ..config import Office
 from ..model import Ticket
 
 _FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]{0,40})(?:\.(?P<lang>en|id))?\.(?:md|txt)")
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                            trim_blocks=True, lstrip_blocks=True)
+_ENV = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True
+)
 
 
 class UnknownAnswer(LookupError):
@@ -39,11 +40,11 @@ class UnknownAnswer(LookupError):
 
 @dataclass(frozen=True)
 class SavedAnswer:
-    name: str          # e.g. "data-dasar", what follows #jawaban
-    lang: str          # "id" or "en"
-    title: str         # the file's "# Title" line
-    text: str          # the Jinja text below it
-    source: str        # where it was read from, for check's messages
+    name: str  # e.g. "data-dasar", what follows #jawaban
+    lang: str  # "id" or "en"
+    title: str  # the file's "# Title" line
+    text: str  # the Jinja text below it
+    source: str  # where it was read from, for check's messages
 
 
 def parse(name: str, lang: str, content: str, source: str) -> SavedAnswer:
@@ -112,9 +113,15 @@ def variables(ticket: Ticket, office: Office) -> dict[str, str]:
     """What a saved answer may say about the citizen, the ticket and the office."""
     english = ticket.language == "en"
     link = office.consultation_url.replace("{number}", ticket.number) if office.consultation_url else ""
-    return {"nama": ticket.requester_name or ("Sir/Madam" if english else "Bapak/Ibu"),
-            "tiket": ticket.number, "kantor": office.name, "situs": office.website,
-            "telepon": office.phone, "pengaduan": office.complaints, "tautan": link}
+    return {
+        "nama": ticket.requester_name or ("Sir/Madam" if english else "Bapak/Ibu"),
+        "tiket": ticket.number,
+        "kantor": office.name,
+        "situs": office.website,
+        "telepon": office.phone,
+        "pengaduan": office.complaints,
+        "tautan": link,
+    }
 
 
 def render(answer: SavedAnswer, ticket: Ticket, office: Office) -> str:

@@ -19,8 +19,12 @@ from .saved import SavedAnswers
 if TYPE_CHECKING:
     from ..insight.consultations import Hit  # numpy behind it: loaded at the first search
 
-STATUS = {"open": "menunggu jawaban", "waiting_citizen": "menunggu pengguna", "answered": "sudah dijawab",
-          "closed": "ditutup"}
+STATUS = {
+    "open": "menunggu jawaban",
+    "waiting_citizen": "menunggu pengguna",
+    "answered": "sudah dijawab",
+    "closed": "ditutup",
+}
 
 
 @dataclass(frozen=True)
@@ -80,15 +84,21 @@ def queue_text(office: Office, items: Sequence[QueueItem], whole_office: bool) -
     """The open tickets, nearest deadline first (those without one last)."""
     if not items:
         return "Tidak ada tiket terbuka. / No open tickets."
-    lines = [f"{len(items)} tiket terbuka{' di kantor ini' if whole_office else ' untuk Anda'}, "
-             "batas waktu terdekat dahulu. Untuk menjawab, kirim email ke alamat balasan tiketnya.", ""]
+    lines = [
+        f"{len(items)} tiket terbuka{' di kantor ini' if whole_office else ' untuk Anda'}, "
+        "batas waktu terdekat dahulu. Untuk menjawab, kirim email ke alamat balasan tiketnya.",
+        "",
+    ]
     for i, item in enumerate(sorted(items, key=lambda t: (t.due is None, t.due or datetime.max, t.number)), 1):
         due = format_deadline(item.due, office.zone_label, "id", tz=office.tz) if item.due else "-"
-        lines += [f"{i}. [{item.number}] {excerpt(item.subject, 80)}",
-                  f"   Pengguna: {item.citizen}",
-                  f"   Status: {STATUS.get(item.status, item.status)}; batas waktu: {due}"
-                  + (f"; petugas: {item.assignee or '-'}" if whole_office else ""),
-                  f"   Balas ke: {item.reply_address}", ""]
+        lines += [
+            f"{i}. [{item.number}] {excerpt(item.subject, 80)}",
+            f"   Pengguna: {item.citizen}",
+            f"   Status: {STATUS.get(item.status, item.status)}; batas waktu: {due}"
+            + (f"; petugas: {item.assignee or '-'}" if whole_office else ""),
+            f"   Balas ke: {item.reply_address}",
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -103,7 +113,10 @@ def search_text(offices: dict[str, Office], query: str, hits: Sequence[Hit]) -> 
         when = c.answered_at.astimezone(office.tz).strftime("%d-%m-%Y") if c.answered_at and office else "-"
         names = [c.requester_name, c.requester.partition("@")[0]]
         question = excerpt(scrub(c.question or c.subject, names=names), 200)
-        lines += [f"{i}. {c.number} ({when}; {c.category or 'tanpa kategori'})",
-                  f"   Pertanyaan: {question}",
-                  f"   Jawaban: {hit.answer_excerpt}", ""]
+        lines += [
+            f"{i}. {c.number} ({when}; {c.category or 'tanpa kategori'})",
+            f"   Pertanyaan: {question}",
+            f"   Jawaban: {hit.answer_excerpt}",
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"

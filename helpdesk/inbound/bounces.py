@@ -25,9 +25,24 @@ SUBJECT = re.compile(
     r"mail delivery|returned mail|returning message|failure notice|could not be delivered|"
     r"not (be )?delivered|delivery to the following|message (not delivered|blocked|rejected)|"
     r"awaits moderator|moderator approval|requires approval|was rejected|pesan tidak terkirim|"
-    r"gagal (terkirim|dikirim))", re.I)
-ROBOT_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "imss",
-                              "mail router", "mailrouter", "nobody", "smtp", "gateway", "quarantine"})
+    r"gagal (terkirim|dikirim))",
+    re.I,
+)
+ROBOT_LOCALPARTS = frozenset(
+    {
+        "mailer-daemon",
+        "postmaster",
+        "mail-daemon",
+        "mailerdaemon",
+        "imss",
+        "mail router",
+        "mailrouter",
+        "nobody",
+        "smtp",
+        "gateway",
+        "quarantine",
+    }
+)
 RETURNED_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"})
 
 
@@ -48,8 +63,13 @@ def returns_a_message(mail: InboundMail) -> bool:
 
 def candidate(mail: InboundMail, embedded: list[Message]) -> bool:
     """Worth asking the detectors: cheap signs only."""
-    return bool(embedded) or mail.return_path == "" or robot_sender(mail) \
-        or returns_a_message(mail) or bool(SUBJECT.search(mail.subject))
+    return (
+        bool(embedded)
+        or mail.return_path == ""
+        or robot_sender(mail)
+        or returns_a_message(mail)
+        or bool(SUBJECT.search(mail.subject))
+    )
 
 
 def failed_recipients(msg: Message) -> list[str]:

@@ -18,8 +18,18 @@ log = logging.getLogger(__name__)
 # Windows code page is what Outlook on Indonesian Windows writes; Latin-1 never fails.
 FALLBACK_CHARSETS = ("utf-8", "windows-1252", "latin-1")
 # Labels that mean "the Windows superset" in practice (WHATWG maps these to windows-1252).
-_CP1252_ALIASES = {"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1", "latin-1",
-                   "iso_8859-1", "windows-1252", "cp1252", "x-user-defined"}
+_CP1252_ALIASES = {
+    "us-ascii",
+    "ascii",
+    "iso-8859-1",
+    "iso8859-1",
+    "latin1",
+    "latin-1",
+    "iso_8859-1",
+    "windows-1252",
+    "cp1252",
+    "x-user-defined",
+}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
@@ -95,7 +105,7 @@ def decode_words(value: str) -> str:
             pending.clear()
 
     for m in _ENCODED_WORD.finditer(value):
-        gap = value[pos:m.start()]
+        gap = value[pos : m.start()]
         # Whitespace between two encoded words is not part of the text (RFC 2047 section 6.2).
         if gap and not (pending and _BETWEEN_WORDS.fullmatch(gap)):
             flush()

@@ -16,9 +16,34 @@ from lxml import etree
 
 CHUNK = 64 * 1024
 _HIDDEN = frozenset({"script", "style", "head", "title", "template", "noscript"})
-_BLOCKS = frozenset({"p", "div", "br", "tr", "table", "ul", "ol", "hr", "h1", "h2", "h3", "h4", "h5",
-                     "h6", "blockquote", "pre", "section", "article", "header", "footer", "address",
-                     "dl", "dt", "dd"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "address",
+        "dl",
+        "dt",
+        "dd",
+    }
+)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -43,7 +68,7 @@ class _Collector:
         tag = str(tag).lower()
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
-        elif tag in _BLOCKS and tag != "br":      # <br> is one break, not a block's two
+        elif tag in _BLOCKS and tag != "br":  # <br> is one break, not a block's two
             self.out.append("\n")
 
     def data(self, text: str) -> None:
@@ -64,14 +89,14 @@ def html_to_text(markup: str, deadline: float | None = None) -> tuple[str, bool]
     complete = True
     try:
         for start in range(0, len(markup), CHUNK):
-            parser.feed(markup[start:start + CHUNK])
+            parser.feed(markup[start : start + CHUNK])
             # After the first piece: a mail read late in its budget still shows its beginning.
             if deadline is not None and start + CHUNK < len(markup) and time.monotonic() > deadline:
                 complete = False
                 break
         parser.close()
     except etree.Error:
-        pass       # libxml2 gives up on some garbage; what the target collected is still the text
+        pass  # libxml2 gives up on some garbage; what the target collected is still the text
     text = target.close().replace("\xa0", " ")
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip(), complete

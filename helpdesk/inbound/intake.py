@@ -39,7 +39,7 @@ MAX_ATTEMPTS = 3
 class Fetched:
     uid: int
     raw: bytes
-    received_at: datetime     # IMAP INTERNALDATE, timezone-aware
+    received_at: datetime  # IMAP INTERNALDATE, timezone-aware
 
 
 def entry_key(office: str, uidvalidity: int, uid: int) -> str:
@@ -56,16 +56,15 @@ class Intake:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self._fetched: dict[str, bytes] = {}     # raw bytes of the batches in hand, as spooled
-        self._in_hand: set[str] = set()          # in-flight keys a thread is processing now
+        self._fetched: dict[str, bytes] = {}  # raw bytes of the batches in hand, as spooled
+        self._in_hand: set[str] = set()  # in-flight keys a thread is processing now
         self.alert = DiskAlert(app)
 
     def ingest(self, office: Office, uidvalidity: int, batch: list[Fetched]) -> list[int]:
         """Make a batch durable and process it; returns the UIDs that may now be marked processed."""
         store = self.app.store
         with store.lock:
-            fresh = [item for item in batch
-                     if entry_key(office.code, uidvalidity, item.uid) not in store.inflight]
+            fresh = [item for item in batch if entry_key(office.code, uidvalidity, item.uid) not in store.inflight]
             # Raw bytes first, all synced in one pass; the commit below refers to them.
             try:
                 paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
@@ -76,7 +75,7 @@ class Intake:
             if paths is not None:
                 self._record_batch(office, uidvalidity, batch, fresh, paths)
         if paths is None:
-            self.alert.paused(store.fault)      # outside the lock: it talks to the SMTP server
+            self.alert.paused(store.fault)  # outside the lock: it talks to the SMTP server
             raise LocalFault.again(store.fault)
         try:
             handled = self.process_pending(office.code)
@@ -86,15 +85,21 @@ class Intake:
                     self._fetched.pop(path, None)
         return [e["uid"] for e in handled if e["uidvalidity"] == uidvalidity]
 
-    def _record_batch(self, office: Office, uidvalidity: int, batch: list[Fetched], fresh: list[Fetched],
-                      paths: list[str]) -> None:
+    def _record_batch(
+        self, office: Office, uidvalidity: int, batch: list[Fetched], fresh: list[Fetched], paths: list[str]
+    ) -> None:
         store = self.app.store
         for item, spool_path in zip(fresh, paths, strict=True):
             self._fetched[spool_path] = item.raw
             store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
-                "office": office.code, "uidvalidity": uidvalidity, "uid": item.uid,
-                "spool": spool_path, "received_at": item.received_at.isoformat(),
-                "attempts": 0, "last_error": ""}
+                "office": office.code,
+                "uidvalidity": uidvalidity,
+                "uid": item.uid,
+                "spool": spool_path,
+                "received_at": item.received_at.isoformat(),
+                "attempts": 0,
+                "last_error": "",
+            }
         state = store.mailboxes.setdefault(office.code, {})
         if state.get("uidvalidity") != uidvalidity:
             state.update(uidvalidity=uidvalidity, last_uid=0)
@@ -104,8 +109,9 @@ class Intake:
         """Process every in-flight mail (of one office); returns the entries now handled."""
         store = self.app.store
         with store.lock:
-            entries = [(k, e) for k, e in store.inflight.items()
-                       if office in (None, e["office"]) and k not in self._in_hand]
+            entries = [
+                (k, e) for k, e in store.inflight.items() if office in (None, e["office"]) and k not in self._in_hand
+            ]
             # A crash charged an attempt to every mail of its batch. Leftovers go one at a time, so
             # only the mail that kills the process gathers attempts towards quarantine.
             leftovers = [[item] for item in entries if item[1]["attempts"] > 0]
@@ -167,8 +173,12 @@ class Intake:
         except Exception as exc:  # noqa: BLE001 - a missing spool file is this mail's failure
             return exc
         if mail.incomplete:
-            log.warning("%s: %s after %.1f s; the ticket is made from what was read, the whole mail "
-                        "stays in the spool", mail.message_id, mail.incomplete, time.monotonic() - started)
+            log.warning(
+                "%s: %s after %.1f s; the ticket is made from what was read, the whole mail stays in the spool",
+                mail.message_id,
+                mail.incomplete,
+                time.monotonic() - started,
+            )
         return mail
 
     def _process_entry(self, key: str, entry: dict, read: InboundMail | Exception | None) -> bool:
@@ -181,12 +191,11 @@ class Intake:
                 raise read
             self._process(entry, read)
         except (StoreCorrupt, LocalFault):
-            raise                 # not this mail's fault: the daemon stops or pauses, the mail stays in flight
+            raise  # not this mail's fault: the daemon stops or pauses, the mail stays in flight
         except Exception as exc:  # noqa: BLE001 - one bad mail must never stop the others
             error = f"{type(exc).__name__}: {exc}"
             entry["last_error"] = error[:500]
-            log.error("processing %s failed (attempt %d of %d)", key, entry["attempts"], MAX_ATTEMPTS,
-                      exc_info=exc)
+            log.error("processing %s failed (attempt %d of %d)", key, entry["attempts"], MAX_ATTEMPTS, exc_info=exc)
             if entry["attempts"] >= MAX_ATTEMPTS:
                 self._quarantine(key, entry, error)
                 return True
@@ -202,10 +211,14 @@ class Intake:
             self._not_ticketed(entry, mail, "duplicate", "already taken in")
             return
         ctx = pipeline.Context(
-            app=app, office=office, mail=mail, spool_path=entry["spool"], now=app.clock.now(),
-            verdict=classify(mail, own_addresses=app.settings.own_addresses,
-                             operators=app.operator_addresses),
-            thread=match_thread(mail, app.store.ticket_for_message, self._requester_of))
+            app=app,
+            office=office,
+            mail=mail,
+            spool_path=entry["spool"],
+            now=app.clock.now(),
+            verdict=classify(mail, own_addresses=app.settings.own_addresses, operators=app.operator_addresses),
+            thread=match_thread(mail, app.store.ticket_for_message, self._requester_of),
+        )
         pipeline.run(ctx)
         if ctx.not_ticketed:
             self._not_ticketed(entry, mail, ctx.not_ticketed, ctx.verdict.reason)
@@ -215,9 +228,17 @@ class Intake:
         can be found and pulled in (`helpdesk ticket-from KEY`)."""
         self.app.store.note_not_ticketed(
             entry_key(entry["office"], entry["uidvalidity"], entry["uid"]),
-            {"office": entry["office"], "received_at": entry["received_at"], "spool": entry["spool"],
-             "from": mail.from_addr, "subject": mail.subject[:120], "message_id": mail.message_id,
-             "reason": reason, "detail": detail[:200]})
+            {
+                "office": entry["office"],
+                "received_at": entry["received_at"],
+                "spool": entry["spool"],
+                "from": mail.from_addr,
+                "subject": mail.subject[:120],
+                "message_id": mail.message_id,
+                "reason": reason,
+                "detail": detail[:200],
+            },
+        )
 
     def _raw(self, entry: dict) -> bytes:
         return self._fetched.get(entry["spool"]) or self.app.spool.read(entry["spool"])
@@ -229,13 +250,19 @@ class Intake:
         if number is None:
             return False
         ticket = store.ticket(number)
-        first = next((e for e in ticket.events if e.message_id == mail.message_id and e.actor), None) \
-            if ticket else None
+        first = (
+            next((e for e in ticket.events if e.message_id == mail.message_id and e.actor), None) if ticket else None
+        )
         if first is None or first.actor.lower() == mail.from_addr.lower():
             return True
         # Some web-form mailers give every mail one Message-ID: another sender means another mail.
-        log.warning("%s reused by %s (first seen from %s on %s); taken as a new message",
-                    mail.message_id, mail.from_addr or "an unreadable sender", first.actor, number)
+        log.warning(
+            "%s reused by %s (first seen from %s on %s); taken as a new message",
+            mail.message_id,
+            mail.from_addr or "an unreadable sender",
+            first.actor,
+            number,
+        )
         mail.message_id = minted_id(raw())
         return store.ticket_for_message(mail.message_id) is not None
 
@@ -249,10 +276,8 @@ class Intake:
         raw = app.spool.read(entry["spool"])
         copy = app.spool.put_quarantine(key, raw)
         store.inflight.pop(key, None)
-        store.quarantine[key] = dict(entry, reason=reason[:500], copy=copy,
-                                     quarantined_at=app.clock.now().isoformat())
-        log.error("quarantined %s after %d attempts: %s (copy in spool/%s)", key, entry["attempts"],
-                  reason, copy)
+        store.quarantine[key] = dict(entry, reason=reason[:500], copy=copy, quarantined_at=app.clock.now().isoformat())
+        log.error("quarantined %s after %d attempts: %s (copy in spool/%s)", key, entry["attempts"], reason, copy)
         office = app.settings.office(entry["office"])
         if not office.supervisors:
             return
@@ -261,9 +286,22 @@ class Intake:
         sender, subject = mail.from_addr, mail.subject
         # The office's own clock: the server's INTERNALDATE is often UTC, a day off in the morning.
         received = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
-        store.queue_mail(to_staff(
-            app, office, office.supervisors, "quarantine", "quarantine_notice", app.clock.now(),
-            attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]
-            if len(raw) < 5_000_000 else [],
-            attempts=entry["attempts"], sender=sender, subject=subject, reason=reason[:300],
-            spool=copy, received_text=f"{received:%Y-%m-%d %H:%M} {office.zone_label}"))
+        store.queue_mail(
+            to_staff(
+                app,
+                office,
+                office.supervisors,
+                "quarantine",
+                "quarantine_notice",
+                app.clock.now(),
+                attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]
+                if len(raw) < 5_000_000
+                else [],
+                attempts=entry["attempts"],
+                sender=sender,
+                subject=subject,
+                reason=reason[:300],
+                spool=copy,
+                received_text=f"{received:%Y-%m-%d %H:%M} {office.zone_label}",
+            )
+        )

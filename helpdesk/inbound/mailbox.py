@@ -29,48 +29,52 @@ from .idle import idle_news, read_idle
 from .intake import Fetched, Intake
 
 log = logging.getLogger(__name__)
-MAX_BATCH_BYTES = 64 * 1024 * 1024   # a batch of huge mails must not exhaust memory
-FIRST_BATCH = 25                     # mails in the first batch of a round; each next one twice that
-IDLE_RENEW_SECONDS = 24 * 60         # RFC 2177: servers may drop an IDLE after 29 minutes
+MAX_BATCH_BYTES = 64 * 1024 * 1024  # a batch of huge mails must not exhaust memory
+FIRST_BATCH = 25  # mails in the first batch of a round; each next one twice that
+IDLE_RENEW_SECONDS = 24 * 60  # RFC 2177: servers may drop an IDLE after 29 minutes
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError, EOFError)
-LOCAL_FAULT_RETRY_SECONDS = 5.0      # how often a paused intake tries the data disk again
+LOCAL_FAULT_RETRY_SECONDS = 5.0  # how often a paused intake tries the data disk again
 
 
 class Attempt(enum.Enum):
     """What a round left the mailbox waiting for."""
-    IDLING = "idling"         # IDLE is open: watch the socket
-    POLLING = "polling"       # no IDLE: come back after poll_seconds
-    RETRY = "retry"           # the round failed: reconnect after a backoff
-    PAUSED = "paused"         # the data disk cannot be written: try again soon, without backoff
-    FATAL = "fatal"           # the store cannot be read: the daemon stops
+
+    IDLING = "idling"  # IDLE is open: watch the socket
+    POLLING = "polling"  # no IDLE: come back after poll_seconds
+    RETRY = "retry"  # the round failed: reconnect after a backoff
+    PAUSED = "paused"  # the data disk cannot be written: try again soon, without backoff
+    FATAL = "fatal"  # the store cannot be read: the daemon stops
 
 
 class MailboxWorker:
     """Fetches one office's new mail: `sync()` takes in what waits, `round()` also leaves and
     re-enters IDLE, `attempt()` is a round with its failures caught (what the waiter calls)."""
 
-    def __init__(self, office: Office, intake: Intake, on_ingested: Callable[[], None] = lambda: None,
-                 ) -> None:
+    def __init__(
+        self,
+        office: Office,
+        intake: Intake,
+        on_ingested: Callable[[], None] = lambda: None,
+    ) -> None:
         if office.imap is None:
             raise ValueError(f"office {office.code} has no [offices.imap] settings")
         self.office, self.imap, self.intake = office, office.imap, intake
         self.on_ingested = on_ingested
         self.client: IMAPClient | None = None
-        self.idling = False                       # an IDLE command is open on `client`
-        self.fatal: StoreCorrupt | None = None    # set when the store failed under this worker
+        self.idling = False  # an IDLE command is open on `client`
+        self.fatal: StoreCorrupt | None = None  # set when the store failed under this worker
         self.status_path = intake.app.settings.data_dir / "status" / f"{office.code}.json"
         self.status: dict[str, object] = {"office": office.code}
-        self.unread = ""                          # why `run_once` could not read the mailbox
+        self.unread = ""  # why `run_once` could not read the mailbox
 
     # -- connection ------------------------------------------------------------------------------
     def connect(self) -> IMAPClient:
         s = self.imap
         context = ssl.create_default_context() if s.tls != "none" else None
-        client = IMAPClient(s.host, port=s.port, ssl=s.tls == "ssl", ssl_context=context,
-                            timeout=s.timeout)
+        client = IMAPClient(s.host, port=s.port, ssl=s.tls == "ssl", ssl_context=context, timeout=s.timeout)
         if s.tls == "starttls":
             client.starttls(context)
-        client.normalise_times = False     # keep INTERNALDATE's offset: the server's clock is the truth
+        client.normalise_times = False  # keep INTERNALDATE's offset: the server's clock is the truth
         client.login(s.username, s.password)
         self.client, self.idling = client, False
         return client
@@ -97,15 +101,19 @@ class MailboxWorker:
         uidvalidity = int(selected[b"UIDVALIDITY"])
         flags = [self.imap.processed_flag.encode(), b"\\Seen"]
         if b"\\*" not in selected.get(b"PERMANENTFLAGS", (b"\\*",)):
-            flags = [b"\\Seen"]      # the server takes no keywords: \Seen is the best mark we can leave
+            flags = [b"\\Seen"]  # the server takes no keywords: \Seen is the best mark we can leave
         self.intake.process_pending(self.office.code)
         store = self.intake.app.store
         with store.lock:
             state = dict(store.mailboxes.get(self.office.code, {}))
         last_uid = state.get("last_uid", 0) if state.get("uidvalidity") == uidvalidity else 0
         if state.get("uidvalidity") not in (None, uidvalidity):
-            log.warning("UIDVALIDITY of %s changed (%s -> %s): refetching, Message-IDs dedupe",
-                        self.imap.folder, state.get("uidvalidity"), uidvalidity)
+            log.warning(
+                "UIDVALIDITY of %s changed (%s -> %s): refetching, Message-IDs dedupe",
+                self.imap.folder,
+                state.get("uidvalidity"),
+                uidvalidity,
+            )
         self._mark_leftovers(client, uidvalidity, last_uid, flags)
         new = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
         ingested = 0
@@ -135,8 +143,11 @@ class MailboxWorker:
 
     def _fetch(self, client: IMAPClient, batch: list[int]) -> list[Fetched]:
         fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
-        return [Fetched(uid, data[b"BODY[]"], _aware(data[b"INTERNALDATE"]))
-                for uid, data in sorted(fetched.items()) if b"BODY[]" in data]
+        return [
+            Fetched(uid, data[b"BODY[]"], _aware(data[b"INTERNALDATE"]))
+            for uid, data in sorted(fetched.items())
+            if b"BODY[]" in data
+        ]
 
     def _fetch_and_spool(self, client: IMAPClient, batch: list[int]) -> list[Fetched]:
         """Fetch a batch and write it to the spool ahead of the intake (runs in the fetch thread).
@@ -145,15 +156,20 @@ class MailboxWorker:
         self.intake.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in items])
         return items
 
-    def _mark_leftovers(self, client: IMAPClient, uidvalidity: int, last_uid: int,
-                        flags: list[bytes]) -> None:
+    def _mark_leftovers(self, client: IMAPClient, uidvalidity: int, last_uid: int, flags: list[bytes]) -> None:
         """Mail handled before a crash, but never marked: mark it now (it is already stored)."""
         if last_uid == 0 or flags == [b"\\Seen"]:
             return
-        pending = {e["uid"] for e in self.intake.app.store.inflight.values()
-                   if e["office"] == self.office.code and e["uidvalidity"] == uidvalidity}
-        unmarked = [u for u in client.search(["UID", f"1:{last_uid}", "UNKEYWORD", flags[0].decode()])
-                    if u <= last_uid and u not in pending]
+        pending = {
+            e["uid"]
+            for e in self.intake.app.store.inflight.values()
+            if e["office"] == self.office.code and e["uidvalidity"] == uidvalidity
+        }
+        unmarked = [
+            u
+            for u in client.search(["UID", f"1:{last_uid}", "UNKEYWORD", flags[0].decode()])
+            if u <= last_uid and u not in pending
+        ]
         if unmarked:
             log.info("marking %d mails stored before an interruption", len(unmarked))
             client.add_flags(unmarked, flags, silent=True)
@@ -277,7 +293,7 @@ class MailboxWorker:
             except NETWORK_ERRORS as exc:
                 self.unread = imap_failure(self.office, exc)
                 self._record_status(ok=False, error=self.unread)
-                if refused(exc):     # the same password is refused again: no retry
+                if refused(exc):  # the same password is refused again: no retry
                     log.error("mailbox %s: %s", self.office.code, self.unread)
                     break
                 log.warning("mailbox %s: %s (attempt %d of %d)", self.office.code, self.unread, attempt, attempts)
@@ -296,7 +312,7 @@ class MailboxWorker:
         try:
             write_atomic(self.status_path, json.dumps(self.status).encode())
         except LocalFault:
-            pass        # the store says it once for the whole daemon
+            pass  # the store says it once for the whole daemon
         except OSError as exc:
             log.warning("cannot write mailbox status %s: %s", self.status_path, exc)
 

@@ -15,7 +15,7 @@ import re
 from email.message import Message
 from email.parser import BytesHeaderParser, HeaderParser
 
-MAX_DEPTH = 40          # deeper nesting is an attack or a loop of forwards; nothing useful below it
+MAX_DEPTH = 40  # deeper nesting is an attack or a loop of forwards; nothing useful below it
 _CONTAINERS = re.compile(rb"(?im)^content-type:[ \t]*(?:multipart|message)/")
 
 
@@ -62,9 +62,9 @@ def _split(body: str, boundary: str) -> list[str]:
         if start is not None:
             end = m.start()
             # The line break before a delimiter belongs to the delimiter.
-            end -= 2 if body[max(0, end - 2):end] == "\r\n" else 1 if body[end - 1:end] == "\n" else 0
-            bodies.append(body[start:max(start, end)])
+            end -= 2 if body[max(0, end - 2) : end] == "\r\n" else 1 if body[end - 1 : end] == "\n" else 0
+            bodies.append(body[start : max(start, end)])
         if m.group(1):
             break
-        start = m.end() + (2 if body[m.end():m.end() + 2] == "\r\n" else 1)
+        start = m.end() + (2 if body[m.end() : m.end() + 2] == "\r\n" else 1)
     return bodies

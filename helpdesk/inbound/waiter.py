@@ -29,8 +29,8 @@ from .idle import ConnectionLost, idle_news
 from .mailbox import IDLE_RENEW_SECONDS, LOCAL_FAULT_RETRY_SECONDS, NETWORK_ERRORS, Attempt, MailboxWorker
 
 log = logging.getLogger(__name__)
-ROUND_WORKERS = 8            # rounds (logins, fetches) in flight at once
-FIRST_DELAY, MAX_DELAY = 1.0, 300.0   # reconnection backoff: 1 s doubling to 5 min
+ROUND_WORKERS = 8  # rounds (logins, fetches) in flight at once
+FIRST_DELAY, MAX_DELAY = 1.0, 300.0  # reconnection backoff: 1 s doubling to 5 min
 
 
 def next_delay(delay: float) -> float:
@@ -50,7 +50,7 @@ class Timers:
         heapq.heappush(self._heap, (at, key))
 
     def cancel(self, key: str) -> None:
-        self._due.pop(key, None)      # its heap entry is skipped when it comes up
+        self._due.pop(key, None)  # its heap entry is skipped when it comes up
 
     def timeout(self, now: float) -> float | None:
         """Seconds until the next timer (0 when one is due), None when there is none."""
@@ -76,8 +76,14 @@ class Timers:
 class Waiter:
     """Runs every mailbox until `stop` is set (`run()` in a thread of its own), then logs out."""
 
-    def __init__(self, workers: list[MailboxWorker], stop: threading.Event, *,
-                 round_workers: int = ROUND_WORKERS, on_fatal: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        workers: list[MailboxWorker],
+        stop: threading.Event,
+        *,
+        round_workers: int = ROUND_WORKERS,
+        on_fatal: Callable[[], None] = lambda: None,
+    ) -> None:
         self.workers = {w.office.code: w for w in workers}
         self.stop_event = stop
         self.round_workers = max(1, min(round_workers, len(workers)))
@@ -88,7 +94,7 @@ class Waiter:
         self.busy: set[str] = set()
         self.watched: dict[str, socket.socket] = {}
         self.first_rounds_left = set(self.workers)
-        self.connected = threading.Event()       # set once every mailbox has had a first round
+        self.connected = threading.Event()  # set once every mailbox has had a first round
         self._done: queue.SimpleQueue[tuple[str, Attempt]] = queue.SimpleQueue()
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -106,7 +112,7 @@ class Waiter:
         try:
             self._wake_w.send(b"\0")
         except (BlockingIOError, OSError):
-            pass          # a full wake-up pipe already wakes the waiter; a closed one is done
+            pass  # a full wake-up pipe already wakes the waiter; a closed one is done
 
     # -- the loop ----------------------------------------------------------------------------------
     def run(self) -> None:

@@ -16,12 +16,12 @@ from ..model import Status, Ticket, TicketEvent
 from ..sla.deadlines import due_at
 from ..sla.workdays import WorkingCalendar
 
-IN_STANDARD = "in_standard"     # answered at or before the deadline
-LATE = "late"                   # answered after the deadline, or still unanswered past it
-PENDING = "pending"             # unanswered, deadline still ahead
-WAITING = "waiting"             # unanswered, waiting for the citizen: the clock is stopped
-CLOSED_UNANSWERED = "closed_unanswered"   # closed before any answer was owed (e.g. auto-closed)
-DECIDED = (IN_STANDARD, LATE)   # the outcomes that count towards "answered within the standard"
+IN_STANDARD = "in_standard"  # answered at or before the deadline
+LATE = "late"  # answered after the deadline, or still unanswered past it
+PENDING = "pending"  # unanswered, deadline still ahead
+WAITING = "waiting"  # unanswered, waiting for the citizen: the clock is stopped
+CLOSED_UNANSWERED = "closed_unanswered"  # closed before any answer was owed (e.g. auto-closed)
+DECIDED = (IN_STANDARD, LATE)  # the outcomes that count towards "answered within the standard"
 
 
 def office_seconds_between(cal: WorkingCalendar, start: datetime, end: datetime) -> float:
@@ -29,7 +29,7 @@ def office_seconds_between(cal: WorkingCalendar, start: datetime, end: datetime)
     if end <= start:
         return 0.0
     s, e = cal.local(start), cal.local(end)
-    if s.date() == e.date():                     # the common case: answered the same day
+    if s.date() == e.date():  # the common case: answered the same day
         if cal.hours_on(s.date()) is None:
             return 0.0
         opens, closes = max(cal.opening(s.date()), s), min(cal.closing(s.date()), e)
@@ -54,12 +54,12 @@ def office_hours_between(cal: WorkingCalendar, start: datetime, end: datetime) -
 class FirstAnswer:
     """The first-answer clock of one ticket, as its events tell it."""
 
-    clock_start: datetime            # the citizen message the first answer was owed to
-    deadline: datetime | None        # None while the clock is stopped (waiting for the citizen)
+    clock_start: datetime  # the citizen message the first answer was owed to
+    deadline: datetime | None  # None while the clock is stopped (waiting for the citizen)
     answered_at: datetime | None
-    answerer: str                    # operator address, "" when unknown or unanswered
+    answerer: str  # operator address, "" when unknown or unanswered
     answer_text: str
-    closed_at: datetime | None       # closed before any answer
+    closed_at: datetime | None  # closed before any answer
 
     def outcome(self, now: datetime) -> str:
         """in_standard, late, pending, waiting or closed_unanswered, as of `now`."""
@@ -121,5 +121,11 @@ def first_answer(ticket: Ticket, cal: WorkingCalendar, reply_days: int) -> First
         answered, answerer = limit, ticket.assignee
     if answered is None and closed is None and ticket.status is Status.CLOSED:
         closed = ticket.closed_at or ticket.updated_at or ticket.received_at
-    return FirstAnswer(clock_start=start, deadline=deadline, answered_at=answered,
-                       answerer=answerer, answer_text=text, closed_at=closed)
+    return FirstAnswer(
+        clock_start=start,
+        deadline=deadline,
+        answered_at=answered,
+        answerer=answerer,
+        answer_text=text,
+        closed_at=closed,
+    )

@@ -24,7 +24,7 @@ def _png(fig: Figure) -> bytes:
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)   # no bbox_inches="tight": the size must stay fixed
+    fig.savefig(buf, format="png", dpi=DPI)  # no bbox_inches="tight": the size must stay fixed
     return buf.getvalue()
 
 
@@ -72,8 +72,9 @@ def answer_time_chart(hours: Sequence[float], standard_hours: float, title: str)
         ax.hist(list(hours), bins=bins, color=NEW_COLOUR, edgecolor="white")
     else:
         ax.text(0.5, 0.5, "belum ada jawaban", ha="center", va="center", transform=ax.transAxes)
-    ax.axvline(standard_hours, color=LINE_COLOUR, linewidth=2,
-               label=f"standar layanan (~{standard_hours:.1f} jam kerja)")
+    ax.axvline(
+        standard_hours, color=LINE_COLOUR, linewidth=2, label=f"standar layanan (~{standard_hours:.1f} jam kerja)"
+    )
     ax.set_xlim(0, bins[-1])
     ax.set_xlabel("waktu sampai jawaban pertama (jam kerja)")
     ax.set_ylabel("tiket")

@@ -64,17 +64,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     who.add_argument("--office", help="office code, e.g. 3576")
     who.add_argument("--all-offices", action="store_true", help="one row per office")
     rep.add_argument("--month", type=_month, help="YYYY-MM (default: the previous month)")
-    rep.add_argument("--format", choices=("text", "html", "csv"), default="text",
-                     help="text for reading, html with charts, csv for a spreadsheet (default: text)")
+    rep.add_argument(
+        "--format",
+        choices=("text", "html", "csv"),
+        default="text",
+        help="text for reading, html with charts, csv for a spreadsheet (default: text)",
+    )
     rep.add_argument("--output", "-o", type=_output, help="write to this file instead of standard output")
     srch = sub.add_parser("search", help="search answered consultations")
-    srch.add_argument("query", help="words to look for, e.g. \"inflasi 2025\"")
+    srch.add_argument("query", help='words to look for, e.g. "inflasi 2025"')
     srch.add_argument("--office", help="only this office (default: every office)")
     srch.add_argument("--limit", "-k", type=int, default=10, help="at most this many results (default: 10)")
     srch.add_argument("--json", action="store_true", help="one JSON object a line")
     exp = sub.add_parser("export", help="tickets and events as CSV or JSON lines")
-    exp.add_argument("--format", choices=("csv", "jsonl"), default="csv",
-                     help="csv (default) or jsonl: one JSON object a line")
+    exp.add_argument(
+        "--format", choices=("csv", "jsonl"), default="csv", help="csv (default) or jsonl: one JSON object a line"
+    )
     exp.add_argument("--since", type=_date, help="YYYY-MM-DD: received or changed since")
     exp.add_argument("--office", help="only this office (default: every office)")
     exp.add_argument("--events", action="store_true", help="csv: one row per event instead of per ticket")
@@ -100,12 +105,16 @@ def cmd_report(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
     from .figures import MonthTally
     from .monthly import previous_month
     from .render import all_offices_text, report_csv, report_html, report_text
+
     _check_office(settings, args.office)
     app = App.build(settings, clock)
     now = clock.now()
-    tallies = {o.code: MonthTally(o, app.calendar(o), args.month or previous_month(now.astimezone(o.tz).date()), now)
-               for o in settings.offices if args.all_offices or o.code == args.office}
-    for ticket in app.store.all_tickets():       # one pass, whatever the number of offices
+    tallies = {
+        o.code: MonthTally(o, app.calendar(o), args.month or previous_month(now.astimezone(o.tz).date()), now)
+        for o in settings.offices
+        if args.all_offices or o.code == args.office
+    }
+    for ticket in app.store.all_tickets():  # one pass, whatever the number of offices
         if ticket.office in tallies:
             tallies[ticket.office].add(ticket)
     reports = [t.figures() for t in tallies.values()]
@@ -121,6 +130,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
 
 def cmd_search(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     from .search import search
+
     _check_office(settings, args.office)
     app = App.build(settings, clock)
     hits = search(app, args.query, office=args.office, k=args.limit)
@@ -128,14 +138,27 @@ def cmd_search(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
     for rank, hit in enumerate(hits, start=1):
         c = hit.consultation
         if args.json:
-            lines.append(json.dumps({"rank": rank, "score": round(hit.score, 3), "number": c.number,
-                                     "office": c.office, "public": c.public, "subject": c.subject,
-                                     "question": c.question, "answer": c.answer},
-                                    ensure_ascii=False) + "\n")
+            lines.append(
+                json.dumps(
+                    {
+                        "rank": rank,
+                        "score": round(hit.score, 3),
+                        "number": c.number,
+                        "office": c.office,
+                        "public": c.public,
+                        "subject": c.subject,
+                        "question": c.question,
+                        "answer": c.answer,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             continue
         mark = "publik" if c.public else "internal"
-        lines.append(f"{rank}. {c.number}  [{mark}]  skor {hit.score:.2f}  {c.subject}\n"
-                     f"   Jawaban: {hit.answer_excerpt[:300]}\n")
+        lines.append(
+            f"{rank}. {c.number}  [{mark}]  skor {hit.score:.2f}  {c.subject}\n   Jawaban: {hit.answer_excerpt[:300]}\n"
+        )
     if not hits and not args.json:
         lines.append("(tidak ada konsultasi yang cocok)\n")
     _write(lines, None)
@@ -144,6 +167,7 @@ def cmd_search(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
 
 def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
     from . import export
+
     _check_office(settings, args.office)
     app = App.build(settings, clock)
     offices = {o.code: o for o in settings.offices}

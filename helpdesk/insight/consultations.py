@@ -18,8 +18,8 @@ from .figures import is_complaint
 from .scrub import excerpt, scrub
 from .textindex import BM25Index, tokens
 
-QUERY_TERMS = 64                # a long mail as a query: its 64 first distinct terms
-EXCERPT = 600                   # characters of an answer shown in a mail
+QUERY_TERMS = 64  # a long mail as a query: its 64 first distinct terms
+EXCERPT = 600  # characters of an answer shown in a mail
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,11 @@ class Consultation:
     office: str
     subject: str
     question: str
-    answer: str                  # the answer marked #publik, else the last one
+    answer: str  # the answer marked #publik, else the last one
     answered_at: datetime | None
     public: bool
     category: str = ""
-    key: tuple[str, int] = ("", 0)   # (number, events): changes whenever the ticket does
+    key: tuple[str, int] = ("", 0)  # (number, events): changes whenever the ticket does
     requester_name: str = ""
     requester: str = ""
 
@@ -41,7 +41,7 @@ class Consultation:
 class Hit:
     consultation: Consultation
     score: float
-    coverage: float              # idf-weighted share of the query's distinct terms found
+    coverage: float  # idf-weighted share of the query's distinct terms found
 
     @property
     def answer_excerpt(self) -> str:
@@ -84,11 +84,18 @@ def consultation_of(ticket: Ticket) -> Consultation | None:
     asked = next((e for e in ticket.events if e.type == "received"), None)
     question = str(asked.data.get("text", "")) if asked else ""
     return Consultation(
-        number=ticket.number, office=ticket.office, subject=ticket.subject, question=question,
-        answer=shown, answered_at=ticket.answered_at or replies[0].at,
-        public=ticket.public is True, category=ticket.category,
-        key=(ticket.number, len(ticket.events)), requester_name=ticket.requester_name,
-        requester=ticket.requester)
+        number=ticket.number,
+        office=ticket.office,
+        subject=ticket.subject,
+        question=question,
+        answer=shown,
+        answered_at=ticket.answered_at or replies[0].at,
+        public=ticket.public is True,
+        category=ticket.category,
+        key=(ticket.number, len(ticket.events)),
+        requester_name=ticket.requester_name,
+        requester=ticket.requester,
+    )
 
 
 def indexed(ticket: Ticket) -> tuple[Consultation, list[str]] | None:
@@ -127,25 +134,32 @@ class ConsultationIndex:
     def build(cls, pairs: Iterable[tuple[Consultation, list[str]]]) -> ConsultationIndex:
         """The index of (consultation, its tokens) pairs, as `indexed` gives them."""
         items = list(pairs)
-        return cls([c for c, _ in items], BM25Index.build([d for _, d in items]),
-                   np.array([c.public for c, _ in items], dtype=bool))
+        return cls(
+            [c for c, _ in items],
+            BM25Index.build([d for _, d in items]),
+            np.array([c.public for c, _ in items], dtype=bool),
+        )
 
     @classmethod
     def from_tickets(cls, tickets: Iterable[Ticket]) -> ConsultationIndex:
         return cls.build(p for p in map(indexed, tickets) if p is not None)
 
-    def search(self, text: str, k: int, public_only: bool = False, min_coverage: float = 0.0,
-               exclude: str = "") -> list[Hit]:
+    def search(
+        self, text: str, k: int, public_only: bool = False, min_coverage: float = 0.0, exclude: str = ""
+    ) -> list[Hit]:
         if public_only and not self.public_view().postings:
-            return []         # nothing public yet (a new office): no need to read the question
+            return []  # nothing public yet (a new office): no need to read the question
         query = list(dict.fromkeys(tokens(text)))[:QUERY_TERMS]
         allowed = self.public.copy() if public_only else None
         index = self.public_view() if public_only else self.index
         # One ticket's own consultations are dropped from the results, not masked out of the whole
         # index: a mask costs a pass over every answered consultation on each mail.
         found = index.search(query, k + 4 if exclude else k, allowed=allowed, min_coverage=min_coverage)
-        hits = [Hit(self.consultations[i], score, cov) for i, score, cov in found
-                if not exclude or self.consultations[i].number != exclude][:k]
-        if public_only:   # belt and braces: the mask already did this
+        hits = [
+            Hit(self.consultations[i], score, cov)
+            for i, score, cov in found
+            if not exclude or self.consultations[i].number != exclude
+        ][:k]
+        if public_only:  # belt and braces: the mask already did this
             hits = [h for h in hits if h.consultation.public is True]
         return hits

@@ -26,19 +26,35 @@ from ..sla.workdays import WorkingCalendar
 from .answers import first_answer
 
 TICKET_COLUMNS = (
-    "number", "office", "status", "requester", "requester_name", "subject", "category", "assignee",
-    "team", "priority", "public", "language", "received_at", "deadline", "first_answer_at",
-    "first_answer_office_hours", "outcome", "closed_at", "rating", "events")
-EVENT_COLUMNS = ("number", "office", "subject", "at", "type", "actor", "summary", "message_id",
-                 "attachments", "text")
+    "number",
+    "office",
+    "status",
+    "requester",
+    "requester_name",
+    "subject",
+    "category",
+    "assignee",
+    "team",
+    "priority",
+    "public",
+    "language",
+    "received_at",
+    "deadline",
+    "first_answer_at",
+    "first_answer_office_hours",
+    "outcome",
+    "closed_at",
+    "rating",
+    "events",
+)
+EVENT_COLUMNS = ("number", "office", "subject", "at", "type", "actor", "summary", "message_id", "attachments", "text")
 
 
 def _iso(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).isoformat() if moment is not None else ""
 
 
-TIME_FIELDS = ("received_at", "due_at", "clock_started_at", "updated_at", "closed_at", "waiting_since",
-               "answered_at")
+TIME_FIELDS = ("received_at", "due_at", "clock_started_at", "updated_at", "closed_at", "waiting_since", "answered_at")
 
 
 def local_copy(t: Ticket, tz: tzinfo) -> Ticket:
@@ -60,11 +76,17 @@ def _touched_since(t: Ticket, start: datetime | None) -> bool:
     return any(m is not None and m >= start for m in times)
 
 
-def select(tickets: Iterable[Ticket], offices: Mapping[str, Office], since: date | None = None,
-           office: str | None = None) -> Iterator[Ticket]:
+def select(
+    tickets: Iterable[Ticket], offices: Mapping[str, Office], since: date | None = None, office: str | None = None
+) -> Iterator[Ticket]:
     """Tickets of the configured offices (or one), received or touched since `since`, by number."""
-    chosen = [t for t in tickets if t.office in offices and office in (None, t.office)
-              and _touched_since(t, _start(since, offices.get(t.office)))]
+    chosen = [
+        t
+        for t in tickets
+        if t.office in offices
+        and office in (None, t.office)
+        and _touched_since(t, _start(since, offices.get(t.office)))
+    ]
     yield from sorted(chosen, key=lambda t: t.number)
 
 
@@ -78,14 +100,27 @@ def ticket_row(t: Ticket, office: Office, cal: WorkingCalendar, now: datetime) -
     fa = first_answer(t, cal, office.reply_days)
     hours = fa.office_hours(cal)
     return {
-        "number": t.number, "office": t.office, "status": t.status.value, "requester": t.requester,
-        "requester_name": t.requester_name, "subject": t.subject, "category": t.category,
-        "assignee": t.assignee, "team": t.team, "priority": t.priority, "public": int(t.public is True),
-        "language": t.language, "received_at": _iso(t.received_at, office.tz),
-        "deadline": _iso(fa.deadline, office.tz), "first_answer_at": _iso(fa.answered_at, office.tz),
+        "number": t.number,
+        "office": t.office,
+        "status": t.status.value,
+        "requester": t.requester,
+        "requester_name": t.requester_name,
+        "subject": t.subject,
+        "category": t.category,
+        "assignee": t.assignee,
+        "team": t.team,
+        "priority": t.priority,
+        "public": int(t.public is True),
+        "language": t.language,
+        "received_at": _iso(t.received_at, office.tz),
+        "deadline": _iso(fa.deadline, office.tz),
+        "first_answer_at": _iso(fa.answered_at, office.tz),
         "first_answer_office_hours": f"{hours:.2f}" if hours is not None else "",
-        "outcome": fa.outcome(now), "closed_at": _iso(t.closed_at, office.tz),
-        "rating": t.rating if t.rating is not None else "", "events": len(t.events)}
+        "outcome": fa.outcome(now),
+        "closed_at": _iso(t.closed_at, office.tz),
+        "rating": t.rating if t.rating is not None else "",
+        "events": len(t.events),
+    }
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -110,25 +145,32 @@ def _csv(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[s
     yield buf.getvalue()
 
 
-def tickets_csv(tickets: Iterable[Ticket], offices: Mapping[str, Office],
-                calendars: Mapping[str, WorkingCalendar], now: datetime) -> Iterator[str]:
+def tickets_csv(
+    tickets: Iterable[Ticket], offices: Mapping[str, Office], calendars: Mapping[str, WorkingCalendar], now: datetime
+) -> Iterator[str]:
     """One CSV row per ticket (header first), streamed."""
-    return _csv((ticket_row(t, offices[t.office], calendars[t.office], now) for t in tickets),
-                TICKET_COLUMNS)
+    return _csv((ticket_row(t, offices[t.office], calendars[t.office], now) for t in tickets), TICKET_COLUMNS)
 
 
-def events_csv(tickets: Iterable[Ticket], offices: Mapping[str, Office],
-               since: date | None = None) -> Iterator[str]:
+def events_csv(tickets: Iterable[Ticket], offices: Mapping[str, Office], since: date | None = None) -> Iterator[str]:
     """One CSV row per event (header first), streamed; events before `since` left out."""
+
     def rows() -> Iterator[dict[str, Any]]:
         for t in tickets:
             start = _start(since, offices.get(t.office))
             for e in t.events:
                 if start is None or e.at >= start:
-                    yield {"number": t.number, "office": t.office, "subject": t.subject,
-                           "at": _iso(e.at, offices[t.office].tz), "type": e.type, "actor": e.actor,
-                           "summary": e.summary,
-                           "message_id": e.message_id,
-                           "attachments": "; ".join(a.filename for a in e.attachments),
-                           "text": str((e.data or {}).get("text", ""))}
+                    yield {
+                        "number": t.number,
+                        "office": t.office,
+                        "subject": t.subject,
+                        "at": _iso(e.at, offices[t.office].tz),
+                        "type": e.type,
+                        "actor": e.actor,
+                        "summary": e.summary,
+                        "message_id": e.message_id,
+                        "attachments": "; ".join(a.filename for a in e.attachments),
+                        "text": str((e.data or {}).get("text", "")),
+                    }
+
     return _csv(rows(), EVENT_COLUMNS)

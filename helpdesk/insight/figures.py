@@ -57,7 +57,7 @@ class GroupFigures:
     open_at_end: int = 0
     unanswered_at_end: int = 0
     overdue_now: int = 0
-    hours: list[float] = field(default_factory=list)   # office hours to first answer
+    hours: list[float] = field(default_factory=list)  # office hours to first answer
 
     def add(self, outcome: str, answered: bool, hours: float | None) -> None:
         """Count one ticket received in the month."""
@@ -88,7 +88,7 @@ class GroupFigures:
 class RatingFigures:
     count: int = 0
     distribution: dict[int, int] = field(default_factory=lambda: {n: 0 for n in range(1, 6)})
-    requests: int = 0                  # tickets closed in the month: each got a rating request
+    requests: int = 0  # tickets closed in the month: each got a rating request
 
     @property
     def mean(self) -> float | None:
@@ -104,17 +104,17 @@ class RatingFigures:
 class MonthlyFigures:
     office: str
     office_name: str
-    month: str                         # "2026-11"
+    month: str  # "2026-11"
     now: datetime
     reply_days: int
-    standard_hours: float              # the standard in office hours, for the chart's line
+    standard_hours: float  # the standard in office hours, for the chart's line
     total: GroupFigures
     by_operator: list[GroupFigures]
     by_category: list[GroupFigures]
     complaints: GroupFigures
     breached_in_month: int
     ratings: RatingFigures
-    mail_per_day: list[tuple[date, int, int]]   # (working day, new tickets, follow-ups)
+    mail_per_day: list[tuple[date, int, int]]  # (working day, new tickets, follow-ups)
 
 
 def month_bounds(month: str, office: Office) -> tuple[datetime, datetime]:
@@ -127,8 +127,9 @@ def month_bounds(month: str, office: Office) -> tuple[datetime, datetime]:
 
 def standard_hours(office: Office, cal: WorkingCalendar) -> float:
     """The standard expressed in office hours: reply days times the mean length of an office day."""
-    spans = [(datetime.combine(date.min, c) - datetime.combine(date.min, o)).total_seconds()
-             for o, c in cal.hours.values()]
+    spans = [
+        (datetime.combine(date.min, c) - datetime.combine(date.min, o)).total_seconds() for o, c in cal.hours.values()
+    ]
     return office.reply_days * (sum(spans) / len(spans) / 3600.0 if spans else 8.0)
 
 
@@ -172,8 +173,11 @@ class MonthTally:
         fa = first_answer(t, self.cal, self.office.reply_days)
         operator = fa.answerer or t.assignee or UNASSIGNED
         category = t.category or NO_CATEGORY
-        groups = [self.total, self.by_op.setdefault(operator, GroupFigures(operator)),
-                  self.by_cat.setdefault(category, GroupFigures(category))]
+        groups = [
+            self.total,
+            self.by_op.setdefault(operator, GroupFigures(operator)),
+            self.by_cat.setdefault(category, GroupFigures(category)),
+        ]
         if is_complaint(t):
             groups.append(self.complaints)
         for g in groups:
@@ -207,15 +211,25 @@ class MonthTally:
 
         o = self.office
         return MonthlyFigures(
-            office=o.code, office_name=o.name, month=self.month, now=self.now.astimezone(o.tz),
-            reply_days=o.reply_days, standard_hours=standard_hours(o, self.cal), total=self.total,
-            by_operator=rows(self.by_op), by_category=rows(self.by_cat), complaints=self.complaints,
-            breached_in_month=self.breached, ratings=self.ratings,
-            mail_per_day=[(d, n, f) for d, (n, f) in sorted(self.per_day.items())])
+            office=o.code,
+            office_name=o.name,
+            month=self.month,
+            now=self.now.astimezone(o.tz),
+            reply_days=o.reply_days,
+            standard_hours=standard_hours(o, self.cal),
+            total=self.total,
+            by_operator=rows(self.by_op),
+            by_category=rows(self.by_cat),
+            complaints=self.complaints,
+            breached_in_month=self.breached,
+            ratings=self.ratings,
+            mail_per_day=[(d, n, f) for d, (n, f) in sorted(self.per_day.items())],
+        )
 
 
-def compute_month(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, month: str,
-                  now: datetime) -> MonthlyFigures:
+def compute_month(
+    tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, month: str, now: datetime
+) -> MonthlyFigures:
     """Every figure of the monthly report for one office; `tickets` may include other offices'."""
     tally = MonthTally(office, cal, month, now)
     for t in tickets:
@@ -229,11 +243,21 @@ def _count_ratings(t: Ticket, start: datetime, end: datetime, ratings: RatingFig
     given = [ev for ev in t.events if ev.type == "rating" and start <= ev.at < end]
     value: object = given[-1].data.get("rating", t.rating) if given else None
     if not t.events and t.rating is not None and t.closed_at is not None and start <= t.closed_at < end:
-        value = t.rating          # a store without rating events: count it in its closing month
+        value = t.rating  # a store without rating events: count it in its closing month
     if isinstance(value, int) and 1 <= value <= 5:
         ratings.count += 1
         ratings.distribution[value] += 1
 
 
-__all__ = ["DECIDED", "GroupFigures", "MonthTally", "MonthlyFigures", "RatingFigures", "compute_month",
-           "is_complaint", "month_bounds", "percentile", "standard_hours"]
+__all__ = [
+    "DECIDED",
+    "GroupFigures",
+    "MonthTally",
+    "MonthlyFigures",
+    "RatingFigures",
+    "compute_month",
+    "is_complaint",
+    "month_bounds",
+    "percentile",
+    "standard_hours",
+]

@@ -30,19 +30,19 @@ RESCAN_SECONDS = 60.0
 
 @dataclass
 class _ArchiveFile:
-    stat: tuple[int, int]                      # (mtime_ns, size) when read
-    pairs: list[Pair]                          # this office's consultations in the file
+    stat: tuple[int, int]  # (mtime_ns, size) when read
+    pairs: list[Pair]  # this office's consultations in the file
 
 
 @dataclass
 class _Slot:
     files: dict[str, _ArchiveFile] = field(default_factory=dict)
-    hot: dict[str, Pair] = field(default_factory=dict)   # number -> pair, answered hot tickets
-    hot_version: int = 0            # changes whenever `hot` does
-    revision: int = -1              # the store revision `hot` reflects (Store.hot_changes)
+    hot: dict[str, Pair] = field(default_factory=dict)  # number -> pair, answered hot tickets
+    hot_version: int = 0  # changes whenever `hot` does
+    revision: int = -1  # the store revision `hot` reflects (Store.hot_changes)
     signature: tuple = ()
     index: ConsultationIndex | None = None
-    archive_generation: int = -1    # the store's archive generation at the last folder scan
+    archive_generation: int = -1  # the store's archive generation at the last folder scan
     scanned_at: float = float("-inf")
     archive_signature: tuple = ()
 
@@ -84,15 +84,20 @@ def _scan_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
             st = os.stat(path)
         except FileNotFoundError:
             continue
-        stat = (st.st_mtime_ns, st.st_size)      # taken before reading: a later write is seen next time
+        stat = (st.st_mtime_ns, st.st_size)  # taken before reading: a later write is seen next time
         seen.append((path.name, stat))
         cached = slot.files.get(path.name)
         if cached is not None and cached.stat == stat:
             continue
         data = read_json(path) or {}
         docs = data.get("tickets", {}).values() if isinstance(data, dict) else []
-        pairs = [p for d in docs if _mine(office, str(d.get("office", "")))
-                 for p in [indexed(Ticket.from_dict(d))] if p is not None]
+        pairs = [
+            p
+            for d in docs
+            if _mine(office, str(d.get("office", "")))
+            for p in [indexed(Ticket.from_dict(d))]
+            if p is not None
+        ]
         slot.files[path.name] = _ArchiveFile(stat, pairs)
     for name in set(slot.files) - {name for name, _ in seen}:
         del slot.files[name]
@@ -104,16 +109,15 @@ def _refresh_hot(store: Store, office: str | None, slot: _Slot) -> int:
 
     Only the tickets saved (or gone from the hot file) since the last call are looked at: each
     new mail searches, and must not examine every open ticket of every office each time."""
-    revision, changed = store.hot_changes(slot.revision)    # the caller holds store.lock
+    revision, changed = store.hot_changes(slot.revision)  # the caller holds store.lock
     if changed is None:
-        changed = list(store.tickets) + list(slot.hot)       # everything, and whatever left
+        changed = list(store.tickets) + list(slot.hot)  # everything, and whatever left
     for number in dict.fromkeys(changed):
         t = store.tickets.get(number)
         old = slot.hot.get(number)
         pair = None
         if t is not None and _mine(office, t.office):
-            same = old is not None and old[0].key == (t.number, len(t.events)) \
-                and old[0].public == (t.public is True)
+            same = old is not None and old[0].key == (t.number, len(t.events)) and old[0].public == (t.public is True)
             pair = old if same else indexed(t)
         if pair is None:
             if slot.hot.pop(number, None) is not None:

@@ -22,11 +22,11 @@ if TYPE_CHECKING:
     from ..app import App
 
 log = logging.getLogger(__name__)
-META_KEY = "monthly_report"      # store.meta[META_KEY][office code] = last month reported, "YYYY-MM"
+META_KEY = "monthly_report"  # store.meta[META_KEY][office code] = last month reported, "YYYY-MM"
 
 
 def previous_month(day: date) -> str:
-    """"YYYY-MM" of the month before `day`."""
+    """ "YYYY-MM" of the month before `day`."""
     last = day.replace(day=1) - timedelta(days=1)
     return f"{last:%Y-%m}"
 
@@ -47,8 +47,9 @@ def report_due(office: Office, cal: WorkingCalendar, now: datetime, last_sent: s
     return None if last_sent is not None and last_sent >= month else month
 
 
-def monthly_report_mail(app: App, office: Office, month: str, now: datetime,
-                        tickets: list[Ticket] | None = None) -> OutgoingMail:
+def monthly_report_mail(
+    app: App, office: Office, month: str, now: datetime, tickets: list[Ticket] | None = None
+) -> OutgoingMail:
     """The report for `month` as a mail to the office's supervisors: text body, HTML and CSV attached."""
     if tickets is None:
         tickets = [t for t in app.store.all_tickets() if t.office == office.code]
@@ -63,10 +64,19 @@ def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> Outgoin
         FileAttachment(f"{stem}.csv", "text/csv", report_csv([f]).encode("utf-8")),
     ]
     pct = f.total.pct_in_standard
-    return to_staff(app, office, list(office.supervisors), "monthly_report", "report", now,
-                    attachments=attachments, month=f.month, month_text=month_title(f.month),
-                    pct_text=f"{num(pct)}%" if pct is not None else "-",
-                    report_text=report_text(f))
+    return to_staff(
+        app,
+        office,
+        list(office.supervisors),
+        "monthly_report",
+        "report",
+        now,
+        attachments=attachments,
+        month=f.month,
+        month_text=month_title(f.month),
+        pct_text=f"{num(pct)}%" if pct is not None else "-",
+        report_text=report_text(f),
+    )
 
 
 def send_due_reports(app: App, now: datetime) -> list[str]:
@@ -85,7 +95,7 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
     if not tallies:
         return []
     seen: set[str] = set()
-    for ticket in store.all_tickets():           # the archives are read once for every office due
+    for ticket in store.all_tickets():  # the archives are read once for every office due
         tally = tallies.get(ticket.office)
         if tally is not None:
             tally.add(ticket)
@@ -105,14 +115,17 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
         try:
             mails[code] = _mail(app, office, tally.figures(), now)
         except Exception:  # noqa: BLE001 - one office's failure must not stop the others
-            log.exception("monthly report %s for office %s failed; retried at the next check",
-                          tally.month, code)
+            log.exception("monthly report %s for office %s failed; retried at the next check", tally.month, code)
     with store.lock:
         for code, mail in mails.items():
             if mail is not None:
                 store.queue_mail(mail)
-                log.info("monthly report %s for office %s queued to %s", tallies[code].month, code,
-                         ", ".join(mail.recipients))
+                log.info(
+                    "monthly report %s for office %s queued to %s",
+                    tallies[code].month,
+                    code,
+                    ", ".join(mail.recipients),
+                )
             store.meta.setdefault(META_KEY, {})[code] = tallies[code].month
         if mails:
             store.commit()

@@ -22,16 +22,19 @@ REMOVED = "[...]"
 _SALUTATION = re.compile(
     r"^[ \t]*(?:kepada[ \t]+)?(?:yth\.?|yang[ \t]+terhormat|dear|hai|halo|hello|hi|assalamu\S*"
     r"|selamat[ \t]+(?:pagi|siang|sore|malam))\b[^\n,:!]{0,80}[,:!]?[ \t]*",
-    re.IGNORECASE | re.MULTILINE)
+    re.IGNORECASE | re.MULTILINE,
+)
 # A title followed by capitalised words: "Bapak Bambang Sutrisno", "Ibu Sari", "Sdr. Budi".
 _TITLED_NAME = re.compile(
     r"\b(?:Bapak|Bpk\.?|Pak|Ibu|Bu|Sdr\.?|Sdri\.?|Saudara|Saudari|Mr\.?|Mrs\.?|Ms\.?)"
-    r"[ \t]+(?:[A-Z][\w'.-]*(?:[ \t]+[A-Z][\w'.-]*){0,3})")
+    r"[ \t]+(?:[A-Z][\w'.-]*(?:[ \t]+[A-Z][\w'.-]*){0,3})"
+)
 _NIK = re.compile(r"(?<!\d)(?:\d[ .-]?){15}\d(?!\d)")
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+62|62|0)[ .-]?8\d{1,3}(?:[ .-]?\d{2,4}){2,3}"      # mobile: 0812-3456-7890
-    r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{2,4}"                            # (0321) 321765
-    r"|(?:\+62|0)\d{2,3}[ -]\d{5,8})(?!\w)")                              # 0321-321765
+    r"(?<![\w+])(?:(?:\+62|62|0)[ .-]?8\d{1,3}(?:[ .-]?\d{2,4}){2,3}"  # mobile: 0812-3456-7890
+    r"|\(0\d{2,3}\)[ .-]?\d{3,4}[ .-]?\d{2,4}"  # (0321) 321765
+    r"|(?:\+62|0)\d{2,3}[ -]\d{5,8})(?!\w)"
+)  # 0321-321765
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -45,14 +48,12 @@ def _names(names: Iterable[str]) -> list[re.Pattern[str]]:
     return out
 
 
-def scrub(answer: str, *, names: Iterable[str] = (), question: str = "",
-          keep_addresses: Iterable[str] = ()) -> str:
+def scrub(answer: str, *, names: Iterable[str] = (), question: str = "", keep_addresses: Iterable[str] = ()) -> str:
     """The substance of `answer`, without greeting, names, NIK/KK, phones, e-mails or question."""
     text = str(answer or "")
     if question.strip():
         # Lines that only repeat the question (quoted or not) go whole.
-        text = staffcopy.clean(text, staff=staffcopy.prints(question), internal=set(),
-                               allowed=set()).text
+        text = staffcopy.clean(text, staff=staffcopy.prints(question), internal=set(), allowed=set()).text
     keep = {a.lower() for a in keep_addresses}
     text = _SALUTATION.sub("", text)
     text = _EMAIL.sub(lambda m: m.group(0) if m.group(0).lower() in keep else REMOVED, text)

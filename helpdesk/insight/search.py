@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from .consultations import ConsultationIndex, Hit
 
 log = logging.getLogger(__name__)
-SUGGESTION_COVERAGE = 0.5       # a public suggestion must cover this idf-weighted share of the question
-SUGGESTION_RELATIVE = 0.6       # ... and score at least this share of the best public suggestion
-SUGGESTIONS = 2                 # at most this many suggestions in an acknowledgement
+SUGGESTION_COVERAGE = 0.5  # a public suggestion must cover this idf-weighted share of the question
+SUGGESTION_RELATIVE = 0.6  # ... and score at least this share of the best public suggestion
+SUGGESTIONS = 2  # at most this many suggestions in an acknowledgement
 
 
 def _index(app: App, office: str | None) -> ConsultationIndex:
@@ -33,6 +33,7 @@ def _index(app: App, office: str | None) -> ConsultationIndex:
     numpy and the index modules take a quarter of a second to import: a command that never
     searches (`--help`, `status`, `check`...) does not pay for them."""
     from .index_cache import office_index as cached
+
     return cached(app.store, office)
 
 
@@ -63,8 +64,7 @@ def public_suggestions(app: App, office: Office, text: str, k: int = SUGGESTIONS
 
 
 def _public_suggestions(app: App, office: Office, text: str, k: int) -> list[Hit]:
-    hits = _index(app, office.code).search(text, k, public_only=True,
-                                                       min_coverage=SUGGESTION_COVERAGE)
+    hits = _index(app, office.code).search(text, k, public_only=True, min_coverage=SUGGESTION_COVERAGE)
     safe = []
     for hit in hits:
         if hit.score < SUGGESTION_RELATIVE * hits[0].score:
@@ -94,5 +94,4 @@ def acknowledgement_suggestions(app: App, office: Office, ticket: Ticket, text: 
     if is_complaint(ticket):
         return []
     hits = public_suggestions(app, office, f"{ticket.subject}\n{text}")
-    return [{"answer": h.answer_excerpt, "link": suggestion_link(office, h.consultation.number)}
-            for h in hits]
+    return [{"answer": h.answer_excerpt, "link": suggestion_link(office, h.consultation.number)} for h in hits]

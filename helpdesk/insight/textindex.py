@@ -22,7 +22,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[^\W_]+")
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 yang dan di ke dari untuk pada dengan ini itu atau juga saya kami kita anda bapak ibu bpk mohon
 terima kasih terimakasih apakah bagaimana adalah ada tidak tak bisa dapat akan dalam oleh sebagai
 per tersebut mau ingin minta tolong selamat pagi siang sore malam yth hormat halo hai assalamualaikum
@@ -30,7 +31,8 @@ wr wb apa berapa dimana mana kapan siapa sudah belum telah masih agar supaya jik
 karena sehingga namun tetapi tapi serta hal nya lah kah pun saja hanya sangat lebih kurang dengan
 mengenai tentang perihal sdr sdri the of and to in for on is are a an please thank thanks you your
 i we our with from by this that be can
-""".split())
+""".split()
+)
 MIN_STEM_LENGTH = 4
 
 
@@ -41,7 +43,7 @@ def _fallback_stem(word: str) -> str:
             word = word[: -len(suffix)]
     for prefix in ("keber", "keter", "peng", "peny", "pem", "pen", "per", "pe", "ke", "me", "ber", "di"):
         if word.startswith(prefix) and len(word) > len(prefix) + 4:
-            word = word[len(prefix):]
+            word = word[len(prefix) :]
             break
     for suffix in ("an", "kan", "i"):
         if word.endswith(suffix) and len(word) > len(suffix) + 3:
@@ -111,8 +113,9 @@ class BM25Index:
             postings[term] = (id_arr, (idf * tf_arr * (k1 + 1) / (tf_arr + norm[id_arr])).astype(np.float32))
         return cls(n, postings, idfs)
 
-    def search(self, query: Sequence[str], k: int, allowed: np.ndarray | None = None,
-               min_coverage: float = 0.0) -> list[tuple[int, float, float]]:
+    def search(
+        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None, min_coverage: float = 0.0
+    ) -> list[tuple[int, float, float]]:
         """Best `k` documents as (doc, score, coverage), best first.
 
         Coverage is the idf-weighted share of the distinct query terms a document contains, so
@@ -127,13 +130,13 @@ class BM25Index:
         total_idf = sum(self.idf.get(t, unseen) for t in distinct)
         docs = self._reachable(terms, total_idf, min_coverage, allowed)
         if docs is not None and docs.size == 0:
-            return []              # no document can reach the threshold: nothing to score
+            return []  # no document can reach the threshold: nothing to score
         if docs is None:
             scores = np.zeros(self.n_docs, dtype=np.float32)
             covered = np.zeros(self.n_docs, dtype=np.float32)
             for term in terms:
                 ids, weights = self.postings[term]
-                scores[ids] += weights         # ids are unique within one term's postings
+                scores[ids] += weights  # ids are unique within one term's postings
                 covered[ids] += self.idf[term]
         else:
             # The same sums, in the same order and precision, for the reachable documents only,
@@ -164,8 +167,9 @@ class BM25Index:
         ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), doc_of(i)))[:k]
         return [(doc_of(i), float(scores[i]), float(covered[i])) for i in ranked]
 
-    def _reachable(self, terms: list[str], total_idf: float, min_coverage: float,
-                   allowed: np.ndarray | None) -> np.ndarray | None:
+    def _reachable(
+        self, terms: list[str], total_idf: float, min_coverage: float, allowed: np.ndarray | None
+    ) -> np.ndarray | None:
         """The only documents that can reach `min_coverage`, when they are few; else None.
 
         A document containing none of the query's most specific terms covers at most the idf of
@@ -174,7 +178,7 @@ class BM25Index:
         shares a common word with the question (which grew with every consultation answered)."""
         if min_coverage <= 0:
             return None
-        limit = min_coverage * total_idf * (1 - 1e-4)     # a margin for float32 sums
+        limit = min_coverage * total_idf * (1 - 1e-4)  # a margin for float32 sums
         specific = sorted(terms, key=lambda t: -self.idf[t])
         rest = sum(self.idf[t] for t in specific)
         chosen = []
@@ -186,10 +190,10 @@ class BM25Index:
         if rest >= limit:
             return None
         if not chosen:
-            return np.empty(0, dtype=np.int64)     # even every term together falls short
+            return np.empty(0, dtype=np.int64)  # even every term together falls short
         size = sum(len(self.postings[t][0]) for t in chosen)
         if size * 4 > self.n_docs:
-            return None          # not selective enough to pay for itself
+            return None  # not selective enough to pay for itself
         docs = np.unique(np.concatenate([self.postings[t][0] for t in chosen]))
         if allowed is not None:
             docs = docs[allowed[docs]]

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from ..pipeline import Context
 
 log = logging.getLogger(__name__)
-SUBJECT_LIMIT = 60          # characters of the sender's subject repeated in the acknowledgement
+SUBJECT_LIMIT = 60  # characters of the sender's subject repeated in the acknowledgement
 _LINKISH = re.compile(r"(?:https?://|www\.)\S*|\S*@\S+|\S+\.[A-Za-z]{2,}(?:/\S*)?", re.IGNORECASE)
-HOURS_AHEAD = 24            # how far a flood's acknowledgements are spread at most
+HOURS_AHEAD = 24  # how far a flood's acknowledgements are spread at most
 
 
 def short_subject(subject: str) -> str:
@@ -58,9 +58,18 @@ def _tell_supervisors(ctx: Context, until: datetime) -> None:
     if ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0)) or not office.supervisors:
         return
     ctx.ratelimit[key] = 1
-    ctx.send(to_staff(ctx.app, office, list(office.supervisors), "ack_limit", "ack_limit", ctx.now,
-                      cap=office.ack_per_hour,
-                      until=format_deadline(until, office.zone_label, "id", tz=office.tz)))
+    ctx.send(
+        to_staff(
+            ctx.app,
+            office,
+            list(office.supervisors),
+            "ack_limit",
+            "ack_limit",
+            ctx.now,
+            cap=office.ack_per_hour,
+            until=format_deadline(until, office.zone_label, "id", tz=office.tz),
+        )
+    )
 
 
 def rate_key(sender: str, ctx: Context) -> str:
@@ -89,18 +98,26 @@ def acknowledge(ctx: Context) -> None:
     ctx.ratelimit[key] = sent_today + 1
     lang = "en" if ticket.language == "en" else "id"
     outgoing = to_citizen(
-        ctx.app, office, ticket, "acknowledgement", "acknowledgement", ctx.now,
+        ctx.app,
+        office,
+        ticket,
+        "acknowledgement",
+        "acknowledgement",
+        ctx.now,
         # Nothing the sender wrote but a short subject, not even the display name ("Yth. Klaim
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.
         subject=short_subject(ticket.subject),
         due_text=format_deadline(ticket.due_at, office.zone_label, lang, tz=office.tz),
         # Only answers an operator marked public (#publik): a private answer never reaches another citizen.
-        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, mail.text.strip()))
+        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, mail.text.strip()),
+    )
     later = _slot(ctx)
     if later is not None:
         outgoing.next_attempt_at = later
         _tell_supervisors(ctx, later)
-        ctx.note(f"acknowledgement {outgoing.message_id} waits until {later.isoformat()}: "
-                 f"{office.ack_per_hour} already sent this hour")
+        ctx.note(
+            f"acknowledgement {outgoing.message_id} waits until {later.isoformat()}: "
+            f"{office.ack_per_hour} already sent this hour"
+        )
     ctx.send(outgoing)
     ctx.note(f"acknowledgement {outgoing.message_id} queued")

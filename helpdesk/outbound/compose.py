@@ -33,10 +33,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 # attachments), at a tenth of the cost: the email package's header registry and generator took
 # more time than all the rest of an ingest. Every header value passes header_safe first.
 _CRLF = "\r\n"
-_LINE = 78                 # RFC 5322: lines should be at most 78 characters
-_WORD_BYTES = 45           # 45 bytes -> 60 base64 characters: an encoded word stays within 75
+_LINE = 78  # RFC 5322: lines should be at most 78 characters
+_WORD_BYTES = 45  # 45 bytes -> 60 base64 characters: an encoded word stays within 75
 _TOKEN = re.compile(r"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}$")
-RELOAD_SECONDS = 2.0       # an edited template is used from at most this long after the edit
+RELOAD_SECONDS = 2.0  # an edited template is used from at most this long after the edit
+
 
 def header_safe(text: str, limit: int = 200) -> str:
     """Text from outside made fit for a header: no CR, LF or control characters (CVE-2024-6923)."""
@@ -72,9 +73,14 @@ class Templates:
 
     def __init__(self, directory: Path | None = None) -> None:
         self.dirs = ([Path(directory)] if directory else []) + [TEMPLATES]
-        self.env = Environment(loader=FileSystemLoader([str(d) for d in self.dirs]), undefined=StrictUndefined,
-                               autoescape=select_autoescape(["html"]), keep_trailing_newline=True,
-                               trim_blocks=True, lstrip_blocks=True)
+        self.env = Environment(
+            loader=FileSystemLoader([str(d) for d in self.dirs]),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html"]),
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self._names: dict[tuple[str, str, str], str | None] = {}
         self._loaded: dict[str, tuple[Template, float]] = {}
 
@@ -86,7 +92,7 @@ class Templates:
             found = next((c for c in (f"{name}.{lang}.{ext}", f"{name}.id.{ext}") if self.path(c) is not None), None)
             text = self._name(name, lang, "txt") if ext == "html" and found else None
             if text and self.path(found).parent != self.path(text).parent:  # type: ignore[arg-type, union-attr]
-                found = None   # an office's own text with the packaged HTML would be two different mails
+                found = None  # an office's own text with the packaged HTML would be two different mails
             self._names[key] = found
         return self._names[key]
 
@@ -136,25 +142,45 @@ class Templates:
         return problems
 
 
-def build_mail(*, office: str, from_addr: str, from_name: str, to: Sequence[str], subject: str,
-               text: str, html: str | None, purpose: str, ticket: str = "", message_id: str,
-               in_reply_to: str = "", references: Sequence[str] = (), reply_to: str = "",
-               auto_submitted: str = "auto-replied", attachments: Sequence[FileAttachment] = (),
-               now: datetime, cc: Sequence[str] = ()) -> OutgoingMail:
+def build_mail(
+    *,
+    office: str,
+    from_addr: str,
+    from_name: str,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str | None,
+    purpose: str,
+    ticket: str = "",
+    message_id: str,
+    in_reply_to: str = "",
+    references: Sequence[str] = (),
+    reply_to: str = "",
+    auto_submitted: str = "auto-replied",
+    attachments: Sequence[FileAttachment] = (),
+    now: datetime,
+    cc: Sequence[str] = (),
+) -> OutgoingMail:
     """Assemble one outgoing message; every header value is sanitised here, in one place."""
     part = _text_part(text, "plain")
     if html is not None:
         part = _multipart("alternative", [part, _text_part(html, "html")])
     if attachments:
         part = _multipart("mixed", [part] + [_attachment(att) for att in attachments])
-    head = [_header("From", _address(header_safe(from_name, 100), from_addr)),
-            _header("To", ", ".join(header_safe(a, 254) for a in to))]
+    head = [
+        _header("From", _address(header_safe(from_name, 100), from_addr)),
+        _header("To", ", ".join(header_safe(a, 254) for a in to)),
+    ]
     if cc:
         head.append(_header("Cc", ", ".join(header_safe(a, 254) for a in cc)))
     if reply_to:
         head.append(_header("Reply-To", header_safe(reply_to, 254)))
-    head += [_header("Subject", _text_header(header_safe(subject, 250))),
-             _header("Date", format_datetime(now)), _header("Message-ID", header_safe(message_id, 998))]
+    head += [
+        _header("Subject", _text_header(header_safe(subject, 250))),
+        _header("Date", format_datetime(now)),
+        _header("Message-ID", header_safe(message_id, 998)),
+    ]
     if in_reply_to:
         head.append(_header("In-Reply-To", header_safe(in_reply_to, 998)))
     refs = [header_safe(r, 998) for r in references if r]
@@ -162,17 +188,27 @@ def build_mail(*, office: str, from_addr: str, from_name: str, to: Sequence[str]
         # Keep the first and the newest ids when a thread grows long (RFC 5322 3.6.4 advice).
         head.append(_header("References", " ".join(refs if len(refs) <= 10 else refs[:1] + refs[-9:])))
     # RFC 3834: our mail is automatic or on behalf of a human; either way robots must not answer it.
-    head += [_header("Auto-Submitted", header_safe(auto_submitted, 100)),
-             _header("X-Auto-Response-Suppress", "All"),
-             _header("X-PST-Helpdesk", header_safe(f"{office} {ticket}".strip(), 100)),
-             _header("MIME-Version", "1.0")]
+    head += [
+        _header("Auto-Submitted", header_safe(auto_submitted, 100)),
+        _header("X-Auto-Response-Suppress", "All"),
+        _header("X-PST-Helpdesk", header_safe(f"{office} {ticket}".strip(), 100)),
+        _header("MIME-Version", "1.0"),
+    ]
     raw = "".join(head) + part[0] + _CRLF + part[1]
-    return OutgoingMail(message_id=message_id, office=office, mail_from=from_addr,
-                        recipients=list(to) + list(cc), raw=raw, purpose=purpose,
-                        ticket=ticket, created_at=now, next_attempt_at=now)
+    return OutgoingMail(
+        message_id=message_id,
+        office=office,
+        mail_from=from_addr,
+        recipients=list(to) + list(cc),
+        raw=raw,
+        purpose=purpose,
+        ticket=ticket,
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
-Part = tuple[str, str]       # (its header lines, its body), both CRLF-terminated
+Part = tuple[str, str]  # (its header lines, its body), both CRLF-terminated
 
 
 def _header(name: str, value: str) -> str:
@@ -198,16 +234,17 @@ def _text_part(text: str, subtype: str) -> Part:
     if not text.endswith("\n"):
         text += "\n"
     body = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True).decode("ascii")
-    return (f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
-            f"Content-Transfer-Encoding: quoted-printable{_CRLF}", body.replace("\n", _CRLF))
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"{_CRLF}Content-Transfer-Encoding: quoted-printable{_CRLF}',
+        body.replace("\n", _CRLF),
+    )
 
 
 def _multipart(subtype: str, parts: list[Part]) -> Part:
     # "=_" never occurs in quoted-printable or base64 text: the boundary cannot collide.
     boundary = f"=_pst_{secrets.token_hex(12)}"
     body = "".join(f"--{boundary}{_CRLF}{head}{_CRLF}{text}{_CRLF}" for head, text in parts)
-    return (f'Content-Type: multipart/{subtype};{_CRLF} boundary="{boundary}"{_CRLF}',
-            f"{body}--{boundary}--{_CRLF}")
+    return (f'Content-Type: multipart/{subtype};{_CRLF} boundary="{boundary}"{_CRLF}', f"{body}--{boundary}--{_CRLF}")
 
 
 def _attachment(att: FileAttachment) -> Part:
@@ -223,8 +260,11 @@ def _attachment(att: FileAttachment) -> Part:
     else:
         disposition = "attachment; filename*=utf-8''" + quote(name, safe="")
     body = base64.encodebytes(att.payload).decode("ascii").replace("\n", _CRLF)
-    return (f"Content-Type: {ctype}{_CRLF}Content-Transfer-Encoding: base64{_CRLF}"
-            + _header("Content-Disposition", disposition), body)
+    return (
+        f"Content-Type: {ctype}{_CRLF}Content-Transfer-Encoding: base64{_CRLF}"
+        + _header("Content-Disposition", disposition),
+        body,
+    )
 
 
 def _text_header(value: str) -> str:

@@ -51,11 +51,18 @@ class DiskAlert:
         office = settings.offices[0]
         domain = office.address.split("@", 1)[1]
         mail = build_mail(
-            office=office.code, from_addr=office.address, from_name="PST Helpdesk", to=supervisors,
+            office=office.code,
+            from_addr=office.address,
+            from_name="PST Helpdesk",
+            to=supervisors,
             subject=f"PST Helpdesk: {what} - pengambilan surat berhenti sementara",
-            text=TEXT.format(what=what, data_dir=settings.data_dir), html=None, purpose="disk_alert",
-            message_id=mint_message_id("disk_alert", "", domain), auto_submitted="auto-generated",
-            now=self.app.clock.now())
+            text=TEXT.format(what=what, data_dir=settings.data_dir),
+            html=None,
+            purpose="disk_alert",
+            message_id=mint_message_id("disk_alert", "", domain),
+            auto_submitted="auto-generated",
+            now=self.app.clock.now(),
+        )
         try:
             asyncio.run(_send(SmtpSender(settings.smtp), mail))
             log.warning("supervisors told: %s", what)

@@ -39,7 +39,7 @@ def backoff(settings: SmtpSettings, attempts: int) -> timedelta:
     return min(timedelta(seconds=settings.backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-RESENT_SMALLER = frozenset({"notification"})   # staff mail whose text matters more than its files
+RESENT_SMALLER = frozenset({"notification"})  # staff mail whose text matters more than its files
 
 
 @dataclass
@@ -47,7 +47,7 @@ class _Outcome:
     """What one SMTP attempt gave, recorded in the store with the rest of its batch."""
 
     mail: OutgoingMail
-    kind: str                  # "sent", "temporary", "permanent"
+    kind: str  # "sent", "temporary", "permanent"
     at: datetime
     answer: str = ""
     error: Exception | None = None
@@ -64,9 +64,14 @@ class Outbox:
     trips, and one session spent most of its time waiting for the server's answers. The sessions
     live in a process of their own (outbound/sender.py) unless `settings.process` is false."""
 
-    def __init__(self, store: Store, settings: SmtpSettings, clock: Clock,
-                 on_permanent_failure: Callable[[OutgoingMail], None] | None = None,
-                 batch_size: int = 1000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: SmtpSettings,
+        clock: Clock,
+        on_permanent_failure: Callable[[OutgoingMail], None] | None = None,
+        batch_size: int = 1000,
+    ) -> None:
         self.store, self.settings, self.clock = store, settings, clock
         self.on_permanent_failure = on_permanent_failure
         self.batch_size = batch_size
@@ -77,14 +82,18 @@ class Outbox:
 
     def due(self, now: datetime) -> list[OutgoingMail]:
         with self.store.lock:
-            return [m for m in self.store.outbox.values()
-                    if m.status == "sending"
-                    or (m.status == "queued" and (m.next_attempt_at is None or m.next_attempt_at <= now))]
+            return [
+                m
+                for m in self.store.outbox.values()
+                if m.status == "sending"
+                or (m.status == "queued" and (m.next_attempt_at is None or m.next_attempt_at <= now))
+            ]
 
     def next_attempt(self) -> datetime | None:
         with self.store.lock:
-            times = [m.next_attempt_at for m in self.store.outbox.values()
-                     if m.status == "queued" and m.next_attempt_at]
+            times = [
+                m.next_attempt_at for m in self.store.outbox.values() if m.status == "queued" and m.next_attempt_at
+            ]
         return min(times, default=None)
 
     async def drain(self) -> DrainResult:
@@ -101,7 +110,7 @@ class Outbox:
     async def _drain(self, result: DrainResult) -> DrainResult:
         done: set[str] = set()
         outcomes: list[_Outcome] = []
-        rest: list[OutgoingMail] = []          # not tried: the server was unreachable
+        rest: list[OutgoingMail] = []  # not tried: the server was unreachable
         outcomes += self._accepted_before_a_crash()
         try:
             while True:
@@ -151,6 +160,7 @@ class Outbox:
         because the server was unreachable."""
         lanes = self._lanes(batch)
         if self.process is None:
+
             async def send_one(sender: SmtpSender, mail: OutgoingMail) -> bool:
                 outcomes.append(self._outcome(mail, await attempt(sender, mail, self.journal, False)))
                 return not getattr(outcomes[-1].error, "unreachable", False)
@@ -168,8 +178,7 @@ class Outbox:
             self._settle_after_sender_died(batch, outcomes, exc)
             return []
 
-    def _settle_after_sender_died(self, batch: list[OutgoingMail], outcomes: list[_Outcome],
-                                  exc: SenderDied) -> None:
+    def _settle_after_sender_died(self, batch: list[OutgoingMail], outcomes: list[_Outcome], exc: SenderDied) -> None:
         """Mail the journal says was accepted is sent; the rest of the batch is a temporary failure."""
         known = {o.mail.message_id for o in outcomes}
         accepted = self.journal.accepted()
@@ -201,24 +210,29 @@ class Outbox:
             return []
         now = self.clock.now()
         with self.store.lock:
-            found = [m for m in self.store.outbox.values()
-                     if m.status == "sending" and m.message_id in accepted]
+            found = [m for m in self.store.outbox.values() if m.status == "sending" and m.message_id in accepted]
         if found:
-            log.info("%d mails accepted by the SMTP server before an interruption: recorded as sent",
-                     len(found))
+            log.info("%d mails accepted by the SMTP server before an interruption: recorded as sent", len(found))
         return [_Outcome(m, "sent", now, answer="accepted before an interruption") for m in found]
 
-    def _record_batch(self, outcomes: list[_Outcome], rest: list[OutgoingMail],
-                      result: DrainResult) -> None:
+    def _record_batch(self, outcomes: list[_Outcome], rest: list[OutgoingMail], result: DrainResult) -> None:
         """Record a batch's outcomes in the store; the caller holds the lock and commits."""
-        pending, outcomes[:] = list(outcomes), []      # never recorded twice, whatever happens
+        pending, outcomes[:] = list(outcomes), []  # never recorded twice, whatever happens
         for o in pending:
             o.mail.attempts += 1
             if o.kind == "sent":
                 self.store.outbox.pop(o.mail.message_id, None)
-                self._record(o.mail, TicketEvent(
-                    at=o.at, type="mail_sent", message_id=o.mail.message_id, actor="helpdesk",
-                    summary=o.mail.purpose, data={"to": o.mail.recipients, "answer": o.answer[:200]}))
+                self._record(
+                    o.mail,
+                    TicketEvent(
+                        at=o.at,
+                        type="mail_sent",
+                        message_id=o.mail.message_id,
+                        actor="helpdesk",
+                        summary=o.mail.purpose,
+                        data={"to": o.mail.recipients, "answer": o.answer[:200]},
+                    ),
+                )
                 result.sent.append(o.mail.message_id)
             elif o.kind == "temporary":
                 self._retry_or_fail(o.mail, o.error, o.at, result)
@@ -243,8 +257,7 @@ class Outbox:
             return _Outcome(mail, "sent", now, answer=reply)
         return _Outcome(mail, failure_kind(reply), now, error=reply)
 
-    def _retry_smaller(self, mail: OutgoingMail, exc: Exception | None, now: datetime,
-                       result: DrainResult) -> bool:
+    def _retry_smaller(self, mail: OutgoingMail, exc: Exception | None, now: datetime, result: DrainResult) -> bool:
         """552 (message too big) on a notification: the operator must still learn of the question,
         so it goes again without the citizen's files (its text lists them, and `helpdesk show`)."""
         if getattr(exc, "code", None) != 552 or mail.purpose not in RESENT_SMALLER:
@@ -252,15 +265,13 @@ class Outbox:
         smaller = without_attachments(mail.raw)
         if smaller == mail.raw:
             return False
-        log.warning("%s refused for its size (%s): sending it again without the attachments",
-                    mail.message_id, exc)
+        log.warning("%s refused for its size (%s): sending it again without the attachments", mail.message_id, exc)
         mail.raw, mail.status, mail.next_attempt_at = smaller, "queued", now
         mail.last_error = str(exc)[:500]
         result.retrying.append(mail.message_id)
         return True
 
-    def _retry_or_fail(self, mail: OutgoingMail, exc: Exception, now: datetime,
-                       result: DrainResult) -> None:
+    def _retry_or_fail(self, mail: OutgoingMail, exc: Exception, now: datetime, result: DrainResult) -> None:
         if mail.attempts >= self.settings.max_attempts:
             self._fail(mail, f"gave up after {mail.attempts} attempts: {exc}", now, result)
             return
@@ -271,19 +282,37 @@ class Outbox:
             mail.status = "queued"
             mail.last_error = str(exc)[:500]
             mail.next_attempt_at = now + backoff(self.settings, mail.attempts)
-        log.warning("temporary failure sending %s (attempt %d), retry at %s: %s", mail.message_id,
-                    mail.attempts, mail.next_attempt_at.isoformat(), exc)
+        log.warning(
+            "temporary failure sending %s (attempt %d), retry at %s: %s",
+            mail.message_id,
+            mail.attempts,
+            mail.next_attempt_at.isoformat(),
+            exc,
+        )
         result.retrying.append(mail.message_id)
 
     def _fail(self, mail: OutgoingMail, error: str, now: datetime, result: DrainResult) -> None:
         with self.store.lock:
             mail.status = "failed"
             mail.last_error = error[:500]
-            self._record(mail, TicketEvent(at=now, type="mail_failed", message_id=mail.message_id,
-                                           actor="helpdesk", summary=f"{mail.purpose}: {error[:300]}",
-                                           data={"to": mail.recipients}))
-        log.error("permanent failure sending %s %s to %s: %s", mail.purpose, mail.message_id,
-                  ", ".join(mail.recipients), error)
+            self._record(
+                mail,
+                TicketEvent(
+                    at=now,
+                    type="mail_failed",
+                    message_id=mail.message_id,
+                    actor="helpdesk",
+                    summary=f"{mail.purpose}: {error[:300]}",
+                    data={"to": mail.recipients},
+                ),
+            )
+        log.error(
+            "permanent failure sending %s %s to %s: %s",
+            mail.purpose,
+            mail.message_id,
+            ", ".join(mail.recipients),
+            error,
+        )
         result.failed.append(mail.message_id)
         if self.on_permanent_failure is not None:
             self.on_permanent_failure(mail)

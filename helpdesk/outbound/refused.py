@@ -14,7 +14,7 @@ from .notices import to_staff
 if TYPE_CHECKING:
     from ..app import App
 
-TOO_BIG = ("552", "5.3.4")      # SMTP: message exceeds the size limit
+TOO_BIG = ("552", "5.3.4")  # SMTP: message exceeds the size limit
 
 
 def too_big_notice(app: App, failed: OutgoingMail) -> OutgoingMail | None:
@@ -27,7 +27,15 @@ def too_big_notice(app: App, failed: OutgoingMail) -> OutgoingMail | None:
     office = app.settings.office(failed.office)
     names = {o.address: o.name for o in app.settings.operators}
     return to_staff(
-        app, office, [ticket.assignee], "operator_notice", "operator_notice", app.clock.now(),
-        ticket=ticket, operator_name=names.get(ticket.assignee, ""), subject=ticket.subject,
+        app,
+        office,
+        [ticket.assignee],
+        "operator_notice",
+        "operator_notice",
+        app.clock.now(),
+        ticket=ticket,
+        operator_name=names.get(ticket.assignee, ""),
+        subject=ticket.subject,
         reason=f"server pengguna menolak jawaban Anda karena terlalu besar ({failed.last_error[:200]})",
-        advice="Kirim ulang jawaban dengan lampiran yang lebih kecil, atau bagikan berkas melalui tautan.")
+        advice="Kirim ulang jawaban dengan lampiran yang lebih kecil, atau bagikan berkas melalui tautan.",
+    )

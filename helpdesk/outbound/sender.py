@@ -35,7 +35,7 @@ from .journal import SentJournal
 from .smtp import SmtpSender
 
 log = logging.getLogger(__name__)
-LINE_LIMIT = 1 << 30        # one mail a line, attachments included
+LINE_LIMIT = 1 << 30  # one mail a line, attachments included
 
 
 class SenderDied(Exception):
@@ -44,9 +44,13 @@ class SenderDied(Exception):
 
 # -- lanes: the same in both processes ----------------------------------------------------------
 
-async def send_lanes(lanes: list[list[OutgoingMail]], senders: list[SmtpSender],
-                     send_one: Callable[[SmtpSender, OutgoingMail], Awaitable[bool]],
-                     stop: asyncio.Event) -> list[OutgoingMail]:
+
+async def send_lanes(
+    lanes: list[list[OutgoingMail]],
+    senders: list[SmtpSender],
+    send_one: Callable[[SmtpSender, OutgoingMail], Awaitable[bool]],
+    stop: asyncio.Event,
+) -> list[OutgoingMail]:
     """Each lane's mail in order over its own session, the lanes side by side; returns the mail
     not tried. `send_one` returns False when the server is unreachable: every other mail would
     fail the same way, so the lanes stop after the mail in hand and the rest waits for one retry.
@@ -67,11 +71,10 @@ async def send_lanes(lanes: list[list[OutgoingMail]], senders: list[SmtpSender],
                 raise
             if not reachable:
                 stop.set()
-                untried.extend(mails[i + 1:])
+                untried.extend(mails[i + 1 :])
                 return
 
-    results = await asyncio.gather(*(lane(s, m) for s, m in zip(senders, lanes, strict=False)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(*(lane(s, m) for s, m in zip(senders, lanes, strict=False)), return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
         raise errors[0]
@@ -81,8 +84,9 @@ async def send_lanes(lanes: list[list[OutgoingMail]], senders: list[SmtpSender],
 Failure = TemporaryFailure | PermanentFailure
 
 
-async def attempt(sender: SmtpSender, mail: OutgoingMail, journal: SentJournal,
-                  in_sending_process: bool) -> str | Failure:
+async def attempt(
+    sender: SmtpSender, mail: OutgoingMail, journal: SentJournal, in_sending_process: bool
+) -> str | Failure:
     """One SMTP attempt: the server's answer, or its failure. An accepted mail is noted in the
     sent journal before anyone hears of it, so a crash after this never sends it again."""
     try:
@@ -99,9 +103,13 @@ def failure_kind(exc: Failure) -> str:
 
 
 def failure_to_dict(exc: Failure) -> dict[str, Any]:
-    return {"kind": failure_kind(exc), "error": str(exc),
-            "code": getattr(exc, "code", None), "refused": getattr(exc, "refused", None),
-            "unreachable": bool(getattr(exc, "unreachable", False))}
+    return {
+        "kind": failure_kind(exc),
+        "error": str(exc),
+        "code": getattr(exc, "code", None),
+        "refused": getattr(exc, "refused", None),
+        "unreachable": bool(getattr(exc, "unreachable", False)),
+    }
 
 
 def failure_from_dict(d: dict[str, Any]) -> Failure:
@@ -113,6 +121,7 @@ def failure_from_dict(d: dict[str, Any]) -> Failure:
 
 
 # -- the daemon's side -----------------------------------------------------------------------------
+
 
 class SenderProcess:
     """The daemon's handle on the sending process: started on first use, one per event loop."""
@@ -131,10 +140,16 @@ class SenderProcess:
         if proc is not None and proc.returncode is None and self._loop is loop:
             return proc
         if proc is not None and self._loop is not loop and proc.returncode is None:
-            proc.kill()           # left by a loop that has ended; its pipes are gone with it
+            proc.kill()  # left by a loop that has ended; its pipes are gone with it
         self._proc = proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "helpdesk.outbound.sender", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, limit=LINE_LIMIT, env=_child_env())
+            sys.executable,
+            "-m",
+            "helpdesk.outbound.sender",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
+            env=_child_env(),
+        )
         self._loop = loop
         settings = dict(asdict(self.settings), journal=str(self.journal))
         await self._write(proc, [settings])
@@ -149,18 +164,24 @@ class SenderProcess:
         proc.stdin.write(b"".join(json.dumps(m, ensure_ascii=False).encode() + b"\n" for m in messages))
         await proc.stdin.drain()
 
-    async def send(self, lanes: list[list[OutgoingMail]],
-                   on_result: Callable[[OutgoingMail, dict[str, Any]], None]) -> list[OutgoingMail]:
+    async def send(
+        self, lanes: list[list[OutgoingMail]], on_result: Callable[[OutgoingMail, dict[str, Any]], None]
+    ) -> list[OutgoingMail]:
         """Send a batch's lanes; `on_result` gets each mail's outcome as it is known. Returns the
         mail not tried; raises SenderDied when the process ended before the batch did."""
         proc = await self._running()
         by_id = {m.message_id: m for lane in lanes for m in lane}
         try:
-            await self._write(proc, [{"lanes": len(lanes)}]
-                              + [{"lane": i, "mail": {"id": m.message_id, "from": m.mail_from,
-                                                      "to": m.recipients, "raw": m.raw}}
-                                 for i, lane in enumerate(lanes) for m in lane]
-                              + [{"go": True}])
+            await self._write(
+                proc,
+                [{"lanes": len(lanes)}]
+                + [
+                    {"lane": i, "mail": {"id": m.message_id, "from": m.mail_from, "to": m.recipients, "raw": m.raw}}
+                    for i, lane in enumerate(lanes)
+                    for m in lane
+                ]
+                + [{"go": True}],
+            )
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise SenderDied(f"SMTP sender process {proc.pid} is gone: {exc}") from exc
         assert proc.stdout is not None
@@ -210,6 +231,7 @@ def _child_env() -> dict[str, str]:
 
 # -- the sending process ---------------------------------------------------------------------------
 
+
 async def _serve() -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=LINE_LIMIT)
@@ -222,7 +244,7 @@ async def _serve() -> None:
     out = sys.stdout.buffer
     senders = [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
     batches: asyncio.Queue[list[list[OutgoingMail]] | None] = asyncio.Queue()
-    ended = asyncio.Event()     # the daemon is gone or done: finish the mail in hand, then exit
+    ended = asyncio.Event()  # the daemon is gone or done: finish the mail in hand, then exit
 
     def answer(message: dict[str, Any]) -> None:
         out.write(json.dumps(message).encode() + b"\n")
@@ -236,8 +258,11 @@ async def _serve() -> None:
                 lanes = [[] for _ in range(message["lanes"])]
             elif "lane" in message:
                 m = message["mail"]
-                lanes[message["lane"]].append(OutgoingMail(message_id=m["id"], office="", mail_from=m["from"],
-                                                           recipients=m["to"], raw=m["raw"], purpose=""))
+                lanes[message["lane"]].append(
+                    OutgoingMail(
+                        message_id=m["id"], office="", mail_from=m["from"], recipients=m["to"], raw=m["raw"], purpose=""
+                    )
+                )
             elif "go" in message:
                 await batches.put(lanes)
             elif "idle" in message:
@@ -268,7 +293,7 @@ async def _serve() -> None:
             untried = await send_lanes(lanes, senders, send_one, stop)
         finally:
             relay.cancel()
-            journal.close()       # the daemon removes the file once its commit holds the outcomes
+            journal.close()  # the daemon removes the file once its commit holds the outcomes
         answer({"done": True, "untried": [m.message_id for m in untried]})
     for sender in senders:
         await sender.close()
@@ -285,8 +310,9 @@ def main() -> None:
     # whole service must not cut an SMTP conversation halfway.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format=f"%(asctime)s sender[{os.getpid()}] %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format=f"%(asctime)s sender[{os.getpid()}] %(levelname)s %(message)s"
+    )
     asyncio.run(_serve())
 
 

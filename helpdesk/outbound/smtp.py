@@ -35,9 +35,15 @@ class SmtpSender:
 
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self.settings
-        client = aiosmtplib.SMTP(hostname=s.host, port=s.port, timeout=s.timeout,
-                                 use_tls=s.tls == "ssl", start_tls=True if s.tls == "starttls" else False,
-                                 username=s.username or None, password=s.password or None)
+        client = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout,
+            use_tls=s.tls == "ssl",
+            start_tls=True if s.tls == "starttls" else False,
+            username=s.username or None,
+            password=s.password or None,
+        )
         await client.connect()
         return client
 
@@ -46,12 +52,10 @@ class SmtpSender:
         try:
             if self._client is None or not self._client.is_connected:
                 self._client = await self._connect()
-            errors, answer = await self._client.sendmail(mail.mail_from, mail.recipients,
-                                                         mail.raw.encode("utf-8"))
+            errors, answer = await self._client.sendmail(mail.mail_from, mail.recipients, mail.raw.encode("utf-8"))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             worst = max((r.code for r in exc.recipients), default=550)
-            raise _failure(worst, "; ".join(f"{r.recipient}: {r.code} {r.message}"
-                                             for r in exc.recipients)) from exc
+            raise _failure(worst, "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)) from exc
         except aiosmtplib.SMTPResponseException as exc:
             await self.close()
             raise _failure(exc.code, exc.message) from exc
@@ -69,8 +73,9 @@ class SmtpSender:
         if errors:
             # Some recipients refused while the client returned normally: still a failure.
             worst = max(r.code for r in errors.values())
-            raise _failure(worst, "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in errors.items()),
-                           refused=list(errors))
+            raise _failure(
+                worst, "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in errors.items()), refused=list(errors)
+            )
         return answer
 
     async def close(self) -> None:

@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 
 # Indonesian and English spellings -> canonical English name.
 ALIASES: dict[str, str] = {
-    "tutup": "close", "close": "close",
-    "tunggu": "wait", "wait": "wait",
-    "alihkan": "assign", "assign": "assign",
-    "catatan": "note", "note": "note",
-    "publik": "public", "public": "public",
-    "jawaban": "saved", "answer": "saved",   # saved answers (desk.saved), by name
+    "tutup": "close",
+    "close": "close",
+    "tunggu": "wait",
+    "wait": "wait",
+    "alihkan": "assign",
+    "assign": "assign",
+    "catatan": "note",
+    "note": "note",
+    "publik": "public",
+    "public": "public",
+    "jawaban": "saved",
+    "answer": "saved",  # saved answers (desk.saved), by name
 }
 # The rest of the line is the argument; without one, this is said to the operator.
 TAKES_ARGUMENT = {"assign": "perlu nama atau alamat petugas", "saved": "perlu nama jawaban tersimpan"}
@@ -34,7 +40,7 @@ class Command:
 
     name: str
     arg: str = ""
-    written: str = ""   # as the operator wrote it, e.g. "#tutup", for replies to the operator
+    written: str = ""  # as the operator wrote it, e.g. "#tutup", for replies to the operator
 
 
 @dataclass
@@ -42,9 +48,9 @@ class CommandSet:
     """What the top of a reply asks for, and the text after the command lines."""
 
     commands: list[Command] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)   # "#word" as written, in order
-    errors: list[str] = field(default_factory=list)    # malformed commands, said in Indonesian
-    body: str = ""                                      # text after the command lines, stripped
+    unknown: list[str] = field(default_factory=list)  # "#word" as written, in order
+    errors: list[str] = field(default_factory=list)  # malformed commands, said in Indonesian
+    body: str = ""  # text after the command lines, stripped
 
     @property
     def ok(self) -> bool:
@@ -128,14 +134,14 @@ def parse_commands(text: str) -> CommandSet:
     first_body_line = ""
     while i < len(lines):
         line = lines[i].strip()
-        if not line:           # blank lines before and between command lines
+        if not line:  # blank lines before and between command lines
             i += 1
             continue
         if not _COMMAND_WORD.match(line):
             break
         i += 1
         remainder = _add(result, line)
-        if remainder:          # "#tutup Terima kasih, ..." : the words start the body
+        if remainder:  # "#tutup Terima kasih, ..." : the words start the body
             first_body_line = remainder
             break
     rest = "\n".join(lines[i:])

@@ -40,9 +40,7 @@ def refuse(
     ticket = None
     if stored is not None and stored.office == ctx.office.code:
         ticket = ctx.ticket = (
-            ctx.ticket
-            if ctx.ticket and ctx.ticket.number == number
-            else Ticket.from_dict(stored.to_dict())
+            ctx.ticket if ctx.ticket and ctx.ticket.number == number else Ticket.from_dict(stored.to_dict())
         )
         ticket.events.append(
             TicketEvent(

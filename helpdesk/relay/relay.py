@@ -50,7 +50,7 @@ TOKEN_ATTACHED = (
 def relay_reply(ctx: Context) -> None:
     """Verify the operator's reply, then run its commands and relay its new text."""
     if desk.command_in(ctx.mail.subject) is not None:
-        desk.handle(ctx)    # #bantuan, #daftar, #cari: a command mailed fresh, not a reply
+        desk.handle(ctx)  # #bantuan, #daftar, #cari: a command mailed fresh, not a reply
         return
     settings = ctx.app.settings
     # The subject's number is a hint only: it names where to record a refusal, never what to act on
@@ -65,9 +65,7 @@ def relay_reply(ctx: Context) -> None:
         authserv_id=settings.trusted_authserv_id,
     )
     if not verdict.ok:
-        refuse(
-            ctx, verdict.reason, verdict.ticket, verdict.notify, verdict.explain_to, verdict.told
-        )
+        refuse(ctx, verdict.reason, verdict.ticket, verdict.notify, verdict.explain_to, verdict.told)
         return
     operator = verdict.operator
     assert operator is not None and verdict.ticket is not None
@@ -114,7 +112,7 @@ def with_saved_answers(ctx: Context, ticket: Ticket, commands: CommandSet) -> Co
         known = "; ".join(f"{n} ({saved.get(n).title})" for n in saved.names)  # type: ignore[union-attr]
         commands.errors.append(f"jawaban tersimpan tidak dikenal: {', '.join(exc.names)}. Yang tersedia: {known}")
         return commands
-    except TemplateError as exc:   # an office's file broken since `helpdesk check`: nothing goes out
+    except TemplateError as exc:  # an office's file broken since `helpdesk check`: nothing goes out
         commands.errors.append(f"jawaban tersimpan tidak dapat disusun ({exc}); beri tahu administrator")
         return commands
     commands.body = f"{text}\n\n{commands.body}".strip()
@@ -126,8 +124,13 @@ def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | Non
     """The reply's commands and the text that may reach the citizen, or None when it was refused:
     only file attachments, no reply token in any, and no line of the helpdesk's own staff mail."""
     if any(tokens.mentions_token(a.payload) for a in ctx.mail.attachments):
-        refuse(ctx, "an attachment carries a reply token (an attached notification?)", ticket.number,
-               (operator,), told=TOKEN_ATTACHED)
+        refuse(
+            ctx,
+            "an attachment carries a reply token (an attached notification?)",
+            ticket.number,
+            (operator,),
+            told=TOKEN_ATTACHED,
+        )
         return None
     mails = [a for a in ctx.mail.attachments if a.content_type.partition("/")[0] in ("message", "multipart")]
     if mails:
@@ -141,12 +144,22 @@ def screen(ctx: Context, ticket: Ticket, operator: Operator) -> CommandSet | Non
         if not cleaned.held and tokens.mentions_token(cleaned.text.encode()):
             # A reply address from a #daftar list, or a command address, pasted into the answer:
             # a citizen holding one could pass for the operator.
-            refuse(ctx, "reply held: its text carries a reply or command address", ticket.number, (operator,),
-                   told=f"{HELD} (alamat balasan atau alamat perintah petugas)")
+            refuse(
+                ctx,
+                "reply held: its text carries a reply or command address",
+                ticket.number,
+                (operator,),
+                told=f"{HELD} (alamat balasan atau alamat perintah petugas)",
+            )
             return None
         if cleaned.held:
-            refuse(ctx, f"reply held: {cleaned.held}", ticket.number, (operator,),
-                   told=f"{HELD} (baris {cleaned.held_line}: \"{cleaned.held_words} ...\")")
+            refuse(
+                ctx,
+                f"reply held: {cleaned.held}",
+                ticket.number,
+                (operator,),
+                told=f'{HELD} (baris {cleaned.held_line}: "{cleaned.held_words} ...")',
+            )
             return None
         if cleaned.dropped:
             ctx.note(f"{cleaned.dropped} line(s) of the helpdesk's own staff mail left out of the reply")
@@ -208,18 +221,26 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     text = commands.body
     kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
     # "reply" only when something reaches the citizen: reports count answers by it.
-    kind = ("note" if commands.is_note else "handover" if commands.is_handover and (text or kept)
-            else "reply" if (text or kept) and not commands.is_internal else "command")
+    kind = (
+        "note"
+        if commands.is_note
+        else "handover"
+        if commands.is_handover and (text or kept)
+        else "reply"
+        if (text or kept) and not commands.is_internal
+        else "command"
+    )
     ticket.events.append(
         TicketEvent(
             at=now,
             type=kind,
             message_id=mail.message_id,
             actor=who,
-            summary={"note": "internal note", "reply": "operator reply",
-                     "handover": f"hand-over note to {commands.assign_to}"}.get(
-                kind, " ".join(c.written for c in commands.commands)
-            ),
+            summary={
+                "note": "internal note",
+                "reply": "operator reply",
+                "handover": f"hand-over note to {commands.assign_to}",
+            }.get(kind, " ".join(c.written for c in commands.commands)),
             attachments=kept,
             data={
                 "text": text,
@@ -241,9 +262,7 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     elif commands.is_internal:
         ctx.note(f"internal text by {who} on {ticket.number}; nothing sent to the citizen")
     if commands.has("wait"):
-        lifecycle.set_status(
-            ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna"
-        )
+        lifecycle.set_status(ticket, Status.WAITING_CITIZEN, now, who, "menunggu data dari pengguna")
         ctx.note(f"{ticket.number} waiting for the citizen ({who})")
     target = commands.assign_to
     if target is not None:
@@ -257,11 +276,7 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
 
 def answer(ctx: Context, ticket: Ticket, text: str) -> None:
     """The operator's new text and attachments, to the citizen, from the office, in the thread."""
-    files = [
-        FileAttachment(a.filename, a.content_type, a.payload)
-        for a in ctx.mail.attachments
-        if a.payload
-    ]
+    files = [FileAttachment(a.filename, a.content_type, a.payload) for a in ctx.mail.attachments if a.payload]
     lang = "en" if ticket.language == "en" else "id"
     mail = to_citizen(
         ctx.app,
@@ -277,9 +292,7 @@ def answer(ctx: Context, ticket: Ticket, text: str) -> None:
     if ticket.answered_at is None:
         ticket.answered_at = ctx.now
     if ticket.status is Status.OPEN:
-        lifecycle.set_status(
-            ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas"
-        )
+        lifecycle.set_status(ticket, Status.ANSWERED, ctx.now, ctx.mail.from_addr, "dijawab petugas")
     elif ticket.status is Status.ANSWERED:
         ticket.waiting_since = ctx.now  # the citizen's silence counts from the latest answer
     ctx.note(f"answer {mail.message_id} to {ticket.requester} queued ({len(files)} attachment(s))")

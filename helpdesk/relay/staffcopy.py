@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from ..model import Ticket
 
-SHINGLE = 4                       # words per fingerprint (_runs is written out for four)
+SHINGLE = 4  # words per fingerprint (_runs is written out for four)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _QUOTE_MARKS = re.compile(r"^[\s>|]*")
-_RULE = re.compile(r"[\s>|\-_=*~.#]*")   # a line of quote markers, rules or punctuation only
+_RULE = re.compile(r"[\s>|\-_=*~.#]*")  # a line of quote markers, rules or punctuation only
 
 
 def words(text: str) -> list[str]:
@@ -52,15 +52,17 @@ def _combine(kind: int, hashes: Iterable[int]) -> int:
     return h
 
 
-_RUN, _LINE = 0x52554E, 0x4C494E   # "RUN", "LIN": runs and whole short lines never collide by kind
+_RUN, _LINE = 0x52554E, 0x4C494E  # "RUN", "LIN": runs and whole short lines never collide by kind
 
 
 def _runs(hashes: list[int]) -> list[int]:
     """The print of each run of SHINGLE consecutive word hashes."""
     # Written out for SHINGLE == 4: this runs over every staff mail the helpdesk writes.
     m, k = _MULT, _RUN * _MULT
-    return [((((((k ^ a) * m) ^ b) * m ^ c) * m ^ d) & _MASK)
-            for a, b, c, d in zip(hashes, hashes[1:], hashes[2:], hashes[3:], strict=False)]
+    return [
+        ((((((k ^ a) * m) ^ b) * m ^ c) * m ^ d) & _MASK)
+        for a, b, c, d in zip(hashes, hashes[1:], hashes[2:], hashes[3:], strict=False)
+    ]
 
 
 def prints(text: str) -> set[int]:
@@ -89,7 +91,7 @@ def unpack(text: str) -> set[int]:
         raw = base64.b64decode(text or "", validate=True)
     except ValueError:
         return set()
-    return {int.from_bytes(raw[i:i + 4], "big") for i in range(0, len(raw) - 3, 4)}
+    return {int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw) - 3, 4)}
 
 
 def remember(packed: str, text: str) -> str:
@@ -102,10 +104,10 @@ class Cleaned:
     """A reply with the helpdesk's own staff text removed, or held."""
 
     text: str
-    dropped: int = 0           # lines removed as staff text
-    held: str = ""             # why the reply must not go out at all ("" = it may)
-    held_line: int = 0         # the reply's line (1-based) that repeats internal text
-    held_words: str = ""       # the first internal words on it, for the operator
+    dropped: int = 0  # lines removed as staff text
+    held: str = ""  # why the reply must not go out at all ("" = it may)
+    held_line: int = 0  # the reply's line (1-based) that repeats internal text
+    held_words: str = ""  # the first internal words on it, for the operator
 
 
 def _covered(line_words: list[list[str]], known: set[int]) -> list[list[bool]]:
@@ -116,7 +118,7 @@ def _covered(line_words: list[list[str]], known: set[int]) -> list[list[bool]]:
     marks = [[False] * len(ws) for ws in line_words]
     for k, run in enumerate(_runs(stream)):
         if run in known:
-            for i, j in flat[k:k + SHINGLE]:
+            for i, j in flat[k : k + SHINGLE]:
                 marks[i][j] = True
     for i, hs in enumerate(hashes):
         if 0 < len(hs) < SHINGLE and _combine(_LINE, hs) in known:
@@ -135,8 +137,7 @@ def clean(text: str, *, staff: set[int], internal: set[int], allowed: set[int]) 
     is_staff = _covered(line_words, staff)
     is_internal = _covered(line_words, internal)
     is_allowed = _covered(line_words, allowed)
-    drop = [bool(ws) and all(is_staff[i]) and not all(is_allowed[i])
-            for i, ws in enumerate(line_words)]
+    drop = [bool(ws) and all(is_staff[i]) and not all(is_allowed[i]) for i, ws in enumerate(line_words)]
     # Quote markers and rules between dropped lines carry nothing of the operator's.
     for i, line in enumerate(lines):
         if not line_words[i] and line.strip() and _RULE.fullmatch(line):
@@ -144,19 +145,17 @@ def clean(text: str, *, staff: set[int], internal: set[int], allowed: set[int]) 
             drop[i] = not near or any(drop[j] for j in near) or line.lstrip().startswith(">")
     kept = [i for i in range(len(lines)) if not drop[i]]
     for i in kept:
-        leaked = [w for w, s, a in zip(line_words[i], is_internal[i], is_allowed[i], strict=True)
-                  if s and not a]
+        leaked = [w for w, s, a in zip(line_words[i], is_internal[i], is_allowed[i], strict=True) if s and not a]
         if leaked:
             shown = " ".join(leaked[:6])
-            return Cleaned("", sum(drop), f"line {i + 1} repeats internal text ({shown} ...)",
-                           i + 1, shown)
+            return Cleaned("", sum(drop), f"line {i + 1} repeats internal text ({shown} ...)", i + 1, shown)
     out = "\n".join(lines[i] for i in kept)
     out = re.sub(r"\n{3,}", "\n\n", out).strip("\n")
     return Cleaned(out.strip(), sum(drop))
 
 
-CITIZEN_WORDS = ("received", "follow_up", "reply")   # what the citizen wrote, or already received
-INTERNAL_EVENTS = ("note", "handover")                # text for staff only
+CITIZEN_WORDS = ("received", "follow_up", "reply")  # what the citizen wrote, or already received
+INTERNAL_EVENTS = ("note", "handover")  # text for staff only
 
 
 def clean_reply(text: str, ticket: Ticket) -> Cleaned:

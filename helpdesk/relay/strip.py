@@ -29,8 +29,7 @@ _UNDERSCORE_RULE = re.compile(r"_{10,}")
 # Outlook desktop/web, Samsung Email header block, en and id; "*From:*" when rendered from HTML.
 _HEADER_FROM = re.compile(r"\*?(From|Dari)\s?:\*?\s.*\S", _FLAGS)
 _HEADER_DATE = re.compile(r"\*?(Sent|Date|Dikirim|Tanggal|Terkirim)\s?:\*?(\s.*)?", _FLAGS)
-_HEADER_OTHER = re.compile(r"\*?(To|Cc|Subject|Kepada|Ke|Perihal|Subjek|Tembusan)\s?:\*?(\s.*)?",
-                           _FLAGS)
+_HEADER_OTHER = re.compile(r"\*?(To|Cc|Subject|Kepada|Ke|Perihal|Subjek|Tembusan)\s?:\*?(\s.*)?", _FLAGS)
 
 # Phone and webmail footers: iPhone/iPad, Samsung, Huawei, Yahoo Mail, Outlook mobile, Windows Mail.
 _PHONE_FOOTER = re.compile(
@@ -39,14 +38,16 @@ _PHONE_FOOTER = re.compile(
     r"|Dikirim dari (iPhone|iPad|ponsel|perangkat|Yahoo|Samsung|Surel|Email|Mail|Outlook|Gmail"
     r"|Huawei|Xiaomi|Android|HP)"
     r"|(Get|Dapatkan) Outlook (for|untuk) (Android|iOS))"
-    r"[^\n]{0,80}", _FLAGS)
+    r"[^\n]{0,80}",
+    _FLAGS,
+)
 
 # RFC 3676 signature delimiter "-- "; many clients drop the trailing space.
 _SIGNATURE = re.compile(r"--[ \t]?")
 # Any client: a quoted line.
 _QUOTED = re.compile(r"\s{0,3}>")
 
-_LOOKAHEAD = 6   # lines an Outlook header block may span after "From:"
+_LOOKAHEAD = 6  # lines an Outlook header block may span after "From:"
 
 
 def _next_nonblank(lines: list[str], i: int) -> int | None:
@@ -62,7 +63,7 @@ def _attribution(lines: list[str], i: int) -> int:
     if not re.match(r"(On|Pada)\s", line, _FLAGS):
         return 0
     candidates = [(line, 1)]
-    if i + 1 < len(lines) and lines[i + 1].strip():   # Gmail wraps long attributions once
+    if i + 1 < len(lines) and lines[i + 1].strip():  # Gmail wraps long attributions once
         candidates.append((f"{line} {lines[i + 1].strip()}", 2))
     for text, span in candidates:
         if _ATTRIBUTION_EN.fullmatch(text) or _ATTRIBUTION_ID.fullmatch(text):
@@ -74,9 +75,10 @@ def _header_block(lines: list[str], i: int) -> bool:
     """An Outlook-style "From: / Sent: / To: / Subject:" block starts at line i."""
     if not _HEADER_FROM.fullmatch(lines[i].strip()):
         return False
-    following = [line.strip() for line in lines[i + 1:i + 1 + _LOOKAHEAD]]
-    return (any(_HEADER_DATE.fullmatch(line) for line in following)
-            and any(_HEADER_OTHER.fullmatch(line) for line in following))
+    following = [line.strip() for line in lines[i + 1 : i + 1 + _LOOKAHEAD]]
+    return any(_HEADER_DATE.fullmatch(line) for line in following) and any(
+        _HEADER_OTHER.fullmatch(line) for line in following
+    )
 
 
 def _is_rule_before_headers(lines: list[str], i: int) -> bool:

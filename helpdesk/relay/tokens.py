@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-TOKEN_LENGTH = 24          # base32 characters: 15 bytes = 120 bits of HMAC-SHA256, no padding
+TOKEN_LENGTH = 24  # base32 characters: 15 bytes = 120 bits of HMAC-SHA256, no padding
 DEFAULT_PURPOSE = "reply"  # the operator answering a notification
 _DOMAIN_TAG = b"pst-helpdesk/relay/v1"  # changes if the message layout below ever changes
 
@@ -29,20 +29,21 @@ _OPERATOR = re.compile(r"[^\s@<>]+@[^\s@<>]+")
 _MESSAGE_ID = re.compile(
     rf"<pst\.(PST-\d{{4}}-\d{{4}}-\d{{6}})\.([a-z2-7]{{{TOKEN_LENGTH}}})"
     r"\.[A-Za-z0-9]{1,64}@[^<>@\s]+>",
-    re.IGNORECASE | re.ASCII)   # ASCII: no Kelvin sign for "k", no Arabic-Indic digits
+    re.IGNORECASE | re.ASCII,
+)  # ASCII: no Kelvin sign for "k", no Arabic-Indic digits
 # Our Reply-To plus-address as built by `reply_address`: what "Reply" puts in To.
 _REPLY_ADDRESS = re.compile(
-    rf"[^\s@+<>]+\+t-(\d{{4}}-\d{{4}}-\d{{6}})-([a-z2-7]{{{TOKEN_LENGTH}}})@[^\s@<>]+",
-    re.IGNORECASE | re.ASCII)
-_ID_SEPARATOR = re.compile(r"[\s,]+|(?<=>)(?=<)")   # RFC 5322 allows "<a><b>"
-_ANGLE_ADDR = re.compile(r"<([^<>]*)>\s*$")   # "Name <addr>" -> addr
+    rf"[^\s@+<>]+\+t-(\d{{4}}-\d{{4}}-\d{{6}})-([a-z2-7]{{{TOKEN_LENGTH}}})@[^\s@<>]+", re.IGNORECASE | re.ASCII
+)
+_ID_SEPARATOR = re.compile(r"[\s,]+|(?<=>)(?=<)")  # RFC 5322 allows "<a><b>"
+_ANGLE_ADDR = re.compile(r"<([^<>]*)>\s*$")  # "Name <addr>" -> addr
 
 
 class Found(NamedTuple):
     """A (ticket, token) pair read from a reply; not yet verified."""
 
-    ticket: str   # canonical, e.g. PST-3576-2026-000123
-    token: str    # lower-case base32
+    ticket: str  # canonical, e.g. PST-3576-2026-000123
+    token: str  # lower-case base32
 
 
 def _key(secret: bytes | str) -> bytes:
@@ -75,13 +76,12 @@ def mint(secret: bytes | str, ticket: str, operator: str, *, purpose: str = DEFA
     return base64.b32encode(digest[:15]).decode("ascii").lower()
 
 
-def verify(secret: bytes | str, token: str, ticket: str, operator: str, *,
-           purpose: str = DEFAULT_PURPOSE) -> bool:
+def verify(secret: bytes | str, token: str, ticket: str, operator: str, *, purpose: str = DEFAULT_PURPOSE) -> bool:
     """True only if `token` was minted with this secret for this ticket, operator and purpose."""
     try:
         if not isinstance(token, str) or not token.isascii():
             return False
-        token = token.strip().lower()   # base32 is case-free; some relays change case
+        token = token.strip().lower()  # base32 is case-free; some relays change case
         if not _TOKEN.fullmatch(token):
             return False
         expected = mint(secret, ticket, operator, purpose=purpose)
@@ -95,17 +95,16 @@ def ticket_short(ticket: str) -> str:
     ticket = ticket.strip().upper()
     if not _TICKET.fullmatch(ticket):
         raise ValueError(f"not a ticket number: {ticket!r}")
-    return ticket[len("PST-"):]
+    return ticket[len("PST-") :]
 
 
 def reply_address(office_address: str, ticket: str, token: str) -> str:
     """The Reply-To of a notification: bps3576+t-3576-2026-000123-<token>@bps.go.id."""
     local, sep, domain = office_address.strip().rpartition("@")
-    if (not sep or not local or "+" in local or not _HOST.fullmatch(domain)
-            or not _TOKEN.fullmatch(token)):
+    if not sep or not local or "+" in local or not _HOST.fullmatch(domain) or not _TOKEN.fullmatch(token):
         raise ValueError(f"cannot build a reply address from {office_address!r}")
     address = f"{local}+t-{ticket_short(ticket).lower()}-{token}@{domain}"
-    if len(address) - len(domain) - 1 > 64:   # RFC 5321 local-part limit
+    if len(address) - len(domain) - 1 > 64:  # RFC 5321 local-part limit
         raise ValueError(f"reply address local part too long: {address!r}")
     return address
 
@@ -113,8 +112,9 @@ def reply_address(office_address: str, ticket: str, token: str) -> str:
 def notification_message_id(ticket: str, token: str, nonce: str, domain: str) -> str:
     """The Message-ID of a notification: <pst.PST-3576-2026-000123.<token>.<nonce>@domain>."""
     ticket = ticket.strip().upper()
-    if not (_TICKET.fullmatch(ticket) and _TOKEN.fullmatch(token) and _NONCE.fullmatch(nonce)
-            and _HOST.fullmatch(domain)):
+    if not (
+        _TICKET.fullmatch(ticket) and _TOKEN.fullmatch(token) and _NONCE.fullmatch(nonce) and _HOST.fullmatch(domain)
+    ):
         raise ValueError("cannot build a notification Message-ID from these parts")
     return f"<pst.{ticket}.{token}.{nonce}@{domain}>"
 
@@ -127,7 +127,9 @@ def carries_token(message_id: str) -> bool:
 # Either form of a token anywhere in a blob (an attached mail, a text file): never to a citizen.
 _ANY_TOKEN = re.compile(
     rb"pst\.PST-\d{4}-\d{4}-\d{6}\.[a-z2-7]{24}|\+t-\d{4}-\d{4}-\d{6}-[a-z2-7]{24}@"
-    rb"|\+op-[a-z2-7]{24}@", re.IGNORECASE)   # an operator's command address too
+    rb"|\+op-[a-z2-7]{24}@",
+    re.IGNORECASE,
+)  # an operator's command address too
 
 
 def mentions_token(data: bytes) -> bool:
@@ -169,15 +171,18 @@ def _from_addresses(value: object) -> list[Found]:
     return found
 
 
-def extract(mail_to_addresses: Iterable[str] | str | None, in_reply_to: str | None,
-            references: Iterable[str] | str | None) -> list[Found]:
+def extract(
+    mail_to_addresses: Iterable[str] | str | None, in_reply_to: str | None, references: Iterable[str] | str | None
+) -> list[Found]:
     """Every (ticket, token) a reply carries: In-Reply-To, then References newest first, then To.
 
     Strict and total: only our exact formats match, duplicates are dropped, junk never raises.
     """
-    candidates = (_from_message_ids(in_reply_to, newest_first=False)
-                  + _from_message_ids(references, newest_first=True)
-                  + _from_addresses(mail_to_addresses))
+    candidates = (
+        _from_message_ids(in_reply_to, newest_first=False)
+        + _from_message_ids(references, newest_first=True)
+        + _from_addresses(mail_to_addresses)
+    )
     unique: list[Found] = []
     for found in candidates:
         if found not in unique:

@@ -67,8 +67,11 @@ def authentication_pass(mail: InboundMail, authserv_id: str) -> bool:
         for result in parsed.results:
             if str(result.method).lower() != "dmarc":
                 continue
-            froms = [str(p.value).lower() for p in result.properties
-                     if str(p.type).lower() == "header" and str(p.name).lower() == "from"]
+            froms = [
+                str(p.value).lower()
+                for p in result.properties
+                if str(p.type).lower() == "header" and str(p.name).lower() == "from"
+            ]
             verdicts.append(str(result.result).lower() == "pass" and froms == [domain])
     return bool(verdicts) and all(verdicts)
 
@@ -101,20 +104,14 @@ def check(
         )
     if sender is None:
         owner = next(
-            (
-                (op, f)
-                for f in found
-                for op in operators
-                if tokens.verify(secret, f.token, f.ticket, op.address)
-            ),
+            ((op, f) for f in found for op in operators if tokens.verify(secret, f.token, f.ticket, op.address)),
             None,
         )
         if owner is not None:
             op, f = owner
             return Trust(
                 False,
-                f"{mail.from_addr} is not a configured operator; the notification "
-                f"was sent to {op.address}",
+                f"{mail.from_addr} is not a configured operator; the notification was sent to {op.address}",
                 ticket=f.ticket,
                 notify=(op,),
                 explain_to=mail.from_addr,
@@ -160,9 +157,7 @@ def check(
     if not found:
         reason = "no reply token: the mail does not answer a notification"
         told = "email ini bukan balasan atas email pemberitahuan tiket (tidak ada kode balasan)."
-    elif any(
-        tokens.verify(secret, f.token, f.ticket, op.address) for f in found for op in operators
-    ):
+    elif any(tokens.verify(secret, f.token, f.ticket, op.address) for f in found for op in operators):
         reason = "the reply token was minted for another operator"
         told = "kode balasan dalam email ini dibuat untuk petugas lain."
     else:

@@ -96,9 +96,7 @@ def assign(
     """Pick an operator for a ticket routed to `team` (or named `operator`) in `office` on `day`."""
     notes = []
     if operator:
-        named = next(
-            (op for op in operators if op.address == operator and op.office == office), None
-        )
+        named = next((op for op in operators if op.address == operator and op.office == office), None)
         if named is None:
             notes.append(f"operator {operator} is not configured for office {office}")
         else:
@@ -111,9 +109,7 @@ def assign(
         return Assignment("", "; ".join(notes + ["no team decided"]))
     everyone = members(team, office, operators)
     if not everyone:
-        return Assignment(
-            "", "; ".join(notes + [f"team {team!r} has no operators in office {office}"])
-        )
+        return Assignment("", "; ".join(notes + [f"team {team!r} has no operators in office {office}"]))
     away = {op.address: absence(op, day, auto_replies) for op in everyone}
     notes += [why for why in away.values() if why]
     candidates = [op for op in everyone if away[op.address] is None]

@@ -50,20 +50,14 @@ class MailView:
             sender=mail.from_addr.lower(),
             subject=mail.subject,
             body=mail.text[:BODY_LIMIT],
-            attachments=tuple(
-                (a.filename.lower(), a.content_type.lower()) for a in mail.attachments
-            ),
+            attachments=tuple((a.filename.lower(), a.content_type.lower()) for a in mail.attachments),
             language=mail.language,
         )
 
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
     values = [value] if isinstance(value, str) else value
-    if (
-        not isinstance(values, list)
-        or not values
-        or not all(isinstance(v, str) and v.strip() for v in values)
-    ):
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
         raise RuleError(f"expected {what} or a non-empty list of them, got {value!r}")
     return tuple(v.strip() for v in values)
 
@@ -75,9 +69,7 @@ SUFFIXES = ("nya", "kan", "an", "i", "lah", "kah", "pun", "s", "es")
 
 def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
     # A phrase matches across any run of spaces or a line break ("indeks  harga", wrapped text).
-    alternatives = "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
     suffixes = "|".join(SUFFIXES)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?:{suffixes})?(?!\w)", re.IGNORECASE)
 
@@ -255,11 +247,7 @@ class Complaint(Matcher):
         hit = self.PATTERN.search(mail.subject) or self.PATTERN.search(mail.body)
         if bool(hit) != self.wanted:
             return None
-        return (
-            f"looks like a complaint ({hit.group(0)!r})"
-            if hit
-            else "does not look like a complaint"
-        )
+        return f"looks like a complaint ({hit.group(0)!r})" if hit else "does not look like a complaint"
 
 
 MATCHERS: dict[str, type[Matcher]] = {

@@ -37,26 +37,19 @@ def explain(app: App, raw: bytes, now: datetime, office_code: str | None = None)
         lines.append("office: none of the recipients is an office address; give --office CODE")
         return "\n".join(lines), 1
     lines.append(f"office: {office.code} {office.name}")
-    verdict = classify(
-        mail, own_addresses=app.settings.own_addresses, operators=app.operator_addresses
-    )
+    verdict = classify(mail, own_addresses=app.settings.own_addresses, operators=app.operator_addresses)
     lines.append(f"kind: {verdict.kind.value} ({verdict.reason})")
     if verdict.kind.value != "new":
         lines.append("note: the daemon routes only new questions; shown as if this were one")
     decision = decide_for(app.settings, mail, office.code)
     lines.append("rules:")
     lines += [f"  {reason}" for reason in decision.reasons]
-    days = (
-        f"{decision.reply_days} (rules)" if decision.reply_days else f"{office.reply_days} (office)"
-    )
+    days = f"{decision.reply_days} (rules)" if decision.reply_days else f"{office.reply_days} (office)"
     lines.append(
         f"result: team={decision.team or '-'} operator={decision.operator or '-'} "
         f"category={decision.category or '-'} priority={decision.priority} reply_days={days} "
         f"tags={decision.tags}"
     )
     chosen = pick_operator(app, office.code, decision.team, decision.operator, now)
-    lines.append(
-        f"assignee: {chosen.operator or 'none (stays unassigned; the digest lists it)'}"
-        f" - {chosen.reason}"
-    )
+    lines.append(f"assignee: {chosen.operator or 'none (stays unassigned; the digest lists it)'} - {chosen.reason}")
     return "\n".join(lines), 0

@@ -80,8 +80,7 @@ def decide(rules: Sequence[Rule], default: dict[str, Any] | None, mail: MailView
         decision.matched.append(rule.name)
         did = _apply(decision, rule.actions, f"rule {rule.name!r}")
         decision.reasons.append(
-            f"{label}: matched ({'; '.join(why) or 'no conditions'})"
-            + (f" -> {', '.join(did)}" if did else "")
+            f"{label}: matched ({'; '.join(why) or 'no conditions'})" + (f" -> {', '.join(did)}" if did else "")
         )
         if rule.actions.get("stop"):
             decision.reasons.append(f"{label}: stop")

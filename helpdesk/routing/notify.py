@@ -42,10 +42,11 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
     items = [e for e in ticket.events if e.type in THREAD_TYPES and e is not current]
     out = []
     for e in items[-THREAD_ITEMS:]:
-        who = {"reply": f"jawaban petugas {e.actor}", "note": f"catatan internal {e.actor}",
-               "handover": f"catatan serah terima {e.actor}"}.get(
-            e.type, f"pengguna {e.actor}"
-        )
+        who = {
+            "reply": f"jawaban petugas {e.actor}",
+            "note": f"catatan internal {e.actor}",
+            "handover": f"catatan serah terima {e.actor}",
+        }.get(e.type, f"pengguna {e.actor}")
         text = str(e.data.get("text", "")).strip()
         if len(text) > THREAD_TEXT_LIMIT:
             text = text[:THREAD_TEXT_LIMIT].rstrip() + " [...]"
@@ -56,16 +57,14 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
 def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
     """The citizen's attachments, from the spool, as long as they fit the budget."""
     files, used = [], 0
-    budget = app.settings.attachment_mb * 1_000_000     # helpdesk.attachment_mb; larger ones are only listed
+    budget = app.settings.attachment_mb * 1_000_000  # helpdesk.attachment_mb; larger ones are only listed
     for att in event.attachments if event else []:
         if not att.spool_name or used + att.size > budget:
             continue
         try:
             payload = app.spool.read(att.spool_name)
         except OSError:
-            log.warning(
-                "attachment %s of %s missing from the spool", att.spool_name, event.message_id
-            )
+            log.warning("attachment %s of %s missing from the spool", att.spool_name, event.message_id)
             continue
         files.append(FileAttachment(att.filename, att.content_type, payload))
         used += att.size
@@ -78,9 +77,7 @@ def signed_headers(app: App, office: Office, ticket: str, operator: str) -> tupl
     Any staff mail the operator may answer (a reminder, say) can carry them, so a reply to it is
     trusted exactly like a reply to the notification."""
     token = tokens.mint(app.settings.secret, ticket, operator)
-    message_id = tokens.notification_message_id(
-        ticket, token, secrets.token_hex(6), office_domain(office)
-    )
+    message_id = tokens.notification_message_id(ticket, token, secrets.token_hex(6), office_domain(office))
     return message_id, tokens.reply_address(office.address, ticket, token)
 
 
@@ -133,8 +130,12 @@ def notification(
         reason=reason,
         due_text=_when(office, ticket.due_at),
         attachments_info=[
-            {"filename": a.filename, "size": a.size, "spool": a.spool_name,
-             "attached": any(f.filename == a.filename and len(f.payload) == a.size for f in files)}
+            {
+                "filename": a.filename,
+                "size": a.size,
+                "spool": a.spool_name,
+                "attached": any(f.filename == a.filename and len(f.payload) == a.size for f in files),
+            }
             for a in (event.attachments if event else [])
         ],
         message_time=_when(office, event.at if event else None),
@@ -186,9 +187,7 @@ def forward_to_operator(ctx: Context) -> None:
     if operator is None:
         ctx.note(f"follow-up not forwarded: {ticket.number} has no configured assignee")
         return
-    current = next(
-        (e for e in reversed(ticket.events) if e.message_id == ctx.mail.message_id), None
-    )
+    current = next((e for e in reversed(ticket.events) if e.message_id == ctx.mail.message_id), None)
     mail = notification(
         ctx.app,
         ctx.office,

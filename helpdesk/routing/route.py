@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[tuple[tuple[str, float], ...], RuleSet]] = {}
 _checked: dict[Path, float] = {}
-RECHECK_SECONDS = 2.0     # an edited rule file is picked up within this; not a stat per mail
+RECHECK_SECONDS = 2.0  # an edited rule file is picked up within this; not a stat per mail
 
 
 def rules_for(settings: Settings) -> RuleSet:
@@ -39,11 +39,7 @@ def rules_for(settings: Settings) -> RuleSet:
     if cached is not None and time.monotonic() - _checked.get(directory, 0.0) < RECHECK_SECONDS:
         return cached[1]
     _checked[directory] = time.monotonic()
-    stamp = (
-        tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml")))
-        if directory.is_dir()
-        else ()
-    )
+    stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml"))) if directory.is_dir() else ()
     cached = _cache.get(directory)
     if cached is None or cached[0] != stamp:
         try:
@@ -76,8 +72,10 @@ def decide_for(settings: Settings, mail: InboundMail, office: str) -> Decision:
 
 def first_team(settings: Settings, office: str) -> str:
     """The office's first `[[teams]]` entry, else its first operator's team ("" with neither)."""
-    return next((t.name for t in settings.teams if t.office == office),
-                next((op.team for op in settings.operators if op.office == office), ""))
+    return next(
+        (t.name for t in settings.teams if t.office == office),
+        next((op.team for op in settings.operators if op.office == office), ""),
+    )
 
 
 def pick_operator(
@@ -129,10 +127,15 @@ def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
         return chosen
     was, ticket.assignee = ticket.assignee, chosen.operator
     remember(ctx, ticket.team, chosen.operator)
-    ticket.events.append(TicketEvent(
-        at=ctx.now, type="assigned", actor="helpdesk",
-        summary=f"{was or '-'} -> {chosen.operator} ({why})",
-        data={"from": was, "to": chosen.operator, "reason": chosen.reason, "internal": True}))
+    ticket.events.append(
+        TicketEvent(
+            at=ctx.now,
+            type="assigned",
+            actor="helpdesk",
+            summary=f"{was or '-'} -> {chosen.operator} ({why})",
+            data={"from": was, "to": chosen.operator, "reason": chosen.reason, "internal": True},
+        )
+    )
     return chosen
 
 
@@ -164,13 +167,9 @@ def route(ctx: Context) -> None:
         log.debug("%s routing: %s", ticket.number, reason)
     apply_decision(ticket, decision)
     if decision.reply_days and decision.reply_days != ctx.office.reply_days:
-        ticket.clock_started_at, ticket.due_at = deadline_from(
-            ctx, ticket.received_at, decision.reply_days
-        )
+        ticket.clock_started_at, ticket.due_at = deadline_from(ctx, ticket.received_at, decision.reply_days)
         ctx.note(f"rules set reply_days={decision.reply_days}: due {ticket.due_at.isoformat()}")
-    chosen = pick_operator(
-        ctx.app, ctx.office.code, decision.team, decision.operator, ctx.now, ctx.meta
-    )
+    chosen = pick_operator(ctx.app, ctx.office.code, decision.team, decision.operator, ctx.now, ctx.meta)
     ticket.assignee = chosen.operator
     remember(ctx, decision.team, chosen.operator)
     ticket.events.append(
@@ -212,16 +211,11 @@ def note_absence(ctx: Context) -> None:
     found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
     secret = ctx.app.settings.secret
     if not any(tokens.verify(secret, f.token, f.ticket, operator.address) for f in found):
-        ctx.note(
-            f"auto-reply from {operator.address} does not answer their notification; "
-            "not taken as an absence"
-        )
+        ctx.note(f"auto-reply from {operator.address} does not answer their notification; not taken as an absence")
         return
     day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
     ctx.meta.setdefault("auto_replies", {})[operator.address] = day
-    ctx.note(
-        f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow"
-    )
+    ctx.note(f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow")
     ticket = ctx.ticket
     if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":
         return

@@ -46,9 +46,7 @@ class RuleSet:
     """All rules, in order, with the office each applies to ("" = every office) and the defaults."""
 
     rules: list[tuple[str, Rule]] = field(default_factory=list)
-    defaults: dict[str, dict[str, Any]] = field(
-        default_factory=dict
-    )  # office ("" shared) -> actions
+    defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # office ("" shared) -> actions
     default_where: dict[str, str] = field(default_factory=dict)
 
     def for_office(self, office: str) -> tuple[list[Rule], dict[str, Any] | None]:
@@ -64,9 +62,7 @@ class _File:
         self.path, self.problems = path, problems
         self.lines = text.splitlines()
         self.rule_lines = [i + 1 for i, line in enumerate(self.lines) if _RULES_HEADER.match(line)]
-        self.default_line = next(
-            (i + 1 for i, line in enumerate(self.lines) if _DEFAULT_HEADER.match(line)), 1
-        )
+        self.default_line = next((i + 1 for i, line in enumerate(self.lines) if _DEFAULT_HEADER.match(line)), 1)
 
     def fail(self, line: int, message: str) -> None:
         self.problems.append(f"{self.path}:{line}: {message}")
@@ -90,19 +86,13 @@ def _actions(f: _File, table: Any, line: int, where: str) -> dict[str, Any]:
         at = f.key_line(line, key)
         if key not in ACTIONS:
             f.fail(at, f"{where}.{key}: unknown action; known: {', '.join(ACTIONS)}")
-        elif key in ("team", "operator", "category") and not (
-            isinstance(value, str) and value.strip()
-        ):
+        elif key in ("team", "operator", "category") and not (isinstance(value, str) and value.strip()):
             f.fail(at, f"{where}.{key}: expected a non-empty string, got {value!r}")
         elif key == "priority" and value not in PRIORITIES:
             f.fail(at, f"{where}.priority: expected one of {', '.join(PRIORITIES)}, got {value!r}")
-        elif key == "reply_days" and (
-            not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30
-        ):
+        elif key == "reply_days" and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30):
             f.fail(at, f"{where}.reply_days: expected working days from 1 to 30, got {value!r}")
-        elif key == "tags" and not (
-            isinstance(value, list) and all(isinstance(t, str) and t for t in value)
-        ):
+        elif key == "tags" and not (isinstance(value, list) and all(isinstance(t, str) and t for t in value)):
             f.fail(at, f"{where}.tags: expected a list of words, got {value!r}")
         elif key == "stop" and not isinstance(value, bool):
             f.fail(at, f"{where}.stop: expected true or false, got {value!r}")
@@ -119,9 +109,7 @@ def _rule(f: _File, table: Any, index: int, name_seen: set[str]) -> Rule | None:
         return None
     before = len(f.problems)
     for key in table.keys() - RULE_KEYS:
-        f.fail(
-            f.key_line(line, key), f"{where}.{key}: unknown key; a rule has name, when.* and then.*"
-        )
+        f.fail(f.key_line(line, key), f"{where}.{key}: unknown key; a rule has name, when.* and then.*")
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         f.fail(line, f"{where}: missing name")
@@ -138,9 +126,7 @@ def _rule(f: _File, table: Any, index: int, name_seen: set[str]) -> Rule | None:
         at = f.key_line(line, key)
         cls = MATCHERS.get(key)
         if cls is None:
-            f.fail(
-                at, f"rule {name!r}: when.{key}: unknown condition; known: {', '.join(MATCHERS)}"
-            )
+            f.fail(at, f"rule {name!r}: when.{key}: unknown condition; known: {', '.join(MATCHERS)}")
             continue
         try:
             matchers.append(cls(value))
@@ -263,9 +249,7 @@ def check(settings: Any) -> list[str]:
                     f"{settings.rules_dir / where.rpartition(':')[0]}:{where.rpartition(':')[2]}: "
                     f"operator {value} is not configured for office {office}"
                 )
-            teams = {op.team for op in staff} | {
-                t.name for t in settings.teams if t.office == office
-            }
+            teams = {op.team for op in staff} | {t.name for t in settings.teams if t.office == office}
             if key == "team" and value not in teams:
                 problems.append(
                     f"{settings.rules_dir / where.rpartition(':')[0]}:{where.rpartition(':')[2]}: "

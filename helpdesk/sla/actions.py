@@ -34,8 +34,9 @@ def sweep_office(app: App, office: Office, now: datetime) -> list[Action]:
     store = app.store
     done: list[Action] = []
     with store.lock:
-        actions = due_actions(store.open_tickets(office.code), office, app.calendar(office), now,
-                              last_digest_day(app, office))
+        actions = due_actions(
+            store.open_tickets(office.code), office, app.calendar(office), now, last_digest_day(app, office)
+        )
         for action in actions:
             try:
                 if perform(app, office, action, now):
@@ -59,10 +60,10 @@ def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
     current = store.tickets.get(action.ticket)
     if current is None or action.key in current.sla_done:
         return False
-    ticket = Ticket.from_dict(current.to_dict())      # a private copy until everything succeeded
+    ticket = Ticket.from_dict(current.to_dict())  # a private copy until everything succeeded
     mails = HANDLERS[action.kind](app, office, ticket, action, now)
     ticket.sla_done.append(action.key)
-    ticket.sla_done.extend(action.data.get("covers", ()))   # earlier reminders this one stands for
+    ticket.sla_done.extend(action.data.get("covers", ()))  # earlier reminders this one stands for
     for mail in mails:
         if mail.ticket == ticket.number and mail.message_id not in ticket.message_ids:
             ticket.message_ids.append(mail.message_id)
@@ -88,54 +89,103 @@ def remind(app: App, office: Office, ticket: Ticket, action: Action, now: dateti
     """Remind the assigned operator of a deadline that is near."""
     operator = app.settings.operator(ticket.assignee)
     address = operator.address if operator else ticket.assignee
-    ticket.events.append(TicketEvent(at=now, type="reminder", actor="helpdesk",
-                                     summary=f"reminder ({action.data['spec']}) to {address}"))
+    ticket.events.append(
+        TicketEvent(at=now, type="reminder", actor="helpdesk", summary=f"reminder ({action.data['spec']}) to {address}")
+    )
     # Signed like the notification, so the operator may answer the citizen by replying to it.
     message_id, reply_to = signed_headers(app, office, ticket.number, address)
-    return [to_staff(app, office, [address], "reminder", "reminder", now, ticket=ticket,
-                     message_id=message_id, reply_to=reply_to,
-                     operator_name=operator.name if operator else address,
-                     **_texts(app, office, ticket, action.data["due_at"]))]
+    return [
+        to_staff(
+            app,
+            office,
+            [address],
+            "reminder",
+            "reminder",
+            now,
+            ticket=ticket,
+            message_id=message_id,
+            reply_to=reply_to,
+            operator_name=operator.name if operator else address,
+            **_texts(app, office, ticket, action.data["due_at"]),
+        )
+    ]
 
 
 def escalate(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
     """Tell the supervisors, once, that a deadline was missed (the operator in copy)."""
-    ticket.events.append(TicketEvent(at=now, type="escalation", actor="helpdesk",
-                                     summary="deadline breached; supervisors told"))
+    ticket.events.append(
+        TicketEvent(at=now, type="escalation", actor="helpdesk", summary="deadline breached; supervisors told")
+    )
     if not office.supervisors:
         log.warning("%s breached its deadline but office %s has no supervisors", ticket.number, office.code)
         return []
     operator = app.settings.operator(ticket.assignee) if ticket.assignee else None
     assignee = f"{operator.name} <{operator.address}>" if operator else ticket.assignee
-    return [to_staff(app, office, list(office.supervisors), "escalation", "escalation", now, ticket=ticket,
-                     cc=[operator.address] if operator else [], assignee=assignee,
-                     **_texts(app, office, ticket, action.data["due_at"]))]
+    return [
+        to_staff(
+            app,
+            office,
+            list(office.supervisors),
+            "escalation",
+            "escalation",
+            now,
+            ticket=ticket,
+            cc=[operator.address] if operator else [],
+            assignee=assignee,
+            **_texts(app, office, ticket, action.data["due_at"]),
+        )
+    ]
 
 
 def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
     """Tell a silent citizen, a day ahead, that the ticket will close."""
     lang = "en" if ticket.language == "en" else "id"
-    ticket.events.append(TicketEvent(at=now, type="close_notice", actor="helpdesk",
-                                     summary=f"closing notice for {action.data['close_at'].isoformat()}"))
-    return [to_citizen(app, office, ticket, "close_notice", "close_notice", now,
-                       close_text=when_text(app, office, action.data["close_at"], lang),
-                       answered=ticket.status is Status.ANSWERED)]
+    ticket.events.append(
+        TicketEvent(
+            at=now,
+            type="close_notice",
+            actor="helpdesk",
+            summary=f"closing notice for {action.data['close_at'].isoformat()}",
+        )
+    )
+    return [
+        to_citizen(
+            app,
+            office,
+            ticket,
+            "close_notice",
+            "close_notice",
+            now,
+            close_text=when_text(app, office, action.data["close_at"], lang),
+            answered=ticket.status is Status.ANSWERED,
+        )
+    ]
 
 
 def auto_close(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
     """Close a ticket whose citizen stayed silent for the office's waiting_close_days."""
     lang = "en" if ticket.language == "en" else "id"
-    reason = (f"no reply for {office.waiting_close_days} days" if lang == "en"
-              else f"tidak ada tanggapan selama {office.waiting_close_days} hari")
+    reason = (
+        f"no reply for {office.waiting_close_days} days"
+        if lang == "en"
+        else f"tidak ada tanggapan selama {office.waiting_close_days} hari"
+    )
     return [closing_mail(app, office, ticket, now, "helpdesk", reason)]
 
 
-def closing_mail(app: App, office: Office, ticket: Ticket, now: datetime, actor: str,
-                 reason: str) -> OutgoingMail:
+def closing_mail(app: App, office: Office, ticket: Ticket, now: datetime, actor: str, reason: str) -> OutgoingMail:
     """Set the ticket closed and return the closing notice, which asks for a rating (1-5)."""
     lifecycle.set_status(ticket, Status.CLOSED, now, actor, reason)
-    return to_citizen(app, office, ticket, "closed", "rating_request", now, reason=reason,
-                      closed_text=when_text(app, office, now, "en" if ticket.language == "en" else "id"))
+    return to_citizen(
+        app,
+        office,
+        ticket,
+        "closed",
+        "rating_request",
+        now,
+        reason=reason,
+        closed_text=when_text(app, office, now, "en" if ticket.language == "en" else "id"),
+    )
 
 
 def close_ticket(app: App, office: Office, ticket: Ticket, now: datetime, actor: str, reason: str) -> None:
@@ -146,5 +196,4 @@ def close_ticket(app: App, office: Office, ticket: Ticket, now: datetime, actor:
     app.store.queue_mail(mail)
 
 
-HANDLERS = {"reminder": remind, "escalation": escalate, "close_notice": close_notice,
-            "auto_close": auto_close}
+HANDLERS = {"reminder": remind, "escalation": escalate, "close_notice": close_notice, "auto_close": auto_close}

@@ -38,6 +38,4 @@ def explain_deadline(received: datetime, cal: WorkingCalendar, days: int) -> dic
         if reason:
             skipped.append({"date": day.isoformat(), "reason": reason})
         day += timedelta(days=1)
-    return {"received": local, "clock_start": start, "deadline": deadline, "days": days,
-            "skipped": skipped}
-
+    return {"received": local, "clock_start": start, "deadline": deadline, "days": days, "skipped": skipped}

@@ -19,8 +19,8 @@ from .wording import format_date, format_deadline
 if TYPE_CHECKING:
     from ..app import App
 
-PROBLEM_TEXT = 120      # characters of an error shown per line
-FAILURES_SHOWN = timedelta(days=7)   # a delivery failure older than this has been seen: it leaves the digest
+PROBLEM_TEXT = 120  # characters of an error shown per line
+FAILURES_SHOWN = timedelta(days=7)  # a delivery failure older than this has been seen: it leaves the digest
 
 
 def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
@@ -29,28 +29,46 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
     names = {o.address: o.name for o in app.settings.operators}
 
     def rows(tickets: list[Ticket]) -> list[dict[str, str]]:
-        return [{"number": t.number, "subject": t.subject, "assignee": names.get(t.assignee, t.assignee),
-                 "status": t.status.value,
-                 "due_text": format_deadline(t.due_at, office.zone_label, "id", tz=office.tz) if t.due_at else "-"}
-                for t in tickets]
+        return [
+            {
+                "number": t.number,
+                "subject": t.subject,
+                "assignee": names.get(t.assignee, t.assignee),
+                "status": t.status.value,
+                "due_text": format_deadline(t.due_at, office.zone_label, "id", tz=office.tz) if t.due_at else "-",
+            }
+            for t in tickets
+        ]
 
-    per_operator = sorted((f"{names[a]} <{a}>" if a in names else a, counts)
-                          for a, counts in summary["per_operator"].items())
-    problems = [f"email dikarantina: {q.get('reason', '')[:PROBLEM_TEXT]}" for q in app.store.quarantine.values()
-                if q.get("office") == office.code]
-    problems += [f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:PROBLEM_TEXT]}"
-                 for m in app.store.outbox.values() if m.status == "failed" and m.office == office.code
-                 and (m.failed_at is None or now - m.failed_at < FAILURES_SHOWN)]
+    per_operator = sorted(
+        (f"{names[a]} <{a}>" if a in names else a, counts) for a, counts in summary["per_operator"].items()
+    )
+    problems = [
+        f"email dikarantina: {q.get('reason', '')[:PROBLEM_TEXT]}"
+        for q in app.store.quarantine.values()
+        if q.get("office") == office.code
+    ]
+    problems += [
+        f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:PROBLEM_TEXT]}"
+        for m in app.store.outbox.values()
+        if m.status == "failed"
+        and m.office == office.code
+        and (m.failed_at is None or now - m.failed_at < FAILURES_SHOWN)
+    ]
     if unticketed := app.store.not_ticketed_by_reason(office.code, since=now - timedelta(days=1)):
         # A rule may misjudge a citizen: `helpdesk mails --not-ticketed` lists them, `ticket-from` pulls one in.
         problems.append(f"email tanpa tiket (24 jam terakhir): {unticketed}; lihat helpdesk mails --not-ticketed")
-    return {"day_text": format_date(now.astimezone(office.tz).date(), "id"),
-            "as_of_text": format_deadline(now, office.zone_label, "id", tz=office.tz),
-            "overdue": rows(summary["overdue"]), "due_today": rows(summary["due_today"]),
-            "unassigned": rows(summary["unassigned"]), "per_operator": per_operator, "problems": problems}
+    return {
+        "day_text": format_date(now.astimezone(office.tz).date(), "id"),
+        "as_of_text": format_deadline(now, office.zone_label, "id", tz=office.tz),
+        "overdue": rows(summary["overdue"]),
+        "due_today": rows(summary["due_today"]),
+        "unassigned": rows(summary["unassigned"]),
+        "per_operator": per_operator,
+        "problems": problems,
+    }
 
 
 def digest_mail(app: App, office: Office, now: datetime) -> OutgoingMail:
     """The digest mail to the office's supervisors (the caller checks there are some)."""
-    return to_staff(app, office, office.supervisors, "digest", "digest", now,
-                    **digest_context(app, office, now))
+    return to_staff(app, office, office.supervisors, "digest", "digest", now, **digest_context(app, office, now))

@@ -25,8 +25,8 @@ from .actions import last_digest_day, sweep_office
 from .sweep import next_due
 
 log = logging.getLogger(__name__)
-SAFETY_MINUTES = 5        # a periodic sweep as well, in case a wall-clock jump skipped a wake-up
-RETRY_SECONDS = 60        # an action that failed is tried again this much later, never in a busy loop
+SAFETY_MINUTES = 5  # a periodic sweep as well, in case a wall-clock jump skipped a wake-up
+RETRY_SECONDS = 60  # an action that failed is tried again this much later, never in a busy loop
 
 
 def job_id(office: Office) -> str:
@@ -48,18 +48,38 @@ class SlaScheduler:
     def start(self) -> None:
         """Catch up on every office now, then keep one wake-up job per office."""
         self.scheduler.start()
-        self.scheduler.add_job(self.sweep_all, "interval", minutes=SAFETY_MINUTES, id="sla:safety",
-                               replace_existing=True, coalesce=True, max_instances=1)
+        self.scheduler.add_job(
+            self.sweep_all,
+            "interval",
+            minutes=SAFETY_MINUTES,
+            id="sla:safety",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
         for office in self.app.settings.offices:
             # No trigger: runs at once. The sweep does what was missed, then reschedules the office.
-            self.scheduler.add_job(self.run_office, args=[office.code], id=job_id(office),
-                                   replace_existing=True, coalesce=True, misfire_grace_time=None,
-                                   max_instances=1)
+            self.scheduler.add_job(
+                self.run_office,
+                args=[office.code],
+                id=job_id(office),
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=None,
+                max_instances=1,
+            )
         # Monthly reports to supervisors (issue 5): due from the opening of a month's first working
         # day; the month sent is recorded in the store, so this check is idempotent. Runs now, too.
-        self.scheduler.add_job(self.monthly_reports, "interval", minutes=SAFETY_MINUTES,
-                               id="insight:monthly", replace_existing=True, coalesce=True,
-                               max_instances=1, next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(
+            self.monthly_reports,
+            "interval",
+            minutes=SAFETY_MINUTES,
+            id="insight:monthly",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
 
     async def monthly_reports(self) -> None:
         async with self._job():
@@ -91,7 +111,7 @@ class SlaScheduler:
         if not self.scheduler.running:
             return
         self.scheduler.pause()
-        await asyncio.sleep(0)              # a job task created just before the pause starts now
+        await asyncio.sleep(0)  # a job task created just before the pause starts now
         if self._jobs_running:
             await self._idle.wait()
         self.shutdown()
@@ -116,16 +136,26 @@ class SlaScheduler:
             delay = timedelta(seconds=RETRY_SECONDS)
         # The trigger runs on the real clock; the delay keeps a fixed test clock (--now) meaningful.
         run_at = datetime.now(UTC) + max(delay, timedelta(0))
-        self.scheduler.add_job(self.run_office, DateTrigger(run_at), args=[office.code], id=job_id(office),
-                               replace_existing=True, coalesce=True, misfire_grace_time=None,
-                               max_instances=1)
+        self.scheduler.add_job(
+            self.run_office,
+            DateTrigger(run_at),
+            args=[office.code],
+            id=job_id(office),
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=None,
+            max_instances=1,
+        )
         return when
 
     def rebuild(self, codes: set[str] | None = None) -> dict[str, datetime | None]:
         """Derive every office's job (or these offices') from the store (at start, after a batch,
         and to check it in benchmarks)."""
-        return {office.code: self.reschedule(office) for office in self.app.settings.offices
-                if codes is None or office.code in codes}
+        return {
+            office.code: self.reschedule(office)
+            for office in self.app.settings.offices
+            if codes is None or office.code in codes
+        }
 
     def reschedule_all(self) -> None:
         """Ask for a rescan (on the event loop's thread); the work happens in a worker thread."""
@@ -143,10 +173,16 @@ class SlaScheduler:
 
     def _start_rescan(self) -> None:
         if self._rescan_running:
-            return                       # the running rescan sees the request and goes round again
+            return  # the running rescan sees the request and goes round again
         self._rescan_running = True
-        self.scheduler.add_job(self._rescan, id="sla:rescan", replace_existing=True, coalesce=True,
-                               misfire_grace_time=None, max_instances=1)
+        self.scheduler.add_job(
+            self._rescan,
+            id="sla:rescan",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=None,
+            max_instances=1,
+        )
 
     async def _rescan(self) -> None:
         async with self._job():

@@ -23,16 +23,16 @@ from ..config import Office
 from ..model import Status, Ticket
 from .workdays import WorkingCalendar
 
-ESCALATION_GRACE = timedelta(minutes=15)   # a wake-up this late still counts as "at the breach"
+ESCALATION_GRACE = timedelta(minutes=15)  # a wake-up this late still counts as "at the breach"
 KINDS = ("reminder", "escalation", "close_notice", "auto_close", "digest")
 
 
 @dataclass(frozen=True)
 class Action:
-    kind: str                # reminder | escalation | close_notice | auto_close | digest
-    key: str                 # unique per ticket + deadline (or waiting spell) + kind; recorded when done
-    ticket: str              # ticket number, "" for the digest
-    at: datetime             # when it becomes due
+    kind: str  # reminder | escalation | close_notice | auto_close | digest
+    key: str  # unique per ticket + deadline (or waiting spell) + kind; recorded when done
+    ticket: str  # ticket number, "" for the digest
+    at: datetime  # when it becomes due
     data: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -42,7 +42,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def reminder_offset(spec: str) -> timedelta | None:
-    """"2h" -> 2 hours, "30m" -> 30 minutes of office time; None for "opening"."""
+    """ "2h" -> 2 hours, "30m" -> 30 minutes of office time; None for "opening"."""
     m = re.fullmatch(r"(\d+)(h|m)", spec)
     if not m:
         return None
@@ -69,22 +69,41 @@ def planned(ticket: Ticket, office: Office, cal: WorkingCalendar) -> list[Action
                 offset = reminder_offset(spec)
                 at = cal.opening(cal.local(due).date()) if offset is None else cal.minus_office_time(due, offset)
                 # "opening" and "2h" coincide for a 10:00 deadline: one reminder is enough.
-                if at < due and (ticket.clock_started_at is None or at > ticket.clock_started_at) \
-                        and all(a.at != at for a in out):
-                    out.append(Action("reminder", f"{ticket.number}|reminder:{spec}|{_stamp(due)}",
-                                      ticket.number, at, {"spec": spec, "due_at": due}))
-        out.append(Action("escalation", f"{ticket.number}|escalation|{_stamp(due)}", ticket.number, due,
-                          {"due_at": due}))
+                if (
+                    at < due
+                    and (ticket.clock_started_at is None or at > ticket.clock_started_at)
+                    and all(a.at != at for a in out)
+                ):
+                    out.append(
+                        Action(
+                            "reminder",
+                            f"{ticket.number}|reminder:{spec}|{_stamp(due)}",
+                            ticket.number,
+                            at,
+                            {"spec": spec, "due_at": due},
+                        )
+                    )
+        out.append(
+            Action("escalation", f"{ticket.number}|escalation|{_stamp(due)}", ticket.number, due, {"due_at": due})
+        )
     elif (since := silent_since(ticket)) is not None:
         # Waiting for the citizen, or answered: either way a silent citizen's ticket closes
         # (Maluku Utara: "tidak merespon kembali selama 7 (tujuh) hari").
         close_at = since + timedelta(days=office.waiting_close_days)
         spell = _stamp(since)
         if office.waiting_close_days >= 2:
-            out.append(Action("close_notice", f"{ticket.number}|close_notice|{spell}", ticket.number,
-                              close_at - timedelta(days=1), {"close_at": close_at}))
-        out.append(Action("auto_close", f"{ticket.number}|auto_close|{spell}", ticket.number, close_at,
-                          {"close_at": close_at}))
+            out.append(
+                Action(
+                    "close_notice",
+                    f"{ticket.number}|close_notice|{spell}",
+                    ticket.number,
+                    close_at - timedelta(days=1),
+                    {"close_at": close_at},
+                )
+            )
+        out.append(
+            Action("auto_close", f"{ticket.number}|auto_close|{spell}", ticket.number, close_at, {"close_at": close_at})
+        )
     return out
 
 
@@ -93,11 +112,11 @@ def fire_time(action: Action, cal: WorkingCalendar, now: datetime) -> datetime |
     t = max(action.at, now)
     if action.kind == "reminder":
         t = cal.next_opening(t)
-        return t if t < action.data["due_at"] else None     # after the deadline the escalation speaks
+        return t if t < action.data["due_at"] else None  # after the deadline the escalation speaks
     if action.kind == "escalation":
         return t if t <= action.at + ESCALATION_GRACE else cal.next_opening(t)
     if action.kind == "close_notice":
-        return t if t < action.data["close_at"] else None   # the close itself tells the citizen
+        return t if t < action.data["close_at"] else None  # the close itself tells the citizen
     return t
 
 
@@ -111,25 +130,25 @@ def _pending(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar) ->
                 yield action
 
 
-def digest_action(office: Office, cal: WorkingCalendar, now: datetime,
-                  last_digest_day: date | None) -> tuple[datetime, Action] | None:
+def digest_action(
+    office: Office, cal: WorkingCalendar, now: datetime, last_digest_day: date | None
+) -> tuple[datetime, Action] | None:
     """(next fire time, digest action): at opening on each working day, at most once a day."""
     if not office.supervisors:
         return None
     day = cal.local(now).date()
-    if last_digest_day is not None and day <= last_digest_day or not cal.is_working_day(day) \
-            or now >= cal.closing(day):
+    if last_digest_day is not None and day <= last_digest_day or not cal.is_working_day(day) or now >= cal.closing(day):
         day = cal.next_working_day(day)
     opening = cal.opening(day)
     key = f"digest:{office.code}:{day.isoformat()}"
     return max(opening, now), Action("digest", key, "", opening, {"day": day})
 
 
-def due_actions(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, now: datetime,
-                last_digest_day: date | None) -> list[Action]:
+def due_actions(
+    tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, now: datetime, last_digest_day: date | None
+) -> list[Action]:
     """Everything that should be done for the office as of `now`, not yet done, in time order."""
-    due = [a for a in _pending(tickets, office, cal) if (when := fire_time(a, cal, now)) is not None
-           and when <= now]
+    due = [a for a in _pending(tickets, office, cal) if (when := fire_time(a, cal, now)) is not None and when <= now]
     digest = digest_action(office, cal, now, last_digest_day)
     if digest is not None and digest[0] <= now:
         due.append(digest[1])
@@ -152,8 +171,9 @@ def _one_reminder_each(due: list[Action]) -> list[Action]:
     return out
 
 
-def next_due(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, now: datetime,
-             last_digest_day: date | None = None) -> datetime | None:
+def next_due(
+    tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, now: datetime, last_digest_day: date | None = None
+) -> datetime | None:
     """The next instant something becomes due for the office (now, if something already is)."""
     times = [w for a in _pending(tickets, office, cal) if (w := fire_time(a, cal, now)) is not None]
     digest = digest_action(office, cal, now, last_digest_day)
@@ -162,8 +182,7 @@ def next_due(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, no
     return min(times, default=None)
 
 
-def digest_summary(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar,
-                   now: datetime) -> dict[str, Any]:
+def digest_summary(tickets: Iterable[Ticket], office: Office, cal: WorkingCalendar, now: datetime) -> dict[str, Any]:
     """overdue, due_today (deadline later today), unassigned, per_operator {open, overdue}.
 
     Only tickets that wait for an operator count (status open): answered tickets and those waiting
@@ -191,5 +210,4 @@ def digest_summary(tickets: Iterable[Ticket], office: Office, cal: WorkingCalend
     far = datetime.max.replace(tzinfo=UTC)
     for group in (overdue, due_today, unassigned):
         group.sort(key=lambda t: (t.due_at or far, t.number))
-    return {"overdue": overdue, "due_today": due_today, "unassigned": unassigned,
-            "per_operator": per_operator}
+    return {"overdue": overdue, "due_today": due_today, "unassigned": unassigned, "per_operator": per_operator}

@@ -13,10 +13,34 @@ DAYS = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-           "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 
 
@@ -25,13 +49,13 @@ def _lang(lang: str) -> str:
 
 
 def format_date(day: date, lang: str = "id") -> str:
-    """"Selasa, 29 Desember 2026" / "Tuesday, 29 December 2026"."""
+    """ "Selasa, 29 Desember 2026" / "Tuesday, 29 December 2026"."""
     lang = _lang(lang)
     return f"{DAYS[lang][day.weekday()]}, {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def format_deadline(moment: datetime, zone_label: str, lang: str = "id", tz: tzinfo | None = None) -> str:
-    """"Selasa, 29 Desember 2026 pukul 10.00 WIB"; pass `tz` (the office zone) to convert first.
+    """ "Selasa, 29 Desember 2026 pukul 10.00 WIB"; pass `tz` (the office zone) to convert first.
 
     Without `tz` the moment is shown in its own offset, so callers holding a stored datetime of
     unknown offset must pass the office zone (or convert) for the label to be true.

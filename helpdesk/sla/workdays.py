@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from ..config import DEFAULT_HOURS, Office
 
-ADDED_NAME = "Libur tambahan (pengaturan kantor)"   # a date settings.toml adds, e.g. a new decree
+ADDED_NAME = "Libur tambahan (pengaturan kantor)"  # a date settings.toml adds, e.g. a new decree
 WEEKDAY_NAMES_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-SEARCH_DAYS = 400     # no office is closed for more than a year; beyond that the calendar is broken
+SEARCH_DAYS = 400  # no office is closed for more than a year; beyond that the calendar is broken
 
 
 @lru_cache(maxsize=32)
@@ -30,10 +30,10 @@ def _package_holidays(year: int) -> tuple[tuple[date, str], ...]:
     # about 0.15 s, which `helpdesk --help`, `status` or `tickets` never need. The daemon computes
     # every office's next deadline as it starts, before it takes in any mail.
     import holidays as holidays_pkg
+
     try:
-        found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year,
-                                              language="id")
-    except (NotImplementedError, ValueError):   # an older package without Indonesian names
+        found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year, language="id")
+    except (NotImplementedError, ValueError):  # an older package without Indonesian names
         found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year)
     return tuple(sorted(found.items()))
 
@@ -41,8 +41,13 @@ def _package_holidays(year: int) -> tuple[tuple[date, str], ...]:
 class WorkingCalendar:
     """When one office works: pure, no clock reads; holiday years are looked up once and cached."""
 
-    def __init__(self, tz: ZoneInfo, hours: Mapping[int, tuple[time, time]] | None = None,
-                 add: tuple[date, ...] = (), remove: tuple[date, ...] = ()) -> None:
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        hours: Mapping[int, tuple[time, time]] | None = None,
+        add: tuple[date, ...] = (),
+        remove: tuple[date, ...] = (),
+    ) -> None:
         self.tz = tz
         self.hours = dict(DEFAULT_HOURS if hours is None else hours)
         self.add = frozenset(add)
@@ -78,8 +83,11 @@ class WorkingCalendar:
         if name:
             return name
         if day.weekday() not in self.hours:
-            return f"akhir pekan ({WEEKDAY_NAMES_ID[day.weekday()]})" if day.weekday() >= 5 \
+            return (
+                f"akhir pekan ({WEEKDAY_NAMES_ID[day.weekday()]})"
+                if day.weekday() >= 5
                 else f"kantor tutup ({WEEKDAY_NAMES_ID[day.weekday()]})"
+            )
         return None
 
     def hours_on(self, day: date) -> tuple[time, time] | None:

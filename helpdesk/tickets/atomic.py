@@ -20,9 +20,15 @@ _READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 def local_fault(exc: OSError, path: Path) -> LocalFault:
     """What an OSError of a write under the data directory means for the daemon."""
-    what = ("data disk full" if exc.errno in _FULL else
-            "data directory read-only" if exc.errno in _READ_ONLY else
-            "data directory missing" if exc.errno == errno.ENOENT else "data disk error")
+    what = (
+        "data disk full"
+        if exc.errno in _FULL
+        else "data directory read-only"
+        if exc.errno in _READ_ONLY
+        else "data directory missing"
+        if exc.errno == errno.ENOENT
+        else "data disk error"
+    )
     return LocalFault(what, path, exc)
 
 
@@ -48,7 +54,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
-            pass          # removed at the next start (Store.remove_leftovers)
+            pass  # removed at the next start (Store.remove_leftovers)
         raise local_fault(exc, path) from exc
 
 
@@ -128,12 +134,12 @@ def remove_leftovers(root: Path) -> int:
                     os.unlink(os.path.join(directory, name))
                     removed += 1
                 except OSError:
-                    pass       # read-only: the start-up check reports that on its own
+                    pass  # read-only: the start-up check reports that on its own
     return removed
 
 
 def unwritable(directory: Path) -> str:
-    """"" when files can be written in `directory` (or it can be made), else what prevents it."""
+    """ "" when files can be written in `directory` (or it can be made), else what prevents it."""
     probe = directory if directory.is_dir() else directory.parent
     if not probe.is_dir():
         return f"data directory missing: {directory} (nor {probe} exists: a disk not mounted?)"

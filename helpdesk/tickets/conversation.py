@@ -12,11 +12,12 @@ from .numbering import number_in_subject
 @dataclass(frozen=True)
 class ThreadMatch:
     number: str | None
-    how: str          # "in-reply-to", "references", "subject", "report", or why nothing matched
+    how: str  # "in-reply-to", "references", "subject", "report", or why nothing matched
 
 
-def match_thread(mail: InboundMail, lookup: Callable[[str], str | None],
-                 requester_of: Callable[[str], str | None]) -> ThreadMatch:
+def match_thread(
+    mail: InboundMail, lookup: Callable[[str], str | None], requester_of: Callable[[str], str | None]
+) -> ThreadMatch:
     """Find the ticket a mail continues.
 
     `lookup` maps a Message-ID to a ticket number; `requester_of` gives a ticket's citizen address.

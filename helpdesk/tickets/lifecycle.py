@@ -11,17 +11,22 @@ from datetime import datetime
 
 from ..model import Attachment, InboundMail, Status, Ticket, TicketEvent
 
-TEXT_LIMIT = 20_000   # characters of a mail's text kept on the event; the whole mail stays in the spool
+TEXT_LIMIT = 20_000  # characters of a mail's text kept on the event; the whole mail stays in the spool
 
 
 def citizen_event(mail: InboundMail, spool: str, type_: str) -> TicketEvent:
     event = TicketEvent(
-        at=mail.received_at, type=type_, message_id=mail.message_id, actor=mail.from_addr,
-        summary=mail.subject, spool=spool,
+        at=mail.received_at,
+        type=type_,
+        message_id=mail.message_id,
+        actor=mail.from_addr,
+        summary=mail.subject,
+        spool=spool,
         attachments=[Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments],
-        data={"text": mail.text[:TEXT_LIMIT], "from_name": mail.from_name})
+        data={"text": mail.text[:TEXT_LIMIT], "from_name": mail.from_name},
+    )
     if mail.incomplete:
-        event.data["incomplete"] = mail.incomplete     # the operator reads the rest in the spool
+        event.data["incomplete"] = mail.incomplete  # the operator reads the rest in the spool
     return event
 
 
@@ -37,14 +42,31 @@ def reply_address(mail: InboundMail, staff: frozenset[str]) -> str:
     return mail.from_addr
 
 
-def open_ticket(number: str, office: str, mail: InboundMail, spool: str, due_at: datetime,
-                clock_start: datetime, requester: str | None = None) -> Ticket:
+def open_ticket(
+    number: str,
+    office: str,
+    mail: InboundMail,
+    spool: str,
+    due_at: datetime,
+    clock_start: datetime,
+    requester: str | None = None,
+) -> Ticket:
     """A citizen's first mail becomes a ticket whose clock starts now."""
-    return Ticket(number=number, office=office, requester=mail.from_addr if requester is None else requester,
-                  requester_name=mail.from_name, subject=mail.subject or "(tanpa perihal)",
-                  received_at=mail.received_at, status=Status.OPEN, language=mail.language,
-                  due_at=due_at, clock_started_at=clock_start, updated_at=mail.received_at,
-                  message_ids=[mail.message_id], events=[citizen_event(mail, spool, "received")])
+    return Ticket(
+        number=number,
+        office=office,
+        requester=mail.from_addr if requester is None else requester,
+        requester_name=mail.from_name,
+        subject=mail.subject or "(tanpa perihal)",
+        received_at=mail.received_at,
+        status=Status.OPEN,
+        language=mail.language,
+        due_at=due_at,
+        clock_started_at=clock_start,
+        updated_at=mail.received_at,
+        message_ids=[mail.message_id],
+        events=[citizen_event(mail, spool, "received")],
+    )
 
 
 def needs_new_deadline(ticket: Ticket) -> bool:
@@ -52,8 +74,9 @@ def needs_new_deadline(ticket: Ticket) -> bool:
     return ticket.status is not Status.OPEN or ticket.due_at is None
 
 
-def add_citizen_message(ticket: Ticket, mail: InboundMail, spool: str,
-                        new_deadline: tuple[datetime, datetime] | None) -> None:
+def add_citizen_message(
+    ticket: Ticket, mail: InboundMail, spool: str, new_deadline: tuple[datetime, datetime] | None
+) -> None:
     """Record a citizen's follow-up; `new_deadline` (clock start, due) when the clock restarts."""
     was = ticket.status
     ticket.events.append(citizen_event(mail, spool, "follow_up"))
@@ -66,9 +89,15 @@ def add_citizen_message(ticket: Ticket, mail: InboundMail, spool: str,
         ticket.waiting_since = None
         ticket.closed_at = None
         if was is not Status.OPEN:
-            ticket.events.append(TicketEvent(at=mail.received_at, type="status", actor=mail.from_addr,
-                                             summary=f"{was.value} -> open",
-                                             data={"from": was.value, "to": "open"}))
+            ticket.events.append(
+                TicketEvent(
+                    at=mail.received_at,
+                    type="status",
+                    actor=mail.from_addr,
+                    summary=f"{was.value} -> open",
+                    data={"from": was.value, "to": "open"},
+                )
+            )
 
 
 def record_side_mail(ticket: Ticket, mail: InboundMail, spool: str, type_: str, summary: str) -> None:
@@ -89,16 +118,21 @@ def set_status(ticket: Ticket, status: Status, now: datetime, actor: str, reason
         ticket.closed_at = now
         ticket.waiting_since = None
     elif status is Status.WAITING_CITIZEN:
-        ticket.waiting_since = now      # the auto-close counts calendar days from here
+        ticket.waiting_since = now  # the auto-close counts calendar days from here
     elif status is Status.ANSWERED:
-        ticket.waiting_since = now      # the citizen's silence after an answer closes it too
-        ticket.answered_at = ticket.answered_at or now   # the first answer, for the service report
+        ticket.waiting_since = now  # the citizen's silence after an answer closes it too
+        ticket.answered_at = ticket.answered_at or now  # the first answer, for the service report
     if status is not Status.OPEN:
-        ticket.due_at = None        # the clock stops: nothing is owed until the citizen writes
-    ticket.events.append(TicketEvent(at=now, type="status", actor=actor,
-                                     summary=f"{was.value} -> {status.value}" + (f": {reason}" if reason else ""),
-                                     data={"from": was.value, "to": status.value, "reason": reason,
-                                           "due_at": due.isoformat() if due else None}))
+        ticket.due_at = None  # the clock stops: nothing is owed until the citizen writes
+    ticket.events.append(
+        TicketEvent(
+            at=now,
+            type="status",
+            actor=actor,
+            summary=f"{was.value} -> {status.value}" + (f": {reason}" if reason else ""),
+            data={"from": was.value, "to": status.value, "reason": reason, "due_at": due.isoformat() if due else None},
+        )
+    )
 
 
 def record_rating(ticket: Ticket, rating: int, mail: InboundMail, spool: str) -> None:

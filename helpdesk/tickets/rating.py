@@ -8,16 +8,32 @@ from ..model import InboundMail, Ticket
 
 # Longest phrases first: "tidak puas" must win over "puas".
 _WORDS = (
-    ("sangat tidak puas", 1), ("tidak puas", 1), ("kurang puas", 2), ("sangat puas", 5),
-    ("cukup puas", 3), ("puas", 4), ("cukup", 3), ("very unsatisfied", 1), ("very dissatisfied", 1),
-    ("unsatisfied", 2), ("dissatisfied", 2), ("very satisfied", 5), ("satisfied", 4),
-    ("bintang lima", 5), ("bintang empat", 4), ("bintang tiga", 3), ("bintang dua", 2),
+    ("sangat tidak puas", 1),
+    ("tidak puas", 1),
+    ("kurang puas", 2),
+    ("sangat puas", 5),
+    ("cukup puas", 3),
+    ("puas", 4),
+    ("cukup", 3),
+    ("very unsatisfied", 1),
+    ("very dissatisfied", 1),
+    ("unsatisfied", 2),
+    ("dissatisfied", 2),
+    ("very satisfied", 5),
+    ("satisfied", 4),
+    ("bintang lima", 5),
+    ("bintang empat", 4),
+    ("bintang tiga", 3),
+    ("bintang dua", 2),
     ("bintang satu", 1),
 )
-_NUMBER = re.compile(r"^\s*(?:(?:nilai|rating|skor|score|penilaian)\s*[:=]?\s*)?"
-                     r"([1-5])\s*(?:/\s*5|dari\s*5|bintang)?\s*[.!]?\s*$", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"^\s*(?:(?:nilai|rating|skor|score|penilaian)\s*[:=]?\s*)?"
+    r"([1-5])\s*(?:/\s*5|dari\s*5|bintang)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
 _STARS = re.compile(r"^\s*(\u2b50|\u2605){1,5}\s*$")
-MAX_LINES = 3   # a rating is a short answer; a long mail is a new question, not a rating
+MAX_LINES = 3  # a rating is a short answer; a long mail is a new question, not a rating
 
 
 def parse_rating(text: str) -> int | None:
@@ -34,13 +50,16 @@ def parse_rating(text: str) -> int | None:
     cleaned = re.sub(r"[^\w\s]", " ", first)
     cleaned = " ".join(cleaned.split())
     for phrase, value in _WORDS:
-        if cleaned == phrase or cleaned.startswith(phrase + " terima kasih") or \
-                cleaned in (f"saya {phrase}", f"{phrase} sekali"):
+        if (
+            cleaned == phrase
+            or cleaned.startswith(phrase + " terima kasih")
+            or cleaned in (f"saya {phrase}", f"{phrase} sekali")
+        ):
             return value
     return None
 
 
-RATING_REQUEST_ID = "<pst.rating_reque."   # outbound.notices mints "<pst.{purpose[:12]}." for it
+RATING_REQUEST_ID = "<pst.rating_reque."  # outbound.notices mints "<pst.{purpose[:12]}." for it
 
 
 def answers_rating_request(ticket: Ticket, mail: InboundMail) -> bool:

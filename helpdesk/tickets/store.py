@@ -34,8 +34,8 @@ from .numbering import format_number
 from .spool import Spool
 
 log = logging.getLogger(__name__)
-RATELIMIT_DAYS = 2      # days of per-sender counters kept (every office's today, and yesterday)
-CHANGES_KEPT = 10_000   # change-log entries kept beyond one per open ticket
+RATELIMIT_DAYS = 2  # days of per-sender counters kept (every office's today, and yesterday)
+CHANGES_KEPT = 10_000  # change-log entries kept beyond one per open ticket
 OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
 NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 
@@ -46,8 +46,15 @@ def _dumps(doc: Any) -> str:
 
 def _outbox_signature(mail: OutgoingMail) -> tuple:
     """What the outbox changes on a queued mail; the rest (the raw text above all) never changes."""
-    return (mail.status, mail.attempts, mail.next_attempt_at, mail.sent_at, mail.last_error,
-            tuple(mail.recipients), mail.spool)
+    return (
+        mail.status,
+        mail.attempts,
+        mail.next_attempt_at,
+        mail.sent_at,
+        mail.last_error,
+        tuple(mail.recipients),
+        mail.spool,
+    )
 
 
 class Store:
@@ -63,22 +70,22 @@ class Store:
         self.mailboxes: dict[str, dict[str, Any]] = {}
         self.inflight: dict[str, dict[str, Any]] = {}
         self.quarantine: dict[str, dict[str, Any]] = {}
-        self.not_ticketed: dict[str, dict[str, Any]] = {}   # in-flight key -> mail that made no ticket, why
+        self.not_ticketed: dict[str, dict[str, Any]] = {}  # in-flight key -> mail that made no ticket, why
         self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
-        self._ticket_json: dict[str, bytes] = {}   # serialised form of unchanged tickets
+        self._ticket_json: dict[str, bytes] = {}  # serialised form of unchanged tickets
         self._outbox_json: dict[str, tuple[tuple, bytes]] = {}  # message id -> (signature, JSON)
         self._dirty: set[str] = set()
         self._to_archive: dict[str, Ticket] = {}
-        self._msgindex: dict[str, str] = {}         # Message-ID -> ticket number (hot and archived)
-        self._archived: dict[str, str] = {}         # ticket number -> archive month file name
-        self.archive_generation = 0                 # bumped by every archive write of this store
+        self._msgindex: dict[str, str] = {}  # Message-ID -> ticket number (hot and archived)
+        self._archived: dict[str, str] = {}  # ticket number -> archive month file name
+        self.archive_generation = 0  # bumped by every archive write of this store
         # Change log of the hot set for caches (Store.hot_changes): number -> revision of its last
         # save or departure, oldest first; entries beyond what caches need are forgotten.
         self._revision = 0
         self._forgotten = 0
         self._changes: dict[str, int] = {}
-        self.fault = ""          # "data disk full" while commits fail for want of a writable disk
-        self.spool = Spool(self.dir.parent)      # <data_dir>/spool beside <data_dir>/store
+        self.fault = ""  # "data disk full" while commits fail for want of a writable disk
+        self.spool = Spool(self.dir.parent)  # <data_dir>/spool beside <data_dir>/store
         self._load()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -94,8 +101,7 @@ class Store:
                     ticket = Ticket.from_dict(doc)
                     self.tickets[ticket.number] = ticket
                     self._ticket_json[ticket.number] = _dumps(doc).encode()
-                self.outbox = {d["message_id"]: OutgoingMail.from_dict(d)
-                               for d in data.get("outbox", {}).values()}
+                self.outbox = {d["message_id"]: OutgoingMail.from_dict(d) for d in data.get("outbox", {}).values()}
                 self._outbox_texts()
                 self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
                 self.inflight = {d["key"]: d for d in data.get("inflight", {}).values()}
@@ -113,7 +119,7 @@ class Store:
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
                 self._msgindex[mid] = ticket.number
-        for mail in self.outbox.values():       # as queue_mail indexes them before the commit
+        for mail in self.outbox.values():  # as queue_mail indexes them before the commit
             if mail.ticket:
                 self._msgindex.setdefault(mail.message_id, mail.ticket)
 
@@ -145,17 +151,15 @@ class Store:
             if index.get("source") == source and isinstance(index.get("tickets"), dict):
                 return index["tickets"]
         except (OSError, ValueError, AttributeError):
-            pass      # missing or unreadable: it is only derived data, rebuilt below
+            pass  # missing or unreadable: it is only derived data, rebuilt below
         return self._write_month_index(month, self._archive_docs(month))
 
     def _write_month_index(self, month: Path, docs: list[dict[str, Any]]) -> dict[str, list[str]]:
         tickets = {doc["number"]: list(doc.get("message_ids", [])) for doc in docs}
         try:
-            write_atomic(self._index_path(month), _dumps({"source": self._source(month),
-                                                          "tickets": tickets}).encode())
+            write_atomic(self._index_path(month), _dumps({"source": self._source(month), "tickets": tickets}).encode())
         except OSError as exc:
-            log.warning("cannot write the archive index of %s (read again at the next start): %s",
-                        month, exc)
+            log.warning("cannot write the archive index of %s (read again at the next start): %s", month, exc)
         return tickets
 
     # -- tickets ---------------------------------------------------------------------------------
@@ -215,8 +219,11 @@ class Store:
 
     def open_tickets(self, office: str | None = None) -> list[Ticket]:
         with self.lock:
-            return [t for t in self.tickets.values()
-                    if t.status is not Status.CLOSED and (office is None or t.office == office)]
+            return [
+                t
+                for t in self.tickets.values()
+                if t.status is not Status.CLOSED and (office is None or t.office == office)
+            ]
 
     def all_tickets(self) -> Iterator[Ticket]:
         """Every ticket, hot then archived (reads the archive files: for reports and exports)."""
@@ -254,11 +261,14 @@ class Store:
                 del self.not_ticketed[next(iter(self.not_ticketed))]
 
     def not_ticketed_by_reason(self, office: str | None = None, since: datetime | None = None) -> str:
-        """"3 bounce, 1 duplicate": the mails remembered without a ticket, counted by why."""
+        """ "3 bounce, 1 duplicate": the mails remembered without a ticket, counted by why."""
         with self.lock:
-            counts = Counter(r["reason"] for r in self.not_ticketed.values()
-                             if office in (None, r["office"])
-                             and (since is None or datetime.fromisoformat(r["received_at"]) >= since))
+            counts = Counter(
+                r["reason"]
+                for r in self.not_ticketed.values()
+                if office in (None, r["office"])
+                and (since is None or datetime.fromisoformat(r["received_at"]) >= since)
+            )
         return ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
 
     # -- commit ----------------------------------------------------------------------------------
@@ -290,8 +300,11 @@ class Store:
     def faulted(self, exc: LocalFault) -> None:
         """Said once per episode: every mailbox and the outbox meet the same fault until it ends."""
         if not self.fault:
-            log.error("%s (%s): intake paused, no mail is charged for it; retrying until the store "
-                      "can be written", exc.what, exc)
+            log.error(
+                "%s (%s): intake paused, no mail is charged for it; retrying until the store can be written",
+                exc.what,
+                exc,
+            )
         self.fault = exc.what
 
     def _move_closed_to_archive(self) -> None:
@@ -367,8 +380,7 @@ class Store:
                 try:
                     mail.raw = self.spool.read(mail.spool).decode("utf-8")
                 except (OSError, ValueError) as exc:
-                    raise StoreCorrupt(f"queued mail {mail.message_id}: text {mail.spool} unreadable: "
-                                       f"{exc}") from exc
+                    raise StoreCorrupt(f"queued mail {mail.message_id}: text {mail.spool} unreadable: {exc}") from exc
 
     def _serialise(self) -> bytes:
         def table(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -397,7 +409,7 @@ class Store:
         # One join of cached pieces: the hot file is megabytes, every extra copy of it counts.
         parts = [b'{"outbox":{']
         _numbered(parts, outbox)
-        parts += [b"}", head[len(b'{"outbox":{}'):-1], b',"tickets":{']
+        parts += [b"}", head[len(b'{"outbox":{}') : -1], b',"tickets":{']
         _numbered(parts, self._ticket_json.values())
         parts.append(b"}}")
         return b"".join(parts)

@@ -19,11 +19,28 @@ from helpdesk.tickets.store import Store
 class Helpdesk:
     """One helpdesk installation under test: its settings file, data dir and mailboxes."""
 
-    def __init__(self, root: Path, dovecot, smtp_sink, offices=("3576",), imap_port: int | None = None,
-                 extra_settings: str = "", operators: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        dovecot,
+        smtp_sink,
+        offices=("3576",),
+        imap_port: int | None = None,
+        extra_settings: str = "",
+        operators: str = "",
+    ) -> None:
         self.root, self.dovecot, self.sink = root, dovecot, smtp_sink
-        made = install(root, dovecot, smtp_sink.port, tuple(offices), imap_port=imap_port,
-                       poll_seconds=0.5, timeout=10, extra_settings=extra_settings, operators=operators)
+        made = install(
+            root,
+            dovecot,
+            smtp_sink.port,
+            tuple(offices),
+            imap_port=imap_port,
+            poll_seconds=0.5,
+            timeout=10,
+            extra_settings=extra_settings,
+            operators=operators,
+        )
         self.settings_path, self.env, self.users = made.settings_path, made.env, made.users
         self.data_dir = made.data_dir
 
@@ -47,22 +64,31 @@ class Helpdesk:
         return sorted(self.store().all_tickets(), key=lambda t: t.number)
 
     def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60):
-        return subprocess.run([sys.executable, "-m", "helpdesk", "--config", str(self.settings_path), *args],
-                              capture_output=True, text=True, env=dict(self.env, **(env or {})),
-                              timeout=timeout, cwd=self.root)
+        return subprocess.run(
+            [sys.executable, "-m", "helpdesk", "--config", str(self.settings_path), *args],
+            capture_output=True,
+            text=True,
+            env=dict(self.env, **(env or {})),
+            timeout=timeout,
+            cwd=self.root,
+        )
 
     def spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "helpdesk", "--config", str(self.settings_path), *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(self.env, **(env or {})), cwd=self.root)
+        return subprocess.Popen(
+            [sys.executable, "-m", "helpdesk", "--config", str(self.settings_path), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(self.env, **(env or {})),
+            cwd=self.root,
+        )
 
     def sent(self, purpose_subject: str = "") -> list:
         return [m for m in self.sink.messages if purpose_subject in str(m.message["Subject"])]
 
     def staff(self) -> set[str]:
         settings = self.settings()
-        return ({s for o in settings.offices for s in o.supervisors}
-                | {o.address for o in settings.operators})
+        return {s for o in settings.offices for s in o.supervisors} | {o.address for o in settings.operators}
 
     def to_citizens(self, count: int = 0, timeout: float = 10.0) -> list:
         """Mail the SMTP server accepted for citizens (not for supervisors or operators)."""

@@ -35,9 +35,7 @@ class Conversation:
 
     def deliver(self, raw: bytes, at: datetime, expect: int) -> list:
         self.hd.append(raw, date=at)
-        self.hd.run_once(
-            now=at + timedelta(minutes=1)
-        )  # run_once drains the outbox before returning
+        self.hd.run_once(now=at + timedelta(minutes=1))  # run_once drains the outbox before returning
         everything = self.hd.sink.messages[:]
         new, self.count = everything[self.count :], len(everything)
         # The supervisors' morning digest (issue 3) is not part of this conversation.
@@ -66,12 +64,9 @@ def operator_reply(
     msg["Message-ID"] = f"<op-{at.timestamp():.0f}-{len(body)}@mail.bps.go.id>"
     msg["In-Reply-To"] = notification["Message-ID"]
     msg["References"] = notification["Message-ID"]
-    quoted = "\n".join(
-        "> " + line for line in notification.get_body(("plain",)).get_content().splitlines()
-    )
+    quoted = "\n".join("> " + line for line in notification.get_body(("plain",)).get_content().splitlines())
     msg.set_content(
-        f"{body}\n\nPada Sen, 23 Nov 2026 pukul 09.01 PST Helpdesk <bps3576@bps.go.id> menulis:\n"
-        f"{quoted}\n"
+        f"{body}\n\nPada Sen, 23 Nov 2026 pukul 09.01 PST Helpdesk <bps3576@bps.go.id> menulis:\n{quoted}\n"
     )
     if attachment:
         name, ctype, payload = attachment
@@ -109,15 +104,10 @@ def test_whole_conversation_citizen_operator_citizen_close(hd):
     assert answer.rcpt_tos == [CITIZEN]
     assert msg["From"].addresses[0].addr_spec == "bps3576@bps.go.id"
     assert msg["In-Reply-To"] == "<tanya-1@example.org>"
-    assert (
-        "<tanya-1@example.org>" in msg["References"]
-        and ack.message["Message-ID"] in msg["References"]
-    )
+    assert "<tanya-1@example.org>" in msg["References"] and ack.message["Message-ID"] in msg["References"]
     assert str(msg["Subject"]) == f"Re: [{number}] Permintaan data inflasi 2025"
     text = plain(answer)
-    assert text.startswith(
-        "Selamat siang,\n\nData inflasi 2025 terlampir.\n\nSalam,\nRina\n\n--\nPST "
-    )
+    assert text.startswith("Selamat siang,\n\nData inflasi 2025 terlampir.\n\nSalam,\nRina\n\n--\nPST ")
     assert "> " not in text  # no quoted line
     for leaked in ("Statistisi", "menulis:", "rina@bps.go.id", "+t-", "pst.PST-"):
         assert leaked not in answer.data.decode(errors="replace"), leaked
@@ -146,9 +136,7 @@ def test_whole_conversation_citizen_operator_citizen_close(hd):
         MON_0900 + timedelta(hours=4),
         expect=2,
     )
-    assert answer2.rcpt_tos == [CITIZEN] and plain(answer2).startswith(
-        "Data 2024 juga sudah ada di website."
-    )
+    assert answer2.rcpt_tos == [CITIZEN] and plain(answer2).startswith("Data 2024 juga sudah ada di website.")
     assert "#tutup" not in plain(answer2)
     assert closing.rcpt_tos == [CITIZEN] and closing.message["In-Reply-To"] == follow_id(follow)
     assert "penilaian" in str(closing.message["Subject"]) and "5 = sangat puas" in plain(closing)
@@ -163,11 +151,7 @@ def test_whole_conversation_citizen_operator_citizen_close(hd):
 
 
 def follow_id(raw: bytes) -> str:
-    return next(
-        line.split(b" ", 1)[1].decode()
-        for line in raw.splitlines()
-        if line.startswith(b"Message-ID:")
-    )
+    return next(line.split(b" ", 1)[1].decode() for line in raw.splitlines() if line.startswith(b"Message-ID:"))
 
 
 def test_forged_operator_mail_relays_nothing_and_runs_no_command(hd):
@@ -182,13 +166,9 @@ def test_forged_operator_mail_relays_nothing_and_runs_no_command(hd):
         body="#tutup\nTidak ada datanya.",
     )
     [n1] = talk.deliver(spoofed, later, expect=1)
-    replayed = operator_reply(
-        note.message, "#alihkan Dimas\nSaya ambil.", sender="Dimas <dimas@bps.go.id>", at=later
-    )
+    replayed = operator_reply(note.message, "#alihkan Dimas\nSaya ambil.", sender="Dimas <dimas@bps.go.id>", at=later)
     [n2] = talk.deliver(replayed, later, expect=1)
-    lookalike = operator_reply(
-        note.message, "#tutup", sender='"rina@bps.go.id" <rina@evil.example>', at=later
-    )
+    lookalike = operator_reply(note.message, "#tutup", sender='"rina@bps.go.id" <rina@evil.example>', at=later)
     [n3] = talk.deliver(lookalike, later, expect=1)
     token = str(note.message["Reply-To"]).split("-")[-1].split("@")[0]
     altered = operator_reply(note.message, "#tutup\nSelesai.", at=later).replace(
@@ -205,7 +185,5 @@ def test_forged_operator_mail_relays_nothing_and_runs_no_command(hd):
     [ticket] = hd.tickets()
     assert ticket.status.value == "open" and ticket.assignee == "rina@bps.go.id" and ticket.due_at
     assert len([e for e in ticket.events if e.type == "relay_refused"]) == 4
-    assert not [
-        e for e in ticket.events if e.type in ("reply", "note", "command", "assigned", "status")
-    ]
+    assert not [e for e in ticket.events if e.type in ("reply", "note", "command", "assigned", "status")]
     assert [m.rcpt_tos for m in hd.sink.messages].count([CITIZEN]) == 1  # the acknowledgement only

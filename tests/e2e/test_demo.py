@@ -14,8 +14,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def demo(**env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "helpdesk.demo"], capture_output=True, text=True, timeout=240,
-                          cwd="/", env={**os.environ, "PYTHONPATH": str(REPO), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "helpdesk.demo"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd="/",
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+    )
 
 
 def test_the_demo_shows_each_step_of_the_loop_and_keeps_its_folder_on_request():
@@ -28,12 +34,18 @@ def test_the_demo_shows_each_step_of_the_loop_and_keeps_its_folder_on_request():
     assert "2 acknowledgements (none for the auto-reply)" in out.stdout
     folder = Path(re.search(r"^The demo folder is kept: (\S+)$", out.stdout, re.M)[1])
     try:
-        exports = re.search(r"^  export (HELPDESK_CONFIG=\S+) (HELPDESK_SECRET=\S+) (PYTHONPATH=\S+)$",
-                            out.stdout, re.M)
+        exports = re.search(
+            r"^  export (HELPDESK_CONFIG=\S+) (HELPDESK_SECRET=\S+) (PYTHONPATH=\S+)$", out.stdout, re.M
+        )
         env = dict(item.split("=", 1) for item in exports.groups())
         number = re.search(r"PST-3576-\d{4}-000001", out.stdout)[0]
-        looked = subprocess.run([sys.executable, "-m", "helpdesk", "show", number.lower()],
-                                capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **env}, cwd="/")
+        looked = subprocess.run(
+            [sys.executable, "-m", "helpdesk", "show", number.lower()],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", **env},
+            cwd="/",
+        )
         assert looked.returncode == 0 and "[closed]" in looked.stdout, looked.stderr
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -46,5 +58,6 @@ def test_a_busy_port_is_one_line_and_a_non_zero_exit():
         port = busy.getsockname()[1]
         out = demo(DEMO_IMAP_PORT=str(port))
     assert out.returncode == 2
-    assert out.stderr == (f"demo: port {port} (DEMO_IMAP_PORT) is in use; choose another or "
-                          "leave DEMO_IMAP_PORT unset for a free one\n")
+    assert out.stderr == (
+        f"demo: port {port} (DEMO_IMAP_PORT) is in use; choose another or leave DEMO_IMAP_PORT unset for a free one\n"
+    )

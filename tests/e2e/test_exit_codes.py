@@ -21,9 +21,9 @@ def test_a_refused_login_exits_6_at_once_and_says_so_in_words(tmp_path, dovecot,
     assert out.returncode == 6
     who = f"{hd.users['3576']}@{dovecot.host}:{dovecot.port}"
     assert f"mailbox not read: login to {who} refused: Authentication failed" in out.stderr
-    assert "b'" not in out.stderr and out.stderr.count("refused: Authentication failed") == 2   # log + summary
-    assert len(hd.tickets()) == 1                # the other office's mail went on
-    assert took < 12, took                       # one attempt, not three with backoff
+    assert "b'" not in out.stderr and out.stderr.count("refused: Authentication failed") == 2  # log + summary
+    assert len(hd.tickets()) == 1  # the other office's mail went on
+    assert took < 12, took  # one attempt, not three with backoff
 
 
 def test_a_permanent_delivery_failure_exits_8(tmp_path, dovecot, smtp_sink):
@@ -33,7 +33,7 @@ def test_a_permanent_delivery_failure_exits_8(tmp_path, dovecot, smtp_sink):
     out = hd.cli("run", "--once", "--now", NOW)
     assert out.returncode == 8
     assert "1 outgoing mail(s) failed permanently" in out.stderr
-    assert hd.cli("run", "--once", "--now", NOW).returncode == 0     # an old failure is not this run's
+    assert hd.cli("run", "--once", "--now", NOW).returncode == 0  # an old failure is not this run's
 
 
 def test_a_quarantined_mail_exits_7(tmp_path, dovecot, smtp_sink, monkeypatch):

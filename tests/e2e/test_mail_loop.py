@@ -76,28 +76,35 @@ def test_reply_to_acknowledgement_joins_the_ticket(hd):
     hd.append(citizen_mail(message_id="<first@example.org>"), date=MON_0900)
     hd.run_once(now=MON_0900)
     [ack] = hd.to_citizens(1)
-    reply = citizen_mail(subject="Re: " + str(ack.message["Subject"]), body="Tambahan: tahun 2024 juga.",
-                         in_reply_to=ack.message["Message-ID"], references=ack.message["Message-ID"])
+    reply = citizen_mail(
+        subject="Re: " + str(ack.message["Subject"]),
+        body="Tambahan: tahun 2024 juga.",
+        in_reply_to=ack.message["Message-ID"],
+        references=ack.message["Message-ID"],
+    )
     hd.append(reply, date=MON_0900 + timedelta(hours=1))
     hd.run_once(now=MON_0900 + timedelta(hours=1))
     [ticket] = hd.tickets()
     assert [e.type for e in ticket.events if e.type in ("received", "follow_up")] == ["received", "follow_up"]
-    assert len(hd.to_citizens()) == 1            # a follow-up is not acknowledged again
+    assert len(hd.to_citizens()) == 1  # a follow-up is not acknowledged again
 
 
 def test_subject_number_from_a_stranger_opens_a_new_ticket(hd):
     hd.append(citizen_mail(), date=MON_0900)
     hd.run_once(now=MON_0900)
-    hd.append(citizen_mail(subject="Re: [PST-3576-2026-000001] data", sender="orang.lain@example.net"),
-              date=MON_0900)
+    hd.append(citizen_mail(subject="Re: [PST-3576-2026-000001] data", sender="orang.lain@example.net"), date=MON_0900)
     hd.run_once(now=MON_0900)
     assert [t.requester for t in hd.tickets()] == ["warga@example.org", "orang.lain@example.net"]
 
 
-@pytest.mark.parametrize("sample, kind", [
-    ("outlook_autoreply.eml", "auto_reply"), ("gmail_vacation.eml", "auto_reply"),
-    ("mailing_list.eml", "list"),
-])
+@pytest.mark.parametrize(
+    "sample, kind",
+    [
+        ("outlook_autoreply.eml", "auto_reply"),
+        ("gmail_vacation.eml", "auto_reply"),
+        ("mailing_list.eml", "list"),
+    ],
+)
 def test_automated_mail_gets_no_ticket_and_no_reply(hd, sample, kind):
     hd.append((CORPUS / sample).read_bytes(), date=MON_0900)
     hd.run_once(now=MON_0900)
@@ -110,21 +117,28 @@ def test_bounce_of_our_acknowledgement_is_recorded_on_its_ticket(hd):
     hd.append(citizen_mail(sender="salah.alamat@example.org"), date=MON_0900)
     hd.run_once(now=MON_0900)
     [ack] = hd.to_citizens(1)
-    bounce = (CORPUS / "postfix_bounce.eml").read_bytes().replace(
-        b"<ack-1@pst.bps.go.id>", ack.message["Message-ID"].encode())
+    bounce = (
+        (CORPUS / "postfix_bounce.eml")
+        .read_bytes()
+        .replace(b"<ack-1@pst.bps.go.id>", ack.message["Message-ID"].encode())
+    )
     hd.append(bounce, date=MON_0900)
     hd.run_once(now=MON_0900)
     [ticket] = hd.tickets()
     assert "bounce" in [e.type for e in ticket.events]
-    assert len(hd.to_citizens()) == 1            # no mail caused by the bounce
+    assert len(hd.to_citizens()) == 1  # no mail caused by the bounce
 
 
-@pytest.mark.parametrize("sample, needle", [
-    ("html_only.eml", "data kemiskinan"),
-    ("latin1.eml", "é"),
-    ("cp1252.eml", "\u201c"),
-    ("undeclared_utf8.eml", "“inflasi” — terima kasih"), ("undeclared_cp1252.eml", "“inflasi” — terima kasih é"),
-])
+@pytest.mark.parametrize(
+    "sample, needle",
+    [
+        ("html_only.eml", "data kemiskinan"),
+        ("latin1.eml", "é"),
+        ("cp1252.eml", "\u201c"),
+        ("undeclared_utf8.eml", "“inflasi” — terima kasih"),
+        ("undeclared_cp1252.eml", "“inflasi” — terima kasih é"),
+    ],
+)
 def test_bodies_in_other_forms_are_decoded(hd, sample, needle):
     hd.append((CORPUS / sample).read_bytes(), date=MON_0900)
     hd.run_once(now=MON_0900)
@@ -178,7 +192,7 @@ def test_temporary_smtp_failure_is_retried_later(hd):
     assert hd.to_citizens() == []
     [queued] = hd.store().outbox.values()
     assert queued.status == "queued" and queued.last_error.startswith("451")
-    hd.run_once(now=MON_0900 + timedelta(seconds=30))       # backoff (60 s) not yet over
+    hd.run_once(now=MON_0900 + timedelta(seconds=30))  # backoff (60 s) not yet over
     assert hd.to_citizens() == []
     hd.run_once(now=MON_0900 + timedelta(minutes=2))
     [ack] = hd.to_citizens(1)
@@ -194,8 +208,11 @@ def test_permanent_smtp_failure_is_recorded_and_reported(hd):
     assert failed.status == "failed" and "550" in failed.last_error
     hd.run_once(now=MON_0900 + timedelta(minutes=1))
     # The delivery-failure notice itself (a digest built after the failure lists it as well).
-    [notice] = [m for m in hd.to_staff("pst3576@bps.go.id")
-                if "gagal terkirim" in str(m.message["Subject"]) and "550" in m.message.as_string()]
+    [notice] = [
+        m
+        for m in hd.to_staff("pst3576@bps.go.id")
+        if "gagal terkirim" in str(m.message["Subject"]) and "550" in m.message.as_string()
+    ]
     assert "550" in notice.message.get_body(("plain",)).get_content()
     status = hd.cli("status")
     assert "1 failed" in status.stdout
@@ -206,8 +223,9 @@ def test_imap_connection_cut_mid_fetch_loses_and_duplicates_nothing(tmp_path, do
     hd = Helpdesk(tmp_path, dovecot, smtp_sink, imap_port=proxy.port)
     big = b"x" * 200_000
     for i in range(3):
-        hd.append(citizen_mail(subject=f"Data {i}", attachments=[("d.xlsx", "application/octet-stream", big)]),
-                  date=MON_0900)
+        hd.append(
+            citizen_mail(subject=f"Data {i}", attachments=[("d.xlsx", "application/octet-stream", big)]), date=MON_0900
+        )
     proxy.cut_after(150_000)
     hd.run_once(now=MON_0900)
     assert proxy.connections >= 2
@@ -233,8 +251,9 @@ def test_daemon_killed_after_smtp_accepted_never_sends_it_again(hd):
     killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "after_smtp_accept"})
     assert killed.returncode == -signal.SIGKILL
     [first] = hd.to_citizens(1)
-    assert [m.status for m in hd.store().outbox.values() if m.message_id == first.message["Message-ID"]] \
-        == ["sending"]                        # the store did not learn of the acceptance ...
+    assert [m.status for m in hd.store().outbox.values() if m.message_id == first.message["Message-ID"]] == [
+        "sending"
+    ]  # the store did not learn of the acceptance ...
     again = hd.cli("run", "--once")
     assert again.returncode == 0, again.stderr
     hd.cli("run", "--once")
@@ -260,7 +279,7 @@ def test_repeated_crashes_quarantine_only_the_mail_in_hand_not_its_whole_batch(h
         killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "before_process"})
         assert killed.returncode == -signal.SIGKILL
     done = hd.cli("run", "--once")
-    assert done.returncode == 7, done.stderr       # this run set the mail aside: cron is told
+    assert done.returncode == 7, done.stderr  # this run set the mail aside: cron is told
     # Only the mail that was in hand at each of the three crashes is set aside; the other four,
     # innocent, become tickets.
     assert len(hd.tickets()) == 4
@@ -278,8 +297,7 @@ def test_mail_that_keeps_failing_is_quarantined_and_the_rest_goes_on(hd, monkeyp
             raise RuntimeError("poisonous mail")
         real(ctx)
 
-    monkeypatch.setitem(pipeline.PIPELINES, pipeline.Kind.NEW,
-                        (explode,) + pipeline.PIPELINES[pipeline.Kind.NEW][1:])
+    monkeypatch.setitem(pipeline.PIPELINES, pipeline.Kind.NEW, (explode,) + pipeline.PIPELINES[pipeline.Kind.NEW][1:])
     hd.append(citizen_mail(subject="RACUN"), date=MON_0900)
     hd.append(citizen_mail(subject="Data biasa"), date=MON_0900)
     for minute in range(3):
@@ -334,9 +352,11 @@ def test_running_daemon_acknowledges_within_seconds_and_stops_on_sigterm(hd):
 
 def test_smtp_server_down_keeps_mail_queued_until_it_is_back(tmp_path, dovecot, smtp_sink):
     from helpdesk.demo.dovecot import free_port
+
     down = Helpdesk(tmp_path, dovecot, smtp_sink)
-    down.settings_path.write_text(down.settings_path.read_text().replace(
-        f"port = {smtp_sink.port}", f"port = {free_port()}"))
+    down.settings_path.write_text(
+        down.settings_path.read_text().replace(f"port = {smtp_sink.port}", f"port = {free_port()}")
+    )
     down.append(citizen_mail(), date=MON_0900)
     down.run_once(now=MON_0900)
     [queued] = [m for m in down.store().outbox.values() if m.purpose == "acknowledgement"]
@@ -344,8 +364,11 @@ def test_smtp_server_down_keeps_mail_queued_until_it_is_back(tmp_path, dovecot, 
     assert queued.attempts == 1
     status = down.cli("status")
     assert "queued" in status.stdout
-    down.settings_path.write_text(down.settings_path.read_text().replace(
-        "[smtp]\nhost = \"127.0.0.1\"\nport = ", f"[smtp]\nhost = \"127.0.0.1\"\nport = {smtp_sink.port}\n#"))
+    down.settings_path.write_text(
+        down.settings_path.read_text().replace(
+            '[smtp]\nhost = "127.0.0.1"\nport = ', f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_sink.port}\n#'
+        )
+    )
     down.run_once(now=MON_0900 + timedelta(minutes=5))
     [ack] = down.to_citizens(1)
     assert ack.message["Message-ID"] == queued.message_id
@@ -353,23 +376,28 @@ def test_smtp_server_down_keeps_mail_queued_until_it_is_back(tmp_path, dovecot, 
 
 def test_imap_server_down_is_reported_in_status_and_nothing_is_lost(tmp_path, dovecot, smtp_sink):
     from helpdesk.demo.dovecot import free_port
+
     hd = Helpdesk(tmp_path, dovecot, smtp_sink, imap_port=free_port())
     hd.append(citizen_mail(), date=MON_0900)
     hd.run_once(now=MON_0900)
     assert hd.tickets() == []
     status = hd.cli("status")
     assert "last error" in status.stdout and "Connection refused" in status.stdout
-    hd.settings_path.write_text(hd.settings_path.read_text().replace(
-        "tls = \"none\"\nusername", "tls = \"none\"\nusername").replace(
-        f"port = {hd.settings().offices[0].imap.port}", f"port = {dovecot.port}"))
+    hd.settings_path.write_text(
+        hd.settings_path.read_text()
+        .replace('tls = "none"\nusername', 'tls = "none"\nusername')
+        .replace(f"port = {hd.settings().offices[0].imap.port}", f"port = {dovecot.port}")
+    )
     hd.run_once(now=MON_0900 + timedelta(minutes=5))
     assert len(hd.tickets()) == 1
 
 
 def test_idn_sender_gets_an_acknowledgement_and_the_outbox_goes_on(hd):
     """A sender at an internationalised domain once crashed the outbox (UnicodeEncodeError at RCPT)."""
-    idn = "From: =?utf-8?Q?B=C3=BCrger?= <warga@m\u00fcnchen.de>\r\nTo: bps3576@bps.go.id\r\n" \
-          "Subject: Data inflasi\r\nMessage-ID: <idn1@example.org>\r\n\r\nMohon data inflasi.\r\n"
+    idn = (
+        "From: =?utf-8?Q?B=C3=BCrger?= <warga@m\u00fcnchen.de>\r\nTo: bps3576@bps.go.id\r\n"
+        "Subject: Data inflasi\r\nMessage-ID: <idn1@example.org>\r\n\r\nMohon data inflasi.\r\n"
+    )
     hd.append(idn.encode("utf-8"), date=MON_0900)
     hd.append(citizen_mail(), date=MON_0900)
     hd.run_once(now=MON_0900)
@@ -381,8 +409,7 @@ def test_idn_sender_gets_an_acknowledgement_and_the_outbox_goes_on(hd):
 def test_mail_to_one_office_cc_another_is_one_ticket_of_the_office_in_to(tmp_path, dovecot, smtp_sink):
     """Both mailboxes get the mail; the Cc'd office's copy, even fetched first, must not own it."""
     hd = Helpdesk(tmp_path, dovecot, smtp_sink, offices=("3576", "3571"))
-    raw = citizen_mail(to="bps3576@bps.go.id", headers={"Cc": "bps3571@bps.go.id"},
-                       message_id="<cc1@example.org>")
+    raw = citizen_mail(to="bps3576@bps.go.id", headers={"Cc": "bps3571@bps.go.id"}, message_id="<cc1@example.org>")
     hd.append(raw, office="3571", date=MON_0900)
     hd.run_once(now=MON_0900)
     hd.append(raw, office="3576", date=MON_0900)
@@ -396,8 +423,7 @@ def test_mail_to_one_office_cc_another_is_one_ticket_of_the_office_in_to(tmp_pat
 
 def test_acknowledgement_goes_to_reply_to_of_a_web_form(hd):
     """A form mailer writes From noreply@ with the citizen in Reply-To: the citizen must hear back."""
-    raw = citizen_mail(sender="Formulir Web <noreply@form.example>",
-                       headers={"Reply-To": "Budi <budi@example.net>"})
+    raw = citizen_mail(sender="Formulir Web <noreply@form.example>", headers={"Reply-To": "Budi <budi@example.net>"})
     hd.append(raw, date=MON_0900)
     hd.run_once(now=MON_0900)
     [ticket] = hd.tickets()
@@ -416,8 +442,7 @@ def test_reply_to_naming_the_helpdesk_is_ignored(hd):
 
 def test_mail_from_the_null_sender_is_never_answered(hd):
     """Return-Path: <> (a read receipt, a responder without RFC 3834 headers) got an acknowledgement."""
-    uid = hd.append(b"Return-Path: <>\r\n" + citizen_mail(subject="Telah dibaca: Permintaan data"),
-                    date=MON_0900)
+    uid = hd.append(b"Return-Path: <>\r\n" + citizen_mail(subject="Telah dibaca: Permintaan data"), date=MON_0900)
     hd.run_once(now=MON_0900)
     assert hd.tickets() == [] and hd.to_citizens() == []
     assert b"$PSTProcessed" in hd.flags()[uid]
@@ -429,12 +454,12 @@ def test_a_second_helpdesk_on_the_same_data_does_nothing(hd):
     proc = hd.spawn("run")
     try:
         hd.append(citizen_mail())
-        [ack] = hd.to_citizens(1, timeout=20)           # the daemon holds the data directory
+        [ack] = hd.to_citizens(1, timeout=20)  # the daemon holds the data directory
         hd.append(citizen_mail(sender="Warga Dua <dua@example.org>"))
         second = hd.cli("run", "--once")
         assert second.returncode == 4
         assert "another helpdesk process" in second.stderr
-        assert len(hd.to_citizens(2, timeout=20)) == 2   # the daemon took the second mail alone
+        assert len(hd.to_citizens(2, timeout=20)) == 2  # the daemon took the second mail alone
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)

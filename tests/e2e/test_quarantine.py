@@ -68,7 +68,7 @@ def test_retry_after_the_cause_is_mended_makes_the_ticket_and_its_acknowledgemen
     assert status == 0 and f"{poisoned.key} processed" in out
     assert poisoned.store().quarantine == {}
     assert [t.subject for t in poisoned.tickets()] == ["Data kemiskinan"]
-    status, _, err = helpdesk(poisoned, capsys, "run", "--once")     # the retry queued it as of now
+    status, _, err = helpdesk(poisoned, capsys, "run", "--once")  # the retry queued it as of now
     assert status == 0, err
     [ack] = poisoned.to_citizens(1)
     assert "Data kemiskinan" in str(ack.message["Subject"])
@@ -89,10 +89,11 @@ def test_drop_takes_it_off_the_list_and_a_wrong_key_is_named(poisoned, capsys):
 
 def test_retry_while_the_daemon_runs_changes_nothing_and_says_why(poisoned, capsys):
     import signal
+
     proc = poisoned.spawn("run")
     try:
         poisoned.append(citizen_mail(sender="Warga Dua <dua@example.org>"))
-        assert len(poisoned.to_citizens(1, timeout=20)) == 1      # the daemon runs and holds the folder
+        assert len(poisoned.to_citizens(1, timeout=20)) == 1  # the daemon runs and holds the folder
         status, _, err = helpdesk(poisoned, capsys, "quarantine", "retry", poisoned.key)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -52,8 +52,15 @@ def purposes(hd: Helpdesk, address: str) -> list[str]:
     out = []
     for m in hd.to_staff(address):
         subject = str(m.message["Subject"])
-        kind = ("reminder" if "Pengingat" in subject else "escalation" if "Melewati" in subject
-                else "digest" if "Ringkasan harian" in subject else subject)
+        kind = (
+            "reminder"
+            if "Pengingat" in subject
+            else "escalation"
+            if "Melewati" in subject
+            else "digest"
+            if "Ringkasan harian" in subject
+            else subject
+        )
         out.append(kind)
     return out
 
@@ -84,18 +91,18 @@ def test_one_ticket_through_reminders_escalation_and_digest(hd):
     hd.run_once(now=RECEIVED + timedelta(minutes=1))
     [ack] = hd.to_citizens(1)
     assert f"paling lambat {DUE_TEXT}" in body(ack)
-    assert str(ack.message["Date"]).endswith("+0700")                 # the header too, in WIB
+    assert str(ack.message["Date"]).endswith("+0700")  # the header too, in WIB
     [ticket] = hd.tickets()
     assert ticket.due_at == DUE
     assign(hd)
     hd.sink.clear()
 
-    hd.run_once(now=datetime(2026, 8, 18, 16, 0, tzinfo=WIB))     # Tuesday after closing: nothing
+    hd.run_once(now=datetime(2026, 8, 18, 16, 0, tzinfo=WIB))  # Tuesday after closing: nothing
     assert hd.sink.messages == []
 
     opening = datetime(2026, 8, 19, 8, 0, tzinfo=WIB)
     hd.run_once(now=opening)
-    hd.run_once(now=opening + timedelta(minutes=5))                 # a second sweep adds nothing
+    hd.run_once(now=opening + timedelta(minutes=5))  # a second sweep adds nothing
     assert purposes(hd, OPERATOR) == ["reminder"]
     assert purposes(hd, SUPERVISOR) == ["digest"]
     [reminder] = hd.to_staff(OPERATOR)
@@ -108,10 +115,10 @@ def test_one_ticket_through_reminders_escalation_and_digest(hd):
     assert "<table" in html and ticket.number in html
     zone_labels_only(text, "WIB")
 
-    hd.run_once(now=datetime(2026, 8, 19, 12, 0, tzinfo=WIB))        # 2 office hours before
+    hd.run_once(now=datetime(2026, 8, 19, 12, 0, tzinfo=WIB))  # 2 office hours before
     assert purposes(hd, OPERATOR) == ["reminder", "reminder"]
 
-    done = hd.cli("run", "--once", "--now", DUE.isoformat())         # the breach, via the command line
+    done = hd.cli("run", "--once", "--now", DUE.isoformat())  # the breach, via the command line
     assert done.returncode == 0, done.stderr
     hd.run_once(now=DUE + timedelta(minutes=30))
     [escalation] = [m for m in hd.to_staff(SUPERVISOR) if "Melewati" in str(m.message["Subject"])]
@@ -119,7 +126,7 @@ def test_one_ticket_through_reminders_escalation_and_digest(hd):
     assert DUE_TEXT in body(escalation) and "Budi Santoso" in body(escalation)
     zone_labels_only(body(escalation), "WIB")
 
-    hd.run_once(now=datetime(2026, 8, 20, 8, 0, tzinfo=WIB))          # next morning's digest
+    hd.run_once(now=datetime(2026, 8, 20, 8, 0, tzinfo=WIB))  # next morning's digest
     assert purposes(hd, SUPERVISOR) == ["digest", "escalation", "digest"]
     assert "Terlambat (melewati batas waktu): 1" in body(hd.to_staff(SUPERVISOR)[-1])
     [ticket] = hd.tickets()
@@ -129,17 +136,17 @@ def test_one_ticket_through_reminders_escalation_and_digest(hd):
 
 def test_a_wit_office_writes_its_times_in_wit(tmp_path, dovecot, smtp_sink):
     hd = Helpdesk(tmp_path, dovecot, smtp_sink, offices=("8200",))
-    received = datetime(2026, 8, 14, 5, 0, tzinfo=UTC)      # Friday 14:00 WIT
+    received = datetime(2026, 8, 14, 5, 0, tzinfo=UTC)  # Friday 14:00 WIT
     hd.append(citizen_mail(to="bps8200@bps.go.id"), office="8200", date=received)
     hd.run_once(now=received)
     [ack] = hd.to_citizens(1)
     assert "paling lambat Kamis, 20 Agustus 2026 pukul 14.00 WIT" in body(ack)
     assert str(ack.message["Date"]).endswith("+0900")
     hd.sink.clear()
-    hd.run_once(now=datetime(2026, 8, 20, 5, 0, tzinfo=UTC))    # the breach, 14:00 WIT
+    hd.run_once(now=datetime(2026, 8, 20, 5, 0, tzinfo=UTC))  # the breach, 14:00 WIT
     [escalation] = [m for m in hd.to_staff("pst8200@bps.go.id") if "Melewati" in str(m.message["Subject"])]
     zone_labels_only(body(escalation), "WIT")
-    assert "Jumat, 14 Agustus 2026 pukul 14.00 WIT" in body(escalation)   # received, in WIT too
+    assert "Jumat, 14 Agustus 2026 pukul 14.00 WIT" in body(escalation)  # received, in WIT too
 
 
 def test_a_daemon_killed_before_a_reminder_sends_it_once_after_restart(hd):
@@ -158,7 +165,7 @@ def test_a_daemon_killed_before_a_reminder_sends_it_once_after_restart(hd):
     try:
         assert wait_for(hd, lambda: len(reminders()) >= 1)
     finally:
-        second.send_signal(signal.SIGTERM)                  # drains the outbox, then exits
+        second.send_signal(signal.SIGTERM)  # drains the outbox, then exits
         assert second.wait(20) == 0
 
     # Started again before the next reminder: the one already sent is never sent again.
@@ -181,35 +188,39 @@ def test_silent_citizen_is_notified_then_closed_then_rates(hd):
     # The operator asks for details (#tunggu, stage 5): the clock stops, the 7 days begin.
     store = hd.store()
     [ticket] = store.open_tickets()
-    lifecycle.set_status(ticket, Status.WAITING_CITIZEN, received + timedelta(hours=1), OPERATOR,
-                         "mohon rincian tahun data")
+    lifecycle.set_status(
+        ticket, Status.WAITING_CITIZEN, received + timedelta(hours=1), OPERATOR, "mohon rincian tahun data"
+    )
     store.save_ticket(ticket)
     store.commit()
     hd.sink.clear()
 
-    hd.run_once(now=datetime(2026, 11, 22, 10, 0, tzinfo=WIB))       # a day before: a notice
+    hd.run_once(now=datetime(2026, 11, 22, 10, 0, tzinfo=WIB))  # a day before: a notice
     [notice] = hd.to_citizens(1)
     assert "akan ditutup pada Senin, 23 November 2026 pukul 10.00 WIB" in body(notice)
     hd.run_once(now=datetime(2026, 11, 22, 11, 0, tzinfo=WIB))
     assert len(hd.to_citizens()) == 1
 
-    hd.run_once(now=datetime(2026, 11, 23, 10, 0, tzinfo=WIB))       # 7 calendar days: closed
+    hd.run_once(now=datetime(2026, 11, 23, 10, 0, tzinfo=WIB))  # 7 calendar days: closed
     notice, closed = hd.to_citizens(2)
     assert "penilaian" in str(closed.message["Subject"])
     assert "tidak ada tanggapan selama 7 hari" in body(closed)
     [ticket] = hd.tickets()
     assert ticket.status is Status.CLOSED and hd.store().open_tickets() == []
 
-    rating = citizen_mail(subject="Re: " + str(closed.message["Subject"]),
-                          body="Nilai: 4\n\nPada Sen, 23 Nov 2026 10.00, PST menulis:\n> Tiket ditutup\n",
-                          in_reply_to=closed.message["Message-ID"], references=closed.message["Message-ID"])
+    rating = citizen_mail(
+        subject="Re: " + str(closed.message["Subject"]),
+        body="Nilai: 4\n\nPada Sen, 23 Nov 2026 10.00, PST menulis:\n> Tiket ditutup\n",
+        in_reply_to=closed.message["Message-ID"],
+        references=closed.message["Message-ID"],
+    )
     hd.append(rating, date=datetime(2026, 11, 23, 11, 0, tzinfo=WIB))
     hd.run_once(now=datetime(2026, 11, 23, 11, 0, tzinfo=WIB))
     [ticket] = hd.tickets()
     assert ticket.rating == 4
-    assert ticket.status is Status.CLOSED                            # a rating does not reopen
+    assert ticket.status is Status.CLOSED  # a rating does not reopen
     assert [e.type for e in ticket.events][-1] == "rating"
-    assert len(hd.to_citizens()) == 2                                # and is not acknowledged
+    assert len(hd.to_citizens()) == 2  # and is not acknowledged
 
 
 def test_run_once_sends_the_monthly_report_when_it_falls_due(hd):
@@ -218,11 +229,12 @@ def test_run_once_sends_the_monthly_report_when_it_falls_due(hd):
     hd.run_once(now=datetime(2026, 11, 10, 10, 5, tzinfo=WIB))
 
     def reports() -> list:
-        return [m for m in hd.to_staff(SUPERVISOR) if "Laporan standar pelayanan November 2026"
-                in str(m.message["Subject"])]
+        return [
+            m for m in hd.to_staff(SUPERVISOR) if "Laporan standar pelayanan November 2026" in str(m.message["Subject"])
+        ]
 
-    assert reports() == []                                  # November is not over
-    hd.run_once(now=datetime(2026, 12, 1, 8, 5, tzinfo=WIB))   # opening of December's first working day
+    assert reports() == []  # November is not over
+    hd.run_once(now=datetime(2026, 12, 1, 8, 5, tzinfo=WIB))  # opening of December's first working day
     assert wait_for(hd, lambda: len(reports()) == 1)
     hd.run_once(now=datetime(2026, 12, 1, 9, 0, tzinfo=WIB))
-    assert len(reports()) == 1                              # sent once, remembered in the store
+    assert len(reports()) == 1  # sent once, remembered in the store

@@ -45,12 +45,15 @@ def test_version(capsys):
     assert capsys.readouterr().out == f"helpdesk (pst-helpdesk) {__version__}\n"
 
 
-@pytest.mark.parametrize("args, says", [
-    (["report", "--office", "3576", "-o", "/nonexistent/dir/r.html"], "folder /nonexistent/dir does not exist"),
-    (["export", "-o", "/nonexistent/x.csv"], "folder /nonexistent does not exist"),
-    (["report", "--office", "3576", "-o", "/tmp"], "/tmp is a folder; name a file in it"),
-    (["--log-level", "foo", "tickets"], "invalid choice: 'FOO'"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["report", "--office", "3576", "-o", "/nonexistent/dir/r.html"], "folder /nonexistent/dir does not exist"),
+        (["export", "-o", "/nonexistent/x.csv"], "folder /nonexistent does not exist"),
+        (["report", "--office", "3576", "-o", "/tmp"], "/tmp is a folder; name a file in it"),
+        (["--log-level", "foo", "tickets"], "invalid choice: 'FOO'"),
+    ],
+)
 def test_a_users_mistake_is_one_clear_line_and_a_non_zero_exit(tmp_path, monkeypatch, capsys, args, says):
     (tmp_path / "settings.toml").write_text(SETTINGS)
     monkeypatch.chdir(tmp_path)

@@ -15,13 +15,18 @@ def test_the_unit_matches_the_documented_install():
     service = unit["Service"]
     readme = (REPO / "README.md").read_text()
     assert service["User"] == "pst-helpdesk" and "useradd --system" in readme and "pst-helpdesk" in readme
-    assert service["StateDirectory"] == "pst-helpdesk"          # systemd makes /var/lib/pst-helpdesk
+    assert service["StateDirectory"] == "pst-helpdesk"  # systemd makes /var/lib/pst-helpdesk
     env = (REPO / "deploy" / "pst-helpdesk.service").read_text()
     for path in ("HELPDESK_CONFIG=/etc/pst-helpdesk/settings.toml", "HELPDESK_DATA_DIR=/var/lib/pst-helpdesk"):
         assert f"Environment={path}" in env
     assert service["EnvironmentFile"] == "/etc/pst-helpdesk/env"
     assert service["ExecStart"] == "/opt/pst-helpdesk/bin/helpdesk run"
     assert service["ExecStartPre"] == "/opt/pst-helpdesk/bin/helpdesk check"
-    for documented in ("/etc/pst-helpdesk/settings.toml", "/etc/pst-helpdesk/env", "/var/lib/pst-helpdesk",
-                       "python3 -m venv /opt/pst-helpdesk", "deploy/pst-helpdesk.service"):
+    for documented in (
+        "/etc/pst-helpdesk/settings.toml",
+        "/etc/pst-helpdesk/env",
+        "/var/lib/pst-helpdesk",
+        "python3 -m venv /opt/pst-helpdesk",
+        "deploy/pst-helpdesk.service",
+    ):
         assert documented in readme, documented

@@ -12,7 +12,7 @@ from helpdesk import cli
 from tests.deskharness import Desk
 from tests.mailfactory import citizen_mail
 
-UTC_LATE = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)        # Tuesday 1 December, 01:30 WIB
+UTC_LATE = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)  # Tuesday 1 December, 01:30 WIB
 
 
 def desk(tmp_path) -> Desk:
@@ -47,6 +47,7 @@ def test_show_writes_the_office_zone(tmp_path, capsys):
 
 def test_the_reports_computed_line_is_in_the_office_zone(tmp_path, capsys):
     desk(tmp_path)
-    out = helpdesk(tmp_path, capsys, "report", "--office", "3576", "--month", "2026-12",
-                   "--now", "2026-12-31T17:30:00+00:00")
+    out = helpdesk(
+        tmp_path, capsys, "report", "--office", "3576", "--month", "2026-12", "--now", "2026-12-31T17:30:00+00:00"
+    )
     assert "Dihitung 2027-01-01T00:30+07:00." in out

@@ -12,8 +12,13 @@ from helpdesk.config import Office
 from helpdesk.desk.saved import SavedAnswers, UnknownAnswer
 from tests.deskharness import Desk
 
-OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.id",
-                website="https://mojokertokota.bps.go.id", consultation_url="https://pst.example/{number}")
+OFFICE = Office(
+    code="3576",
+    name="BPS Kota Mojokerto",
+    address="bps3576@bps.go.id",
+    website="https://mojokertokota.bps.go.id",
+    consultation_url="https://pst.example/{number}",
+)
 
 
 def test_shipped_answers_have_names_and_titles():
@@ -37,8 +42,10 @@ def test_office_folder_replaces_a_shipped_answer_file_by_file(tmp_path):
     (tmp_path / "data-dasar.md").write_text("# Data di website kantor\nSilakan buka {{ situs }}.\n")
     saved = SavedAnswers(tmp_path)
     assert saved.get("data-dasar").title == "Data di website kantor"
-    assert saved.get("kunjungan-pst") is not None      # the others stay
-    assert saved.compose(["data-dasar"], sample_ticket(OFFICE), OFFICE) == "Silakan buka https://mojokertokota.bps.go.id."
+    assert saved.get("kunjungan-pst") is not None  # the others stay
+    assert (
+        saved.compose(["data-dasar"], sample_ticket(OFFICE), OFFICE) == "Silakan buka https://mojokertokota.bps.go.id."
+    )
 
 
 def test_unknown_names_are_all_named():
@@ -55,7 +62,7 @@ def test_check_reports_a_mistyped_variable_and_a_file_without_title(tmp_path):
     assert any("salah.md" in p and "nma" in p for p in problems)
     assert any("tanpa-judul.txt" in p and "# Title" in p for p in problems)
     assert len(problems) == 2
-    assert set(problems) <= set(everything_checked(desk.app.settings))     # what `helpdesk check` prints
+    assert set(problems) <= set(everything_checked(desk.app.settings))  # what `helpdesk check` prints
 
 
 def test_check_passes_the_shipped_answers(tmp_path):

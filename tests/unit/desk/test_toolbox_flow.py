@@ -60,8 +60,12 @@ def test_search_of_all_offices_finds_another_offices_answer_and_the_plain_search
     desk = Desk(tmp_path)
     desk.deliver(citizen_mail(to="bps3571@bps.go.id", body="Mohon data produksi padi Kediri 2025."), office="3571")
     note = next(m for m in desk.take() if to_of(m) == ["agus@bps.go.id"])
-    desk.deliver(reply_to(note, "Produksi padi Kediri 2025 ada di publikasi Kediri Dalam Angka.",
-                          sender="Agus <agus@bps.go.id>"), office="3571")
+    desk.deliver(
+        reply_to(
+            note, "Produksi padi Kediri 2025 ada di publikasi Kediri Dalam Angka.", sender="Agus <agus@bps.go.id>"
+        ),
+        office="3571",
+    )
     desk.take()
     address = tokens.desk_address("bps3576@bps.go.id", SECRET, "rina@bps.go.id")
     desk.deliver(citizen_mail(sender=RINA, subject="#cari padi Kediri", to=address))

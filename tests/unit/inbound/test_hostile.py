@@ -52,7 +52,7 @@ def test_processing_budget_cuts_the_html_and_says_so():
     raw = hostile_html(10_000_000)
     started = time.monotonic()
     mail = parse(raw, NOW, budget=0.5)
-    assert time.monotonic() - started < 6.0           # unbounded, it takes 5-10 s on this machine
+    assert time.monotonic() - started < 6.0  # unbounded, it takes 5-10 s on this machine
     assert mail.incomplete.startswith("processing time budget spent")
     assert mail.text.startswith("Mohon data inflasi")
     assert mail.from_addr == "warga@example.org"
@@ -65,20 +65,27 @@ def test_bounces_from_the_wild_are_bounces(path):
     assert verdict.kind is Kind.BOUNCE, verdict
 
 
-@pytest.mark.parametrize("name, recipient", [
-    ("symantec_gateway.eml", "rudi.hartono@example.co.id"),
-    ("lotus_delivery_failure.eml", "sri.lestari@example.co.id"),
-    ("relay_plain_no_subject_sign.eml", "kasubag.umum@dinas.example.go.id"),
-])
+@pytest.mark.parametrize(
+    "name, recipient",
+    [
+        ("symantec_gateway.eml", "rudi.hartono@example.co.id"),
+        ("lotus_delivery_failure.eml", "sri.lestari@example.co.id"),
+        ("relay_plain_no_subject_sign.eml", "kasubag.umum@dinas.example.go.id"),
+    ],
+)
 def test_flufl_bounce_names_the_failed_recipient(name, recipient):
     assert parse((BOUNCES / name).read_bytes(), NOW).bounce_recipients == [recipient]
 
 
-@pytest.mark.parametrize("subject, sender", [
-    ("Pesan tidak terkirim ke kantor kecamatan", "Warga <warga@example.org>"),
-    ("Undeliverable: laporan saya", "Budi <budi@example.org>"),
-])
+@pytest.mark.parametrize(
+    "subject, sender",
+    [
+        ("Pesan tidak terkirim ke kantor kecamatan", "Warga <warga@example.org>"),
+        ("Undeliverable: laporan saya", "Budi <budi@example.org>"),
+    ],
+)
 def test_a_citizen_writing_about_a_failed_mail_is_still_a_question(subject, sender):
     from tests.mailfactory import citizen_mail
+
     mail = parse(citizen_mail(subject=subject, sender=sender), NOW)
     assert classify(mail, own_addresses=OWN, operators=frozenset()).kind is Kind.NEW

@@ -21,8 +21,7 @@ def test_a_message_id_reused_by_another_sender_is_another_question(tmp_path):
     # Some web-form mailers give every mail the same Message-ID; the second citizen must not vanish.
     desk = Desk(tmp_path)
     desk.deliver(citizen_mail(message_id="<fixed@form.example>", sender="A <a@example.org>"))
-    desk.deliver(citizen_mail(message_id="<fixed@form.example>", sender="B <b@example.org>",
-                              subject="Data kemiskinan"))
+    desk.deliver(citizen_mail(message_id="<fixed@form.example>", sender="B <b@example.org>", subject="Data kemiskinan"))
     tickets = sorted(desk.app.store.open_tickets(), key=lambda t: t.number)
     assert [t.requester for t in tickets] == ["a@example.org", "b@example.org"]
     acks = [m for m in desk.take() if m["Auto-Submitted"] == "auto-replied"]
@@ -32,15 +31,19 @@ def test_a_message_id_reused_by_another_sender_is_another_question(tmp_path):
 def test_leftovers_of_a_crash_are_charged_one_at_a_time(tmp_path):
     desk = Desk(tmp_path)
     store = desk.app.store
-    for uid in range(1, 6):       # five mails in flight after a crash that charged each one attempt
+    for uid in range(1, 6):  # five mails in flight after a crash that charged each one attempt
         store.inflight[f"3576:1:{uid}"] = {
-            "office": "3576", "uidvalidity": 1, "uid": uid, "attempts": 1, "last_error": "",
+            "office": "3576",
+            "uidvalidity": 1,
+            "uid": uid,
+            "attempts": 1,
+            "last_error": "",
             "spool": desk.app.spool.put_inbound(citizen_mail(subject=f"Data {uid}"), desk.clock.now()),
-            "received_at": desk.clock.now().isoformat()}
+            "received_at": desk.clock.now().isoformat(),
+        }
     commits = []
     real_commit = store.commit
-    store.commit = lambda: (commits.append([e["attempts"] for e in store.inflight.values()]),
-                            real_commit())
+    store.commit = lambda: (commits.append([e["attempts"] for e in store.inflight.values()]), real_commit())
     handled = desk.intake.process_pending()
     assert len(handled) == 5 and store.inflight == {}
     # Before each mail runs, only that mail's count went up: a mail that kills the process is the
@@ -60,5 +63,4 @@ def test_a_store_that_fails_while_processing_is_not_blamed_on_the_mail(tmp_path,
     with pytest.raises(StoreCorrupt):
         desk.deliver(raw)
     assert desk.app.store.quarantine == {}
-    assert len(desk.app.store.inflight) == 1       # still owed: processed once the store is mended
-
+    assert len(desk.app.store.inflight) == 1  # still owed: processed once the store is mended

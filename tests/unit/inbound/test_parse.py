@@ -26,64 +26,74 @@ def mail(name: str):
     return parse(load(name), NOW)
 
 
-@pytest.mark.parametrize("name, field, expected", [
-    ("plain_id.eml", "message_id", "<CAF1plain0001@mail.gmail.com>"),
-    ("plain_id.eml", "from_addr", "budi.santoso@gmail.com"),
-    ("plain_id.eml", "from_name", "Budi Santoso"),
-    ("plain_id.eml", "from_trusted_form", True),
-    ("plain_id.eml", "to", ["bps3576@bps.go.id"]),
-    ("plain_id.eml", "subject", "Permintaan data inflasi Kota Mojokerto 2025"),
-    ("plain_id.eml", "language", "id"),
-    ("plain_id.eml", "return_path", "budi.santoso@gmail.com"),
-    ("plain_id.eml", "date_header", "Mon, 23 Nov 2026 08:59:12 +0700"),
-    ("plain_id.eml", "defects", []),
-    ("english.eml", "language", "en"),
-    ("alternative_attachments.eml", "text", "Terlampir formulir dan tabel yang saya maksud."),
-    ("alternative_attachments.eml", "html", "<p>Terlampir formulir dan tabel yang saya maksud.</p>"),
-    ("alternative_attachments.eml", "cc", ["dosen@unair.ac.id", "dina@unair.ac.id"]),
-    ("alternative_attachments.eml", "reply_to", "dina.pribadi@gmail.com"),
-    ("alternative_attachments.eml", "in_reply_to", "<ack-9@pst.bps.go.id>"),
-    ("alternative_attachments.eml", "references", ["<q-1@unair.ac.id>", "<ack-9@pst.bps.go.id>"]),
-    ("latin1.eml", "text", "Señor, ¿tienen datos de café? Müller\n"),
-    ("latin1.eml", "from_name", "José Muñoz"),
-    ("cp1252.eml", "text", "Apa arti “angka sementara” di tabel… itu? € 100\n"),
-    ("undeclared_utf8.eml", "text", "Mohon data “inflasi” — terima kasih ✓\n"),
-    ("undeclared_cp1252.eml", "text", "Mohon data “inflasi” — terima kasih é\n"),
-    ("rfc2047_subjects.eml", "subject", "Permintaan data “inflasi” Kota Mojokerto – café selesai"),
-    ("rfc2047_subjects.eml", "from_name", "Ani Süryani"),
-    ("rfc2047_split.eml", "subject", "Tanda “ kutip"),
-    ("subject_crlf.eml", "subject", "a Bcc: x@evil"),
-    ("no_message_id.eml", "has_message_id", False),
-    ("no_date.eml", "date_header", ""),
-    ("outlook_autoreply.eml", "auto_submitted", "auto-replied"),
-    ("outlook_autoreply.eml", "x_auto_response_suppress", "All"),
-    ("gmail_vacation.eml", "precedence", "bulk"),
-    ("mailing_list.eml", "list_id", "Forum Statistik <forum.lists.example.org>"),
-    ("mailing_list.eml", "headers", {"list-unsubscribe": "<mailto:forum-leave@lists.example.org>"}),
-    ("postfix_bounce.eml", "return_path", ""),
-    ("postfix_bounce.eml", "is_delivery_report", True),
-    ("postfix_bounce.eml", "reported_message_ids", ["<ack-1@pst.bps.go.id>", "<q-77@contoh.co.id>"]),
-    ("postfix_bounce.eml", "report_status", "salah@contoh.co.id 5.1.1 smtp; 550 5.1.1 "
-                                            "<salah@contoh.co.id>: Recipient address rejected: User unknown"),
-    ("postfix_bounce.eml", "attachments", []),
-    ("exchange_ndr.eml", "is_delivery_report", True),
-    ("exchange_ndr.eml", "reported_message_ids", ["<ack-7@pst.bps.go.id>", "<q-7@kemenkeu.go.id>"]),
-    ("exchange_ndr.eml", "from_addr", "postmaster@kemenkeu.go.id"),
-    ("forged_from.eml", "from_addr", "x@evil.example"),
-    ("forged_from.eml", "from_name", "ops@bps.go.id"),
-    ("forged_from.eml", "from_trusted_form", False),
-    ("two_from.eml", "from_trusted_form", False),
-    ("two_from.eml", "from_addr", ""),
-    ("html_only.eml", "text", "Selamat siang,\n\nMohon data kemiskinan & IPM\nKota Kediri.\n\n"
-                              "- tahun 2024\n- tahun 2025\nTerima kasih\nSari W."),
-])
+@pytest.mark.parametrize(
+    "name, field, expected",
+    [
+        ("plain_id.eml", "message_id", "<CAF1plain0001@mail.gmail.com>"),
+        ("plain_id.eml", "from_addr", "budi.santoso@gmail.com"),
+        ("plain_id.eml", "from_name", "Budi Santoso"),
+        ("plain_id.eml", "from_trusted_form", True),
+        ("plain_id.eml", "to", ["bps3576@bps.go.id"]),
+        ("plain_id.eml", "subject", "Permintaan data inflasi Kota Mojokerto 2025"),
+        ("plain_id.eml", "language", "id"),
+        ("plain_id.eml", "return_path", "budi.santoso@gmail.com"),
+        ("plain_id.eml", "date_header", "Mon, 23 Nov 2026 08:59:12 +0700"),
+        ("plain_id.eml", "defects", []),
+        ("english.eml", "language", "en"),
+        ("alternative_attachments.eml", "text", "Terlampir formulir dan tabel yang saya maksud."),
+        ("alternative_attachments.eml", "html", "<p>Terlampir formulir dan tabel yang saya maksud.</p>"),
+        ("alternative_attachments.eml", "cc", ["dosen@unair.ac.id", "dina@unair.ac.id"]),
+        ("alternative_attachments.eml", "reply_to", "dina.pribadi@gmail.com"),
+        ("alternative_attachments.eml", "in_reply_to", "<ack-9@pst.bps.go.id>"),
+        ("alternative_attachments.eml", "references", ["<q-1@unair.ac.id>", "<ack-9@pst.bps.go.id>"]),
+        ("latin1.eml", "text", "Señor, ¿tienen datos de café? Müller\n"),
+        ("latin1.eml", "from_name", "José Muñoz"),
+        ("cp1252.eml", "text", "Apa arti “angka sementara” di tabel… itu? € 100\n"),
+        ("undeclared_utf8.eml", "text", "Mohon data “inflasi” — terima kasih ✓\n"),
+        ("undeclared_cp1252.eml", "text", "Mohon data “inflasi” — terima kasih é\n"),
+        ("rfc2047_subjects.eml", "subject", "Permintaan data “inflasi” Kota Mojokerto – café selesai"),
+        ("rfc2047_subjects.eml", "from_name", "Ani Süryani"),
+        ("rfc2047_split.eml", "subject", "Tanda “ kutip"),
+        ("subject_crlf.eml", "subject", "a Bcc: x@evil"),
+        ("no_message_id.eml", "has_message_id", False),
+        ("no_date.eml", "date_header", ""),
+        ("outlook_autoreply.eml", "auto_submitted", "auto-replied"),
+        ("outlook_autoreply.eml", "x_auto_response_suppress", "All"),
+        ("gmail_vacation.eml", "precedence", "bulk"),
+        ("mailing_list.eml", "list_id", "Forum Statistik <forum.lists.example.org>"),
+        ("mailing_list.eml", "headers", {"list-unsubscribe": "<mailto:forum-leave@lists.example.org>"}),
+        ("postfix_bounce.eml", "return_path", ""),
+        ("postfix_bounce.eml", "is_delivery_report", True),
+        ("postfix_bounce.eml", "reported_message_ids", ["<ack-1@pst.bps.go.id>", "<q-77@contoh.co.id>"]),
+        (
+            "postfix_bounce.eml",
+            "report_status",
+            "salah@contoh.co.id 5.1.1 smtp; 550 5.1.1 <salah@contoh.co.id>: Recipient address rejected: User unknown",
+        ),
+        ("postfix_bounce.eml", "attachments", []),
+        ("exchange_ndr.eml", "is_delivery_report", True),
+        ("exchange_ndr.eml", "reported_message_ids", ["<ack-7@pst.bps.go.id>", "<q-7@kemenkeu.go.id>"]),
+        ("exchange_ndr.eml", "from_addr", "postmaster@kemenkeu.go.id"),
+        ("forged_from.eml", "from_addr", "x@evil.example"),
+        ("forged_from.eml", "from_name", "ops@bps.go.id"),
+        ("forged_from.eml", "from_trusted_form", False),
+        ("two_from.eml", "from_trusted_form", False),
+        ("two_from.eml", "from_addr", ""),
+        (
+            "html_only.eml",
+            "text",
+            "Selamat siang,\n\nMohon data kemiskinan & IPM\nKota Kediri.\n\n"
+            "- tahun 2024\n- tahun 2025\nTerima kasih\nSari W.",
+        ),
+    ],
+)
 def test_corpus_field(name, field, expected):
     assert getattr(mail(name), field) == expected
 
 
 def test_every_corpus_file_parses_with_its_own_size():
     paths = sorted(CORPUS.glob("*.eml"))
-    assert len(paths) >= 10                      # the corpus is there: the loop below is not empty
+    assert len(paths) >= 10  # the corpus is there: the loop below is not empty
     for path in paths:
         raw = path.read_bytes()
         assert parse(raw, NOW).size == len(raw), path.name
@@ -111,14 +121,17 @@ def test_path_traversal_filenames_become_basenames():
     assert names == ["passwd", "evil.exe", "lampiran-3"]
 
 
-@pytest.mark.parametrize("given_name, expected", [
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Windows\\evil.exe", "evil.exe"),
-    ("", "lampiran-4"),
-    ("..", "lampiran-4"),
-    ("a\r\nb\x00.pdf", "a b .pdf"),
-    ("=?utf-8?q?laporan_=E2=80=9C1=E2=80=9D.pdf?=", "laporan “1”.pdf"),
-])
+@pytest.mark.parametrize(
+    "given_name, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Windows\\evil.exe", "evil.exe"),
+        ("", "lampiran-4"),
+        ("..", "lampiran-4"),
+        ("a\r\nb\x00.pdf", "a b .pdf"),
+        ("=?utf-8?q?laporan_=E2=80=9C1=E2=80=9D.pdf?=", "laporan “1”.pdf"),
+    ],
+)
 def test_safe_filename(given_name, expected):
     assert safe_filename(given_name, 4) == expected
 
@@ -143,22 +156,31 @@ def test_undeclared_cp1252_is_recorded_as_a_defect():
 
 def test_huge_attachment_is_kept_whole():
     payload = bytes(range(256)) * 8192  # 2 MiB
-    raw = (b"From: a@example.org\r\nMessage-ID: <big@x>\r\nMIME-Version: 1.0\r\n"
-           b"Content-Type: multipart/mixed; boundary=Z\r\n\r\n--Z\r\nContent-Type: text/plain\r\n\r\n"
-           b"besar\r\n--Z\r\nContent-Type: application/zip; name=big.zip\r\n"
-           b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(payload) + b"--Z--\r\n")
+    raw = (
+        b"From: a@example.org\r\nMessage-ID: <big@x>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=Z\r\n\r\n--Z\r\nContent-Type: text/plain\r\n\r\n"
+        b"besar\r\n--Z\r\nContent-Type: application/zip; name=big.zip\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(payload) + b"--Z--\r\n"
+    )
     (att,) = parse(raw, NOW).attachments
     assert att.size == len(payload) and att.payload == payload
 
 
-@pytest.mark.parametrize("raw", [
-    b"", b"\x00" * 100, b"no header block at all\r\n\r\nbody", b"From:\r\n\r\n",
-    b"Content-Type: multipart/mixed\r\n\r\nno boundary", b"Subject: =?x-bogus?q?abc?=\r\n\r\n",
-    b"Content-Type: text/plain; charset=\"\"\r\n\r\n\xff\xfe",
-    b"Content-Type: multipart/mixed; boundary=a\r\n\r\n"
-    + b"--a\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n" * 200,
-    b"From: \xff\xfe <a@b.c>\r\nSubject: \xe9t\xe9\r\n\r\nx",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00" * 100,
+        b"no header block at all\r\n\r\nbody",
+        b"From:\r\n\r\n",
+        b"Content-Type: multipart/mixed\r\n\r\nno boundary",
+        b"Subject: =?x-bogus?q?abc?=\r\n\r\n",
+        b'Content-Type: text/plain; charset=""\r\n\r\n\xff\xfe',
+        b"Content-Type: multipart/mixed; boundary=a\r\n\r\n"
+        + b"--a\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n" * 200,
+        b"From: \xff\xfe <a@b.c>\r\nSubject: \xe9t\xe9\r\n\r\nx",
+    ],
+)
 def test_hostile_bytes_never_raise(raw):
     m = parse(raw, NOW)
     assert m.message_id.startswith("<") and m.size == len(raw)
@@ -168,9 +190,16 @@ def test_8bit_header_is_decoded_like_a_body():
     assert parse(b"From: a@b.c\r\nSubject: \xe9t\xe9\r\n\r\nx", NOW).subject == "été"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("<a@b>", "<a@b>"), ("  <a@b> (comment)", "<a@b>"), ("a@b", "<a@b>"), ("", ""), ("junk", ""),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("<a@b>", "<a@b>"),
+        ("  <a@b> (comment)", "<a@b>"),
+        ("a@b", "<a@b>"),
+        ("", ""),
+        ("junk", ""),
+    ],
+)
 def test_normalise_id(value, expected):
     assert normalise_id(value) == expected
 
@@ -190,23 +219,25 @@ def test_arbitrary_bytes_never_raise(raw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(sorted(p.name for p in CORPUS.glob("*.eml"))), st.integers(0, 10_000),
-       st.binary(max_size=20))
+@given(st.sampled_from(sorted(p.name for p in CORPUS.glob("*.eml"))), st.integers(0, 10_000), st.binary(max_size=20))
 def test_truncated_or_spliced_corpus_never_raises(name, cut, noise):
     raw = load(name)
     raw = raw[: cut % (len(raw) + 1)] + noise
     assert parse(raw, NOW).size == len(raw)
 
 
-@pytest.mark.parametrize("header, addr, trusted", [
-    # An internationalised domain becomes its IDNA form: plain SMTP cannot carry it otherwise.
-    ("=?utf-8?Q?B=C3=BCrger?= <Warga@M\u00fcnchen.DE>", "warga@xn--mnchen-3ya.de", True),
-    # A non-ASCII local part has no ASCII form: no reply address (the raw From is kept).
-    ("B\u00fcrger <w\u00e4rga@example.de>", "", False),
-    ("WARGA BESAR <WARGA.BESAR@EXAMPLE.ORG>", "warga.besar@example.org", True),
-    # An encoded word inside the domain (Python's email generator writes IDNs so).
-    ("B <Warga@=?utf-8?q?M=C3=BCnchen?=.de>", "warga@xn--mnchen-3ya.de", True),
-])
+@pytest.mark.parametrize(
+    "header, addr, trusted",
+    [
+        # An internationalised domain becomes its IDNA form: plain SMTP cannot carry it otherwise.
+        ("=?utf-8?Q?B=C3=BCrger?= <Warga@M\u00fcnchen.DE>", "warga@xn--mnchen-3ya.de", True),
+        # A non-ASCII local part has no ASCII form: no reply address (the raw From is kept).
+        ("B\u00fcrger <w\u00e4rga@example.de>", "", False),
+        ("WARGA BESAR <WARGA.BESAR@EXAMPLE.ORG>", "warga.besar@example.org", True),
+        # An encoded word inside the domain (Python's email generator writes IDNs so).
+        ("B <Warga@=?utf-8?q?M=C3=BCnchen?=.de>", "warga@xn--mnchen-3ya.de", True),
+    ],
+)
 def test_sender_address_is_ascii_for_smtp(header, addr, trusted):
     raw = f"From: {header}\r\nTo: bps3576@bps.go.id, info@b\u00fccher.de\r\nSubject: x\r\n\r\nHalo\r\n"
     mail = parse(raw.encode("utf-8"), NOW)

@@ -15,14 +15,17 @@ from helpdesk.inbound.waiter import MAX_DELAY, Timers, Waiter, next_delay
 from tests.deskharness import Desk
 
 
-@pytest.mark.parametrize("lines, news", [
-    ([b"* OK Still here\r\n"], False),
-    ([b"* 3 EXPUNGE\r\n", b"* 2 FETCH (FLAGS (\\Seen))\r\n"], False),
-    ([b"* 4 EXISTS\r\n"], True),
-    ([b"* OK Still here\r\n", b"* 1 RECENT\r\n"], True),
-    ([b"* 12 exists\r\n"], True),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    "lines, news",
+    [
+        ([b"* OK Still here\r\n"], False),
+        ([b"* 3 EXPUNGE\r\n", b"* 2 FETCH (FLAGS (\\Seen))\r\n"], False),
+        ([b"* 4 EXISTS\r\n"], True),
+        ([b"* OK Still here\r\n", b"* 1 RECENT\r\n"], True),
+        ([b"* 12 exists\r\n"], True),
+        ([], False),
+    ],
+)
 def test_only_exists_or_recent_is_news(lines, news):
     assert idle_news(lines) is news
 
@@ -56,9 +59,9 @@ def test_timers_give_the_wait_until_the_earliest_and_pop_what_is_due():
 def test_a_timer_set_again_or_cancelled_counts_only_its_last_setting():
     timers = Timers()
     timers.set("3576", 110.0)
-    timers.set("3576", 150.0)           # a round ran in between: the IDLE renewal moves on
+    timers.set("3576", 150.0)  # a round ran in between: the IDLE renewal moves on
     timers.set("3571", 120.0)
-    timers.cancel("3571")               # news came before its poll was due
+    timers.cancel("3571")  # news came before its poll was due
     assert timers.timeout(100.0) == 50.0
     assert timers.pop_due(140.0) == []
     assert timers.pop_due(150.0) == ["3576"]
@@ -74,16 +77,17 @@ def test_a_store_that_fails_under_a_mailbox_stops_the_daemon(tmp_path, monkeypat
     woken = []
     stop = threading.Event()
     waiter = Waiter([worker], stop, on_fatal=lambda: woken.append(True))
-    waiter.run()                        # returns: no endless retry
+    waiter.run()  # returns: no endless retry
     assert stop.is_set() and woken == [True]
     assert isinstance(waiter.fatal, StoreCorrupt) and waiter.fatal is worker.fatal
 
 
 def test_a_mailbox_whose_round_fails_is_retried_after_a_backoff_and_the_others_are_not(tmp_path, monkeypatch):
     desk = Desk(tmp_path)
-    offices = [replace(desk.app.settings.office(c), imap=ImapSettings(host="127.0.0.1", idle=False,
-                                                                        poll_seconds=3600))
-               for c in ("3576", "3571")]
+    offices = [
+        replace(desk.app.settings.office(c), imap=ImapSettings(host="127.0.0.1", idle=False, poll_seconds=3600))
+        for c in ("3576", "3571")
+    ]
     workers = [MailboxWorker(o, desk.intake) for o in offices]
     rounds: list[str] = []
     stop = threading.Event()
@@ -91,7 +95,7 @@ def test_a_mailbox_whose_round_fails_is_retried_after_a_backoff_and_the_others_a
 
     def broken() -> None:
         rounds.append("3576")
-        if rounds.count("3576") == 2:   # it came back after its backoff: enough seen
+        if rounds.count("3576") == 2:  # it came back after its backoff: enough seen
             waiter.stop()
         raise ConnectionRefusedError("refused")
 
@@ -109,9 +113,11 @@ def test_a_mailbox_whose_round_fails_is_retried_after_a_backoff_and_the_others_a
 
 def test_a_full_data_disk_pauses_a_mailbox_and_it_tries_again_soon_without_backoff(tmp_path, monkeypatch):
     from helpdesk.errors import LocalFault
+
     desk = Desk(tmp_path)
-    office = replace(desk.app.settings.office("3576"),
-                     imap=ImapSettings(host="127.0.0.1", idle=False, poll_seconds=0.1))
+    office = replace(
+        desk.app.settings.office("3576"), imap=ImapSettings(host="127.0.0.1", idle=False, poll_seconds=0.1)
+    )
     worker = MailboxWorker(office, desk.intake)
     stop = threading.Event()
     waiter = Waiter([worker], stop)
@@ -127,4 +133,4 @@ def test_a_full_data_disk_pauses_a_mailbox_and_it_tries_again_soon_without_backo
     monkeypatch.setattr(worker, "sync", full)
     waiter.run()
     assert len(tries) == 3
-    assert waiter.delays == {"3576": 1.0}          # a pause, not a failing server: no backoff
+    assert waiter.delays == {"3576": 1.0}  # a pause, not a failing server: no backoff

@@ -19,8 +19,7 @@ from helpdesk.tickets.store import Store
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=WIB)
 ANI, BUDI = "ani@bps.go.id", "budi@bps.go.id"
-OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.id",
-                supervisors=("pst3576@bps.go.id",))
+OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.id", supervisors=("pst3576@bps.go.id",))
 OTHER = Office(code="3571", name="BPS Kota Kediri", address="bps3571@bps.go.id")
 
 
@@ -34,15 +33,39 @@ class Build:
     def __init__(self) -> None:
         self.n = 0
 
-    def ticket(self, received: datetime, *, office: str = "3576", category: str = "",
-               assignee: str = "", subject: str = "", text: str = "", public: bool = False) -> Ticket:
+    def ticket(
+        self,
+        received: datetime,
+        *,
+        office: str = "3576",
+        category: str = "",
+        assignee: str = "",
+        subject: str = "",
+        text: str = "",
+        public: bool = False,
+    ) -> Ticket:
         self.n += 1
-        t = Ticket(number=f"PST-{office}-2026-{self.n:06d}", office=office,
-                   requester=f"warga{self.n}@example.org", subject=subject or f"pertanyaan {self.n}",
-                   received_at=received, category=category, assignee=assignee, public=public,
-                   updated_at=received, message_ids=[f"<m{self.n}@example.org>"])
-        t.events.append(TicketEvent(at=received, type="received", actor=t.requester,
-                                    message_id=f"<m{self.n}@example.org>", data={"text": text}))
+        t = Ticket(
+            number=f"PST-{office}-2026-{self.n:06d}",
+            office=office,
+            requester=f"warga{self.n}@example.org",
+            subject=subject or f"pertanyaan {self.n}",
+            received_at=received,
+            category=category,
+            assignee=assignee,
+            public=public,
+            updated_at=received,
+            message_ids=[f"<m{self.n}@example.org>"],
+        )
+        t.events.append(
+            TicketEvent(
+                at=received,
+                type="received",
+                actor=t.requester,
+                message_id=f"<m{self.n}@example.org>",
+                data={"text": text},
+            )
+        )
         return t
 
     @staticmethod
@@ -54,8 +77,7 @@ class Build:
 
     @staticmethod
     def status(t: Ticket, when: datetime, to: Status, actor: str = "helpdesk") -> Ticket:
-        t.events.append(TicketEvent(at=when, type="status", actor=actor,
-                                    data={"from": t.status.value, "to": to.value}))
+        t.events.append(TicketEvent(at=when, type="status", actor=actor, data={"from": t.status.value, "to": to.value}))
         t.status = to
         if to is Status.CLOSED:
             t.closed_at = when
@@ -80,36 +102,36 @@ class Build:
 
 def november(b: Build) -> list[Ticket]:
     """The constructed month (see the expectations in test_figures.py)."""
-    t1 = b.ticket(at(11, 2, 9), category="data", assignee=ANI)             # in standard, 2.0 h
+    t1 = b.ticket(at(11, 2, 9), category="data", assignee=ANI)  # in standard, 2.0 h
     b.reply(t1, at(11, 2, 11), ANI)
     b.status(t1, at(11, 3, 10), Status.CLOSED, ANI)
     b.rate(t1, at(11, 3, 12), 5)
-    t2 = b.ticket(at(11, 3, 10), category="data", assignee=BUDI)           # late (due 5 Nov 10:00), 21.5 h
+    t2 = b.ticket(at(11, 3, 10), category="data", assignee=BUDI)  # late (due 5 Nov 10:00), 21.5 h
     b.reply(t2, at(11, 6, 9), BUDI)
     b.status(t2, at(11, 6, 10), Status.CLOSED, BUDI)
     b.rate(t2, at(11, 9, 8, 30), 2)
-    t3 = b.ticket(at(11, 7, 10), category="konsultasi", assignee=ANI)      # Saturday: clock from Mon 08:00
-    t3.answered_at, t3.status = at(11, 9, 10, 30), Status.ANSWERED          # no reply event: 2.5 h
-    t4 = b.ticket(at(11, 11, 9), category="data", assignee=BUDI)           # waits, restarts 16 Nov, 7.5 h
+    t3 = b.ticket(at(11, 7, 10), category="konsultasi", assignee=ANI)  # Saturday: clock from Mon 08:00
+    t3.answered_at, t3.status = at(11, 9, 10, 30), Status.ANSWERED  # no reply event: 2.5 h
+    t4 = b.ticket(at(11, 11, 9), category="data", assignee=BUDI)  # waits, restarts 16 Nov, 7.5 h
     b.status(t4, at(11, 11, 10), Status.WAITING_CITIZEN, BUDI)
     b.follow_up(t4, at(11, 16, 9), at(11, 18, 9))
     b.reply(t4, at(11, 17, 9), BUDI)
-    t5 = b.ticket(at(11, 19, 9), category="data", assignee=BUDI)           # still waiting for the citizen
+    t5 = b.ticket(at(11, 19, 9), category="data", assignee=BUDI)  # still waiting for the citizen
     b.status(t5, at(11, 19, 11), Status.WAITING_CITIZEN, BUDI)
-    t6 = b.ticket(at(11, 20, 14), category="pengaduan", assignee=ANI)      # complaint in standard, 3.0 h
+    t6 = b.ticket(at(11, 20, 14), category="pengaduan", assignee=ANI)  # complaint in standard, 3.0 h
     b.reply(t6, at(11, 23, 9), ANI)
     b.status(t6, at(11, 23, 10), Status.CLOSED, ANI)
-    t7 = b.ticket(at(11, 25, 10), category="konsultasi", assignee=BUDI)    # unanswered, overdue since 27 Nov
+    t7 = b.ticket(at(11, 25, 10), category="konsultasi", assignee=BUDI)  # unanswered, overdue since 27 Nov
     t7.due_at = at(11, 27, 10)
-    t8 = b.ticket(at(11, 30, 14))                                          # pending: due 2 Dec 14:00
+    t8 = b.ticket(at(11, 30, 14))  # pending: due 2 Dec 14:00
     t8.due_at = at(12, 2, 14)
-    t9 = b.ticket(at(10, 29, 10), category="data", assignee=ANI)           # October; breached 2 Nov 10:00
+    t9 = b.ticket(at(10, 29, 10), category="data", assignee=ANI)  # October; breached 2 Nov 10:00
     b.reply(t9, at(11, 2, 13), ANI)
     b.status(t9, at(11, 2, 14), Status.CLOSED, ANI)
     b.rate(t9, at(11, 4, 9), 4)
-    t10 = b.ticket(at(11, 10, 9), office="3571", assignee="x@bps.go.id")   # another office
+    t10 = b.ticket(at(11, 10, 9), office="3571", assignee="x@bps.go.id")  # another office
     t10.due_at = at(11, 12, 9)
-    t11 = b.ticket(at(12, 1, 8, 30), assignee=ANI)                         # December
+    t11 = b.ticket(at(12, 1, 8, 30), assignee=ANI)  # December
     t11.due_at = at(12, 3, 8, 30)
     return [t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11]
 

@@ -50,23 +50,60 @@ def run(capsys, *argv: str) -> str:
 
 
 def test_report_text(config, capsys):
-    out = run(capsys, "--config", config, "report", "--office", "3576", "--month", "2026-11",
-              "--now", "2026-12-01T09:00:00+07:00")
+    out = run(
+        capsys,
+        "--config",
+        config,
+        "report",
+        "--office",
+        "3576",
+        "--month",
+        "2026-11",
+        "--now",
+        "2026-12-01T09:00:00+07:00",
+    )
     assert "BPS Kota Mojokerto (3576), November 2026" in out and "4 dari 6 (66.7%)" in out
 
 
 def test_report_all_offices_csv(config, capsys):
-    out = run(capsys, "--config", config, "report", "--all-offices", "--month", "2026-11",
-              "--format", "csv", "--now", "2026-12-01T09:00:00+07:00")
+    out = run(
+        capsys,
+        "--config",
+        config,
+        "report",
+        "--all-offices",
+        "--month",
+        "2026-11",
+        "--format",
+        "csv",
+        "--now",
+        "2026-12-01T09:00:00+07:00",
+    )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["office"], r["group_type"], r["received"]) for r in rows] == [
-        ("3576", "total", "8"), ("3571", "total", "1")]
+        ("3576", "total", "8"),
+        ("3571", "total", "1"),
+    ]
 
 
 def test_report_html_to_file(config, capsys, tmp_path):
     target = tmp_path / "r.html"
-    run(capsys, "--config", config, "report", "--office", "3576", "--month", "2026-11",
-        "--format", "html", "-o", str(target), "--now", "2026-12-01T09:00:00+07:00")
+    run(
+        capsys,
+        "--config",
+        config,
+        "report",
+        "--office",
+        "3576",
+        "--month",
+        "2026-11",
+        "--format",
+        "html",
+        "-o",
+        str(target),
+        "--now",
+        "2026-12-01T09:00:00+07:00",
+    )
     assert target.read_text(encoding="utf-8").count("data:image/png;base64,") == 2
 
 
@@ -84,4 +121,7 @@ def test_search(config, capsys):
 def test_export_jsonl_since(config, capsys):
     out = run(capsys, "--config", config, "export", "--format", "jsonl", "--since", "2026-11-25")
     assert [json.loads(line)["number"] for line in out.splitlines()] == [
-        "PST-3576-2026-000007", "PST-3576-2026-000008", "PST-3576-2026-000011"]
+        "PST-3576-2026-000007",
+        "PST-3576-2026-000008",
+        "PST-3576-2026-000011",
+    ]

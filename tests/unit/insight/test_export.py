@@ -27,12 +27,17 @@ def test_jsonl_round_trips_every_ticket(month_store):
 
 def test_ticket_csv_measures_the_first_answer(month_store):
     tickets = export.select(month_store.all_tickets(), OFFICES, office="3576")
-    rows = {r["number"]: r for r in csv.DictReader(io.StringIO(
-        "".join(export.tickets_csv(tickets, OFFICES, CALENDARS, NOW))))}
+    rows = {
+        r["number"]: r
+        for r in csv.DictReader(io.StringIO("".join(export.tickets_csv(tickets, OFFICES, CALENDARS, NOW))))
+    }
     assert len(rows) == 10
     t2 = rows["PST-3576-2026-000002"]
-    assert (t2["outcome"], t2["first_answer_office_hours"], t2["deadline"]) == \
-        ("late", "21.50", "2026-11-05T10:00:00+07:00")
+    assert (t2["outcome"], t2["first_answer_office_hours"], t2["deadline"]) == (
+        "late",
+        "21.50",
+        "2026-11-05T10:00:00+07:00",
+    )
     assert (t2["status"], t2["rating"], t2["public"]) == ("closed", "2", "0")
     assert rows["PST-3576-2026-000005"]["outcome"] == "waiting"
     assert rows["PST-3576-2026-000008"]["outcome"] == "pending"
@@ -57,11 +62,11 @@ def test_empty_export_is_a_header():
 
 def test_csv_cells_from_citizens_never_run_as_spreadsheet_formulas():
     from .conftest import Build, at
-    t = Build().ticket(at(11, 2, 9), subject='=HYPERLINK("http://evil.example","klik")',
-                       text="+62 812 3456\n@SUM(A1)")
+
+    t = Build().ticket(at(11, 2, 9), subject='=HYPERLINK("http://evil.example","klik")', text="+62 812 3456\n@SUM(A1)")
     tickets = "".join(export.tickets_csv([t], OFFICES, CALENDARS, NOW))
     [row] = list(csv.DictReader(io.StringIO(tickets)))
     assert row["subject"] == '\'=HYPERLINK("http://evil.example","klik")'
-    assert row["received_at"].startswith("2026-11-02")          # ISO times untouched
+    assert row["received_at"].startswith("2026-11-02")  # ISO times untouched
     [event] = list(csv.DictReader(io.StringIO("".join(export.events_csv([t], OFFICES, None)))))
     assert event["text"].startswith("'+62")

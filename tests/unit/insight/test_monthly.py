@@ -30,22 +30,27 @@ def test_previous_month():
 
 def test_first_working_day_skips_new_year_and_weekend(cal):
     assert first_working_day(cal, 2026, 12) == date(2026, 12, 1)
-    assert first_working_day(cal, 2027, 1) == date(2027, 1, 4)     # Fri 1 Jan holiday, then a weekend
-    assert first_working_day(cal, 2026, 11) == date(2026, 11, 2)    # Sun 1 Nov
+    assert first_working_day(cal, 2027, 1) == date(2027, 1, 4)  # Fri 1 Jan holiday, then a weekend
+    assert first_working_day(cal, 2026, 11) == date(2026, 11, 2)  # Sun 1 Nov
 
 
 def test_report_is_due_from_opening_until_sent(cal):
     assert report_due(OFFICE, cal, at(12, 1, 7, 59), None) is None
     assert report_due(OFFICE, cal, at(12, 1, 8), None) == "2026-11"
-    assert report_due(OFFICE, cal, at(12, 15, 20), "2026-10") == "2026-11"   # missed: sent late, once
+    assert report_due(OFFICE, cal, at(12, 15, 20), "2026-10") == "2026-11"  # missed: sent late, once
     assert report_due(OFFICE, cal, at(12, 1, 8), "2026-11") is None
     assert report_due(OFFICE, cal, at(11, 30, 23), "2026-10") is None
 
 
 @pytest.fixture
 def app(tmp_path, build):
-    settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
-                        smtp=SmtpSettings(), offices=(OFFICE, OTHER))
+    settings = Settings(
+        path=tmp_path / "settings.toml",
+        data_dir=tmp_path,
+        secret="s" * 32,
+        smtp=SmtpSettings(),
+        offices=(OFFICE, OTHER),
+    )
     app = App.build(settings, FixedClock(NOW))
     for t in november(build):
         app.store.save_ticket(t)
@@ -71,13 +76,14 @@ def test_due_reports_are_queued_once_and_remembered(app, tmp_path):
     assert send_due_reports(app, at(12, 1, 7)) == []
     assert send_due_reports(app, at(12, 1, 8, 5)) == ["3576", "3571"]
     queued = [m for m in app.store.outbox.values() if m.purpose == "report"]
-    assert [m.recipients for m in queued] == [["pst3576@bps.go.id"]]   # 3571 has no supervisors
+    assert [m.recipients for m in queued] == [["pst3576@bps.go.id"]]  # 3571 has no supervisors
     assert send_due_reports(app, at(12, 1, 9)) == []
     assert Store(tmp_path).meta["monthly_report"] == {"3576": "2026-11", "3571": "2026-11"}
 
 
 async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
     from helpdesk.sla.scheduler import SlaScheduler
+
     woken = []
     app.clock = FixedClock(at(12, 1, 8, 5))
     scheduler = SlaScheduler(app, on_mail_queued=lambda: woken.append(True))
@@ -88,8 +94,9 @@ async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
 
 
 def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
-    settings = Settings(path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32,
-                        smtp=SmtpSettings(), offices=(OFFICE,))
+    settings = Settings(
+        path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32, smtp=SmtpSettings(), offices=(OFFICE,)
+    )
     fresh = App.build(settings, FixedClock(NOW))
     assert send_due_reports(fresh, at(12, 1, 8, 5)) == ["3576"]
     assert [m for m in fresh.store.outbox.values() if m.purpose == "report"] == []

@@ -35,9 +35,19 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_text_report_states_every_figure(fig):
     text = report_text(fig)
     assert "BPS Kota Mojokerto (3576), November 2026" in text
-    for line in ("Konsultasi diterima", "Dijawab sesuai standar", "median", "persentil 90",
-                 "Terlambat saat ini", "Melewati batas waktu", "Terbuka pada akhir bulan",
-                 "Pengaduan", "Penilaian pengguna", "Per petugas:", "Per kategori:"):
+    for line in (
+        "Konsultasi diterima",
+        "Dijawab sesuai standar",
+        "median",
+        "persentil 90",
+        "Terlambat saat ini",
+        "Melewati batas waktu",
+        "Terbuka pada akhir bulan",
+        "Pengaduan",
+        "Penilaian pengguna",
+        "Per petugas:",
+        "Per kategori:",
+    ):
         assert line in text
     assert re.search(r"Dijawab sesuai standar\s+4 dari 6 \(66\.7%\)", text)
     assert re.search(r"persentil 90 \(jam kerja\)\s+15\.9", text)
@@ -50,17 +60,16 @@ def test_csv_has_a_row_per_group(fig):
     assert kinds[0] == ("total", "Total") and ("complaints", "Pengaduan") in kinds
     assert ("operator", "ani@bps.go.id") in kinds and ("category", "data") in kinds
     total = rows[0]
-    assert (total["received"], total["in_standard"], total["late"], total["pct_in_standard"]) == \
-        ("8", "4", "2", "66.7")
+    assert (total["received"], total["in_standard"], total["late"], total["pct_in_standard"]) == ("8", "4", "2", "66.7")
     assert (total["median_hours"], total["p90_hours"], total["breached_in_month"]) == ("3.00", "15.90", "3")
     assert (total["ratings"], total["rating_mean"], total["rating_5"]) == ("3", "3.67", "1")
 
 
 def test_all_offices_is_one_row_per_office(month_store):
     from helpdesk.sla.workdays import WorkingCalendar
+
     tickets = list(month_store.all_tickets())
-    reports = [compute_month(tickets, o, WorkingCalendar.for_office(o), "2026-11", NOW)
-               for o in (OFFICE, OTHER)]
+    reports = [compute_month(tickets, o, WorkingCalendar.for_office(o), "2026-11", NOW) for o in (OFFICE, OTHER)]
     rows = list(csv.DictReader(io.StringIO(report_csv(reports, totals_only=True))))
     assert [(r["office"], r["received"]) for r in rows] == [("3576", "8"), ("3571", "1")]
     text = all_offices_text(reports).splitlines()
@@ -91,18 +100,33 @@ def test_html_renders_in_headless_chromium(fig, tmp_path):
     page.write_text(report_html([fig]), encoding="utf-8")
     shot = tmp_path / "shot.png"
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
-         page.as_uri()],
-        check=True, capture_output=True, timeout=90)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,1600",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
     assert png_size(shot.read_bytes()) == (1200, 1600)
     from PIL import Image
+
     with Image.open(shot) as img:
         rgb = img.convert("RGB")
         colours = rgb.getcolors(maxcolors=1 << 20) or []
         dark = sum(count for count, (r, g, b) in colours if r + g + b < 600)
-        blue = sum(count for count, (r, g, b) in colours if b > 150 and r < 80)   # chart bars, headings
-    assert len(colours) > 50                       # text, tables and charts: not one flat colour
-    assert dark > 0.01 * 1200 * 1600               # at least 1% of the page is ink
-    assert blue > 2000                             # the charts' bars were drawn
+        blue = sum(count for count, (r, g, b) in colours if b > 150 and r < 80)  # chart bars, headings
+    assert len(colours) > 50  # text, tables and charts: not one flat colour
+    assert dark > 0.01 * 1200 * 1600  # at least 1% of the page is ink
+    assert blue > 2000  # the charts' bars were drawn

@@ -9,23 +9,29 @@ from helpdesk.insight.scrub import REMOVED, scrub
 X = REMOVED
 
 
-@pytest.mark.parametrize("answer, names, expected", [
-    ("Yth. Bapak Bambang,\nData ada di tabel 3.", ["Bambang Sutrisno"], "Data ada di tabel 3."),
-    ("Yth. Bapak Bambang, data ada di tabel 3.", [], "data ada di tabel 3."),
-    ("Kepada Yth. Ibu Sari Dewi:\nSilakan unduh.", [], "Silakan unduh."),
-    ("Selamat pagi Bapak/Ibu,\nInflasi 2,1 persen.", [], "Inflasi 2,1 persen."),
-    ("Dear Mr. Smith,\nThe table is online.", [], "The table is online."),
-    ("Data untuk Bambang sudah kami kirim.", ["Bambang Sutrisno"], f"Data untuk {X} sudah kami kirim."),
-    ("Seperti diminta Bapak Bambang Sutrisno, tabel terlampir.", [], f"Seperti diminta {X}, tabel terlampir."),
-    ("NIK 3576012345678901 sudah tercatat.", [], f"NIK {X} sudah tercatat."),
-    ("No. KK 3576 0123 4567 8901 tercatat.", [], f"No. KK {X} tercatat."),
-    ("Hubungi 081234567890 atau +62 812-3456-7890.", [], f"Hubungi {X} atau {X}."),
-    ("Telepon kantor (0321) 321765 atau 0321-321765.", [], f"Telepon kantor {X} atau {X}."),
-    ("Kirim ke bambang.s@gmail.com ya.", [], f"Kirim ke {X} ya."),
-    ("Tanya lagi ke bps3576@bps.go.id.", [], "Tanya lagi ke bps3576@bps.go.id."),
-    ("Penduduk 2024: 132.416 jiwa; inflasi 2,41 persen; tahun 2020-2024.", [],
-     "Penduduk 2024: 132.416 jiwa; inflasi 2,41 persen; tahun 2020-2024."),
-])
+@pytest.mark.parametrize(
+    "answer, names, expected",
+    [
+        ("Yth. Bapak Bambang,\nData ada di tabel 3.", ["Bambang Sutrisno"], "Data ada di tabel 3."),
+        ("Yth. Bapak Bambang, data ada di tabel 3.", [], "data ada di tabel 3."),
+        ("Kepada Yth. Ibu Sari Dewi:\nSilakan unduh.", [], "Silakan unduh."),
+        ("Selamat pagi Bapak/Ibu,\nInflasi 2,1 persen.", [], "Inflasi 2,1 persen."),
+        ("Dear Mr. Smith,\nThe table is online.", [], "The table is online."),
+        ("Data untuk Bambang sudah kami kirim.", ["Bambang Sutrisno"], f"Data untuk {X} sudah kami kirim."),
+        ("Seperti diminta Bapak Bambang Sutrisno, tabel terlampir.", [], f"Seperti diminta {X}, tabel terlampir."),
+        ("NIK 3576012345678901 sudah tercatat.", [], f"NIK {X} sudah tercatat."),
+        ("No. KK 3576 0123 4567 8901 tercatat.", [], f"No. KK {X} tercatat."),
+        ("Hubungi 081234567890 atau +62 812-3456-7890.", [], f"Hubungi {X} atau {X}."),
+        ("Telepon kantor (0321) 321765 atau 0321-321765.", [], f"Telepon kantor {X} atau {X}."),
+        ("Kirim ke bambang.s@gmail.com ya.", [], f"Kirim ke {X} ya."),
+        ("Tanya lagi ke bps3576@bps.go.id.", [], "Tanya lagi ke bps3576@bps.go.id."),
+        (
+            "Penduduk 2024: 132.416 jiwa; inflasi 2,41 persen; tahun 2020-2024.",
+            [],
+            "Penduduk 2024: 132.416 jiwa; inflasi 2,41 persen; tahun 2020-2024.",
+        ),
+    ],
+)
 def test_scrub_removes_personal_data_and_keeps_the_substance(answer, names, expected):
     assert scrub(answer, names=names, keep_addresses=["bps3576@bps.go.id"]) == expected
 

@@ -31,15 +31,16 @@ async def drain(store: Store, settings: SmtpSettings, **kw):
 
 async def test_every_mail_goes_once_over_several_sessions(tmp_path, smtp_sink, process):
     store = queued_outbox(tmp_path, 7)
-    outbox, result = await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=3, process=process),
-                                 batch_size=5)
+    outbox, result = await drain(
+        store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=3, process=process), batch_size=5
+    )
     assert sorted(result.sent) == sorted(outgoing_mail(i).message_id for i in range(7))
     assert len(smtp_sink.messages) == 7 and not store.outbox
-    assert not outbox.journal.path.exists()        # cleared once the commit held the outcomes
+    assert not outbox.journal.path.exists()  # cleared once the commit held the outcomes
 
 
 async def test_an_unreachable_server_leaves_the_whole_batch_for_one_retry(tmp_path, process):
-    with socket.socket() as s:                     # a port nobody listens on
+    with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     store = queued_outbox(tmp_path, 6)
@@ -54,7 +55,7 @@ async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_s
     store = Store(tmp_path / "store")
     for i in range(12):
         m = outgoing_mail(i)
-        m.ticket = f"PST-3576-2026-00000{i % 3}"        # three tickets, four mails each, interleaved
+        m.ticket = f"PST-3576-2026-00000{i % 3}"  # three tickets, four mails each, interleaved
         store.queue_mail(m)
     store.commit()
     await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=2, process=process))
@@ -65,20 +66,23 @@ async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_s
 
 
 async def test_after_the_server_was_unreachable_the_next_drain_sends(tmp_path, process):
-    with socket.socket() as s:                     # a port nobody listens on, for now
+    with socket.socket() as s:  # a port nobody listens on, for now
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     store = queued_outbox(tmp_path, 3)
-    outbox = Outbox(store, SmtpSettings(port=port, timeout=2, sessions=2, process=process, backoff_seconds=0),
-                    FixedClock(OUTBOX_NOW))
+    outbox = Outbox(
+        store,
+        SmtpSettings(port=port, timeout=2, sessions=2, process=process, backoff_seconds=0),
+        FixedClock(OUTBOX_NOW),
+    )
     sink = None
     try:
         first = await outbox.drain()
         assert not first.sent and len(first.retrying) == 3
         child = outbox.process._proc.pid if outbox.process else None
-        sink = SmtpSink(port=port).start()        # the server is back, on the same port
+        sink = SmtpSink(port=port).start()  # the server is back, on the same port
         second = await outbox.drain()
-        assert (outbox.process._proc.pid if outbox.process else None) == child   # the same sender
+        assert (outbox.process._proc.pid if outbox.process else None) == child  # the same sender
     finally:
         await outbox.close()
         if sink is not None:

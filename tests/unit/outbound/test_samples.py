@@ -11,12 +11,12 @@ from helpdesk.outbound.samples import CONTEXTS
 
 PACKAGE = Path(__file__).resolve().parents[3] / "helpdesk"
 # to_citizen / to_staff parameters that shape the mail, not the template's context.
-NOT_CONTEXT = {"attachments", "auto_submitted", "ticket", "reply_to", "message_id", "cc", "in_reply_to",
-               "references"}
+NOT_CONTEXT = {"attachments", "auto_submitted", "ticket", "reply_to", "message_id", "cc", "in_reply_to", "references"}
 # Contexts spread from a helper (`**digest_context(...)`, `**_texts(...)`): the keys those helpers give.
-SPREAD = {"digest_context": {"day_text", "as_of_text", "overdue", "due_today", "unassigned", "per_operator",
-                             "problems"},
-          "_texts": {"due_text", "received_text"}}
+SPREAD = {
+    "digest_context": {"day_text", "as_of_text", "overdue", "due_today", "unassigned", "per_operator", "problems"},
+    "_texts": {"due_text", "received_text"},
+}
 
 
 def calls() -> dict[str, set[str]]:
@@ -26,7 +26,7 @@ def calls() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("to_citizen", "to_staff")):
                 continue
-            name = node.args[3]          # (app, office, ticket or recipients, template, ...)
+            name = node.args[3]  # (app, office, ticket or recipients, template, ...)
             if not isinstance(name, ast.Constant):
                 continue
             keys = set()

@@ -28,8 +28,9 @@ async def test_the_mail_goes_out_from_another_process(tmp_path, smtp_sink):
 
 async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path, smtp_sink):
     store = queued_outbox(tmp_path, 6)
-    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, backoff_seconds=0),
-                    FixedClock(OUTBOX_NOW))
+    outbox = Outbox(
+        store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, backoff_seconds=0), FixedClock(OUTBOX_NOW)
+    )
     handler = smtp_sink.handler
     seen = []
 
@@ -49,13 +50,13 @@ async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothin
         assert len(first.sent) == 2 and len(first.retrying) == 4
         assert {m.status for m in store.outbox.values()} == {"queued"}
         assert all(m.attempts == 1 and "ended" in m.last_error for m in store.outbox.values())
-        second = await outbox.drain()              # a new sending process takes over
+        second = await outbox.drain()  # a new sending process takes over
     finally:
         handler.__dict__.pop("handle_RCPT", None)
         await outbox.close()
     assert len(second.sent) == 4 and not store.outbox
     ids = [str(m.message["Message-ID"]) for m in smtp_sink.messages]
-    assert sorted(ids) == sorted(outgoing_mail(i).message_id for i in range(6))     # each exactly once
+    assert sorted(ids) == sorted(outgoing_mail(i).message_id for i in range(6))  # each exactly once
 
 
 async def test_mail_the_journal_saw_accepted_counts_as_sent_when_the_process_dies(tmp_path, smtp_sink):

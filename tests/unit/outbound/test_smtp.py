@@ -11,9 +11,14 @@ from helpdesk.outbound.smtp import SmtpSender
 
 
 def outgoing(to: str) -> OutgoingMail:
-    return OutgoingMail(message_id="<t1@bps.go.id>", office="3576", mail_from="bps3576@bps.go.id",
-                        recipients=[to], raw="Subject: x\r\nMessage-ID: <t1@bps.go.id>\r\n\r\nhalo\r\n",
-                        purpose="acknowledgement")
+    return OutgoingMail(
+        message_id="<t1@bps.go.id>",
+        office="3576",
+        mail_from="bps3576@bps.go.id",
+        recipients=[to],
+        raw="Subject: x\r\nMessage-ID: <t1@bps.go.id>\r\n\r\nhalo\r\n",
+        purpose="acknowledgement",
+    )
 
 
 async def test_accepted_mail_returns_the_servers_answer(smtp_sink):
@@ -40,6 +45,6 @@ async def test_a_mail_the_client_cannot_encode_is_a_permanent_failure_not_a_cras
     sender = SmtpSender(SmtpSettings(port=smtp_sink.port, timeout=5))
     with pytest.raises(PermanentFailure, match="cannot be sent"):
         await sender.send(outgoing("wärga@example.org"))
-    answer = await sender.send(outgoing("warga@example.org"))     # the next mail goes as usual
+    answer = await sender.send(outgoing("warga@example.org"))  # the next mail goes as usual
     await sender.close()
     assert "accepted" in answer

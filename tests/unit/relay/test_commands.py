@@ -9,12 +9,21 @@ from hypothesis import strategies as st
 from helpdesk.relay.commands import Command, parse_commands
 
 
-@pytest.mark.parametrize("text, name", [
-    ("#tutup", "close"), ("#close", "close"), ("#TUTUP", "close"), ("#Close.", "close"),
-    ("#tunggu", "wait"), ("#wait", "wait"),
-    ("#catatan", "note"), ("#note", "note"),
-    ("#publik", "public"), ("#public", "public"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("#tutup", "close"),
+        ("#close", "close"),
+        ("#TUTUP", "close"),
+        ("#Close.", "close"),
+        ("#tunggu", "wait"),
+        ("#wait", "wait"),
+        ("#catatan", "note"),
+        ("#note", "note"),
+        ("#publik", "public"),
+        ("#public", "public"),
+    ],
+)
 def test_every_command_in_both_languages(text, name):
     result = parse_commands(f"\n\n{text}\nJawaban untuk warga.")
     assert [c.name for c in result.commands] == [name]
@@ -22,11 +31,15 @@ def test_every_command_in_both_languages(text, name):
     assert result.body == "Jawaban untuk warga."
 
 
-@pytest.mark.parametrize("text, arg", [
-    ("#alihkan Siti Aminah", "Siti Aminah"),
-    ("#assign siti.aminah@bps.go.id", "siti.aminah@bps.go.id"),
-    ("#ALIHKAN: Budi", "Budi"), ("  #assign   budi  ", "budi"),
-])
+@pytest.mark.parametrize(
+    "text, arg",
+    [
+        ("#alihkan Siti Aminah", "Siti Aminah"),
+        ("#assign siti.aminah@bps.go.id", "siti.aminah@bps.go.id"),
+        ("#ALIHKAN: Budi", "Budi"),
+        ("  #assign   budi  ", "budi"),
+    ],
+)
 def test_assign_takes_the_rest_of_the_line(text, arg):
     result = parse_commands(text + "\nMohon dibantu.")
     assert result.commands == [Command("assign", arg, text.strip().split()[0].rstrip(":"))]
@@ -52,10 +65,14 @@ def test_words_after_a_command_on_its_line_start_the_body():
     assert result.body == "Mohon jelaskan kecamatan mana.\nTerima kasih."
 
 
-@pytest.mark.parametrize("text", [
-    "#catatan\nSudah saya telepon warga.", "#note Sudah saya telepon warga.",
-    "#catatan #tutup\nSudah saya telepon warga.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#catatan\nSudah saya telepon warga.",
+        "#note Sudah saya telepon warga.",
+        "#catatan #tutup\nSudah saya telepon warga.",
+    ],
+)
 def test_note_body_never_goes_to_the_citizen(text):
     result = parse_commands(text)
     assert result.is_note and result.ok
@@ -63,20 +80,32 @@ def test_note_body_never_goes_to_the_citizen(text):
     assert result.citizen_text == ""
 
 
-@pytest.mark.parametrize("text, unknown", [
-    ("#tutupp\nJawaban", ["#tutupp"]), ("#selesai\n#close", ["#selesai"]),
-    ("#close #foo", ["#foo"]), ("#BPSMenjawab data ada", ["#BPSMenjawab"]),
-])
+@pytest.mark.parametrize(
+    "text, unknown",
+    [
+        ("#tutupp\nJawaban", ["#tutupp"]),
+        ("#selesai\n#close", ["#selesai"]),
+        ("#close #foo", ["#foo"]),
+        ("#BPSMenjawab data ada", ["#BPSMenjawab"]),
+    ],
+)
 def test_unknown_command_rejects_the_whole_reply(text, unknown):
     result = parse_commands(text)
     assert result.unknown == unknown
     assert not result.ok and result.citizen_text == ""
 
 
-@pytest.mark.parametrize("text", [
-    "Jawaban.\n#tutup", "Data ada di #publikasi Kota Mojokerto Dalam Angka.",
-    "Terima kasih.\n\n#catatan ini bukan perintah", "# Judul\nisi", "#1 adalah peringkat", "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jawaban.\n#tutup",
+        "Data ada di #publikasi Kota Mojokerto Dalam Angka.",
+        "Terima kasih.\n\n#catatan ini bukan perintah",
+        "# Judul\nisi",
+        "#1 adalah peringkat",
+        "",
+    ],
+)
 def test_a_hash_word_that_is_not_at_the_top_is_prose(text):
     result = parse_commands(text)
     assert result.commands == [] and result.unknown == [] and result.ok

@@ -15,9 +15,7 @@ NUMBER_1, NUMBER_2 = "PST-3576-2026-000001", "PST-3576-2026-000002"
 def desk(tmp_path):
     d = Desk(tmp_path)
     d.deliver(citizen_mail(message_id="<q1@example.org>"))  # -> Rina
-    d.deliver(
-        citizen_mail(message_id="<q2@example.org>", subject="Data PDRB")
-    )  # -> Dimas (round robin)
+    d.deliver(citizen_mail(message_id="<q2@example.org>", subject="Data PDRB"))  # -> Dimas (round robin)
     _, d.note1, _, d.note2 = d.take()
     assert to_of(d.note1) == ["rina@bps.go.id"] and to_of(d.note2) == ["dimas@bps.go.id"]
     return d
@@ -34,14 +32,8 @@ def assert_nothing_happened(desk: Desk, refusals_to: list[str]) -> list:
     assert sorted(a for m in sent for a in to_of(m)) == sorted(refusals_to)
     for number, operator in ((NUMBER_1, "rina@bps.go.id"), (NUMBER_2, "dimas@bps.go.id")):
         ticket = desk.ticket(number)
-        assert (
-            ticket.status is Status.OPEN
-            and ticket.assignee == operator
-            and ticket.due_at is not None
-        )
-        assert not [
-            e for e in ticket.events if e.type in ("reply", "note", "command", "assigned", "status")
-        ]
+        assert ticket.status is Status.OPEN and ticket.assignee == operator and ticket.due_at is not None
+        assert not [e for e in ticket.events if e.type in ("reply", "note", "command", "assigned", "status")]
     return sent
 
 
@@ -129,22 +121,16 @@ def test_from_that_is_not_one_plain_address_is_never_an_operator(desk, sender):
 
 
 def test_operator_writing_from_an_unconfigured_address_gets_an_explanation(desk):
-    desk.deliver(
-        reply_to(desk.note1, "Datanya terlampir.", sender="Rina <rina.pribadi@gmail.example>")
-    )
+    desk.deliver(reply_to(desk.note1, "Datanya terlampir.", sender="Rina <rina.pribadi@gmail.example>"))
     sent = assert_nothing_happened(desk, ["rina.pribadi@gmail.example", "rina@bps.go.id"])
     explanation = next(m for m in sent if to_of(m) == ["rina.pribadi@gmail.example"])
     assert "tidak terdaftar sebagai petugas" in text_of(explanation)
-    assert refused_on(desk, NUMBER_1).startswith(
-        "rina.pribadi@gmail.example is not a configured operator"
-    )
+    assert refused_on(desk, NUMBER_1).startswith("rina.pribadi@gmail.example is not a configured operator")
 
 
 def test_stranger_with_a_made_up_token_is_recorded_and_nobody_is_mailed(desk):
     fake = f"<pst.{NUMBER_1}.{'a' * 24}.abc@bps.go.id>"
-    desk.deliver(
-        citizen_mail(sender="x@evil.example", body="#tutup", in_reply_to=fake, references=fake)
-    )
+    desk.deliver(citizen_mail(sender="x@evil.example", body="#tutup", in_reply_to=fake, references=fake))
     assert_nothing_happened(desk, [])
     assert refused_on(desk, NUMBER_1).startswith("x@evil.example is not a configured operator")
 

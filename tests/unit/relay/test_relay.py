@@ -64,24 +64,15 @@ def test_reply_reaches_the_citizen_as_new_text_and_attachment_from_the_office(de
     assert answer["Subject"] == "Re: [PST-3576-2026-000001] Permintaan data inflasi 2025"
     body = text_of(answer)
     assert body.startswith(
-        "Selamat siang Bapak/Ibu,\n\nData inflasi Kota Mojokerto 2025 kami lampirkan.\n\n"
-        "Salam,\nRina\n"
+        "Selamat siang Bapak/Ibu,\n\nData inflasi Kota Mojokerto 2025 kami lampirkan.\n\nSalam,\nRina\n"
     )
-    assert (
-        "Statistisi" not in body
-        and "menulis" not in body
-        and "rina@bps.go.id" not in answer.as_string()
-    )
+    assert "Statistisi" not in body and "menulis" not in body and "rina@bps.go.id" not in answer.as_string()
     [att] = list(answer.iter_attachments())
     assert (att.get_filename(), att.get_content()) == ("inflasi-2025.xlsx", b"DATA" * 50)
     # The citizen never sees the operator's token: References hold only citizen-facing ids.
     assert "pst.PST-" not in str(answer["References"]) and "+t-" not in answer.as_string()
     ticket = desk.ticket()
-    assert (
-        ticket.status is Status.ANSWERED
-        and ticket.due_at is None
-        and ticket.answered_at is not None
-    )
+    assert ticket.status is Status.ANSWERED and ticket.due_at is None and ticket.answered_at is not None
 
 
 def test_citizen_follow_up_is_forwarded_and_the_answer_to_it_relayed(desk):
@@ -104,9 +95,7 @@ def test_citizen_follow_up_is_forwarded_and_the_answer_to_it_relayed(desk):
 def test_tutup_relays_the_text_then_closes_with_a_rating_request(desk):
     desk.deliver(reply_to(desk.notification, "#tutup\nData sudah kami kirim lewat pos.\n"))
     answer, closing = desk.take()
-    assert text_of(answer).startswith(
-        "Data sudah kami kirim lewat pos."
-    ) and "#tutup" not in text_of(answer)
+    assert text_of(answer).startswith("Data sudah kami kirim lewat pos.") and "#tutup" not in text_of(answer)
     assert to_of(closing) == ["warga@example.org"] and "penilaian" in text_of(closing)
     ticket = desk.ticket()
     assert ticket.status is Status.CLOSED
@@ -117,23 +106,16 @@ def test_catatan_stays_internal(desk):
     assert desk.take() == []
     ticket = desk.ticket()
     [note] = [e for e in ticket.events if e.type == "note"]
-    assert (
-        note.data["text"] == "Pengguna ini sudah menelepon kemarin."
-        and note.actor == "rina@bps.go.id"
-    )
+    assert note.data["text"] == "Pengguna ini sudah menelepon kemarin." and note.actor == "rina@bps.go.id"
     assert ticket.status is Status.OPEN
 
 
 def test_tunggu_asks_the_citizen_and_stops_the_clock(desk):
-    desk.deliver(
-        reply_to(desk.notification, "#tunggu\nMohon sebutkan tahun data yang Anda perlukan.")
-    )
+    desk.deliver(reply_to(desk.notification, "#tunggu\nMohon sebutkan tahun data yang Anda perlukan."))
     [question] = desk.take()
     assert to_of(question) == ["warga@example.org"]
     ticket = desk.ticket()
-    assert (
-        ticket.status is Status.WAITING_CITIZEN and ticket.due_at is None and ticket.waiting_since
-    )
+    assert ticket.status is Status.WAITING_CITIZEN and ticket.due_at is None and ticket.waiting_since
 
 
 def test_alihkan_hands_the_ticket_to_another_operator(desk):
@@ -227,7 +209,7 @@ def test_reply_to_a_reminder_is_trusted_like_a_reply_to_the_notification(desk):
     from helpdesk.sla.actions import sweep_office
     from tests.deskharness import WIB
 
-    desk.clock.at = datetime(2026, 11, 25, 8, 0, tzinfo=WIB)      # opening on the deadline day
+    desk.clock.at = datetime(2026, 11, 25, 8, 0, tzinfo=WIB)  # opening on the deadline day
     sweep_office(desk.app, desk.app.settings.office("3576"), desk.clock.now())
     [reminder] = [m for m in desk.take() if to_of(m) == ["rina@bps.go.id"]]
     assert str(reminder["Reply-To"]).startswith("bps3576+t-3576-2026-000001-")

@@ -19,28 +19,53 @@ from tests.mailfactory import citizen_mail
 from tests.replystyles import STYLES, reply, reply_html
 
 QUESTION = ("apakah", "ada", "angka", "kemiskinan", "kabupaten", "terbaru", "saya", "butuh", "skripsi")
-ANSWER = ("inflasi", "tersedia", "silakan", "unduh", "tabel", "publikasi", "lampirkan", "kunjungi",
-          "halaman", "berikut", "mohon", "maaf", "triwulan", "sensus")
+ANSWER = (
+    "inflasi",
+    "tersedia",
+    "silakan",
+    "unduh",
+    "tabel",
+    "publikasi",
+    "lampirkan",
+    "kunjungi",
+    "halaman",
+    "berikut",
+    "mohon",
+    "maaf",
+    "triwulan",
+    "sensus",
+)
 FOLLOW_UP = "Apakah ada angka kemiskinan terbaru?"
 sentences = lambda vocab, n: st.lists(  # noqa: E731 - a small strategy factory
     st.lists(st.sampled_from(vocab), min_size=2, max_size=9).map(lambda ws: " ".join(ws).capitalize() + "."),
-    min_size=1, max_size=n)
+    min_size=1,
+    max_size=n,
+)
 
 
 def history(desk: Desk, question: str) -> EmailMessage:
     """Bambang asked and was answered; Sari asks, Dimas notes internally, Sari writes again: the
     forwarded notification to Dimas."""
-    desk.deliver(citizen_mail(sender="Bambang Sutrisno <bambang@example.org>", subject="Data kemiskinan",
-                              body="Nama saya Bambang Sutrisno, NIK 3576012345678901, HP 081234567890. "
-                                   "Mohon angka kemiskinan terbaru."))
+    desk.deliver(
+        citizen_mail(
+            sender="Bambang Sutrisno <bambang@example.org>",
+            subject="Data kemiskinan",
+            body="Nama saya Bambang Sutrisno, NIK 3576012345678901, HP 081234567890. Mohon angka kemiskinan terbaru.",
+        )
+    )
     _, first = desk.take()
     desk.deliver(reply_to(first, "Rahasiakan: kemiskinan kabupaten ada di lampiran internal kantor."))
     desk.take()
     desk.deliver(citizen_mail(sender="Sari <sari@example.org>", subject="Data kemiskinan", body=question))
     ack, second = desk.take()
     assert to_of(second) == ["dimas@bps.go.id"]
-    desk.deliver(reply_to(second, "#catatan\nPemohon ini kerabat pegawai, jangan sebut ke siapa pun.",
-                          sender="Dimas Prasetyo <dimas@bps.go.id>"))
+    desk.deliver(
+        reply_to(
+            second,
+            "#catatan\nPemohon ini kerabat pegawai, jangan sebut ke siapa pun.",
+            sender="Dimas Prasetyo <dimas@bps.go.id>",
+        )
+    )
     desk.deliver(reply_to(ack, FOLLOW_UP, sender="Sari <sari@example.org>"))
     [forward] = desk.take()
     assert "Konsultasi serupa" in text_of(forward) and "kerabat pegawai" in text_of(forward)

@@ -19,9 +19,7 @@ T1 = "PST-3576-2026-000001"
 
 
 def mid(ticket: str, operator: str, secret: str = SECRET) -> str:
-    return tokens.notification_message_id(
-        ticket, tokens.mint(secret, ticket, operator), "n1", "bps.go.id"
-    )
+    return tokens.notification_message_id(ticket, tokens.mint(secret, ticket, operator), "n1", "bps.go.id")
 
 
 def mail(**kw) -> InboundMail:
@@ -54,13 +52,7 @@ def verdict(m: InboundMail, **kw):
             f"token for {T1} verifies for rina@bps.go.id",
         ),
         (
-            mail(
-                to=[
-                    tokens.reply_address(
-                        "bps3576@bps.go.id", T1, tokens.mint(SECRET, T1, "rina@bps.go.id")
-                    )
-                ]
-            ),
+            mail(to=[tokens.reply_address("bps3576@bps.go.id", T1, tokens.mint(SECRET, T1, "rina@bps.go.id"))]),
             True,
             f"token for {T1} verifies for rina@bps.go.id",
         ),
@@ -128,18 +120,25 @@ AR = "mx.bps.go.id; dkim=pass header.d=bps.go.id; dmarc=pass (p=reject) header.f
         ),
         ([AR], "mx.bps.go.id", None, False),  # nothing says which ticket
         # Attacker-chosen property values that a text search took for a pass (issue 10, item 1).
-        (["mx.bps.go.id; dmarc=fail header.i=dmarc=pass.header.from=bps.go.id@evil.example"],
-         "mx.bps.go.id", T1, False),
-        (["mx.bps.go.id; dmarc=fail smtp.mailfrom=dmarc=pass.header.from=bps.go.id"],
-         "mx.bps.go.id", T1, False),
+        (
+            ["mx.bps.go.id; dmarc=fail header.i=dmarc=pass.header.from=bps.go.id@evil.example"],
+            "mx.bps.go.id",
+            T1,
+            False,
+        ),
+        (["mx.bps.go.id; dmarc=fail smtp.mailfrom=dmarc=pass.header.from=bps.go.id"], "mx.bps.go.id", T1, False),
         # A forged pass below the real verdict; a pass under a header from another server.
         ([AR.replace("dmarc=pass", "dmarc=fail"), AR], "mx.bps.go.id", T1, False),
         (["relay.bps.go.id; spf=pass smtp.mailfrom=bps.go.id", AR], "mx.bps.go.id", T1, False),
         ([AR, "relay.bps.go.id; spf=pass smtp.mailfrom=bps.go.id"], "mx.bps.go.id", T1, True),
         (["mx.bps.go.id; dkim=pass header.d=bps.go.id"], "mx.bps.go.id", T1, False),  # no dmarc
         (["mx.bps.go.id; dmarc=pass header.from=sub.bps.go.id"], "mx.bps.go.id", T1, False),
-        (["mx.bps.go.id; dmarc=pass (unclosed comment header.from=bps.go.id"], "mx.bps.go.id", T1,
-         False),  # does not parse
+        (
+            ["mx.bps.go.id; dmarc=pass (unclosed comment header.from=bps.go.id"],
+            "mx.bps.go.id",
+            T1,
+            False,
+        ),  # does not parse
     ],
 )
 def test_authentication_results_pass_from_the_trusted_server(results, authserv, thread, ok):

@@ -38,9 +38,7 @@ def ticket(
     )
 
 
-def pick(
-    tickets=(), team="konsultasi", operator="", day=DAY, away=None, strategy="round_robin", last=""
-):
+def pick(tickets=(), team="konsultasi", operator="", day=DAY, away=None, strategy="round_robin", last=""):
     return assign(
         office="3576",
         team=team,
@@ -83,9 +81,7 @@ def test_round_robin(tickets, expected):
 def test_round_robin_passes_an_absentees_turn_to_the_next():
     chosen = pick([ticket(1, "ani@bps.go.id")], day=date(2026, 11, 24))
     assert chosen.operator == "citra@bps.go.id"
-    assert chosen.reason.startswith(
-        "budi@bps.go.id is on leave 2026-11-24; team 'konsultasi', round robin"
-    )
+    assert chosen.reason.startswith("budi@bps.go.id is on leave 2026-11-24; team 'konsultasi', round robin")
 
 
 @pytest.mark.parametrize(

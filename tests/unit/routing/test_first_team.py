@@ -25,8 +25,13 @@ def decision(tmp_path, extra: str = "", subject: str = "Data inflasi"):
     path.write_text(OFFICE + extra)
     settings = config.load(path, env={})
     assert settings.rules_dir == RULES
-    mail = InboundMail(message_id="<a@x>", received_at=datetime(2026, 11, 23, 2, tzinfo=UTC),
-                       from_addr="warga@example.org", to=["bps3576@bps.go.id"], subject=subject)
+    mail = InboundMail(
+        message_id="<a@x>",
+        received_at=datetime(2026, 11, 23, 2, tzinfo=UTC),
+        from_addr="warga@example.org",
+        to=["bps3576@bps.go.id"],
+        subject=subject,
+    )
     return decide_for(settings, mail, "3576")
 
 

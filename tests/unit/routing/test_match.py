@@ -231,9 +231,7 @@ def test_default_fills_only_what_rules_left_unset():
 def test_all_conditions_of_a_rule_must_hold():
     both = rule("surat", {"tags": ["surat"]}, subject_words=["permohonan"], attachment_type=["pdf"])
     assert decide([both], None, view(subject="permohonan data")).matched == []
-    assert decide([both], None, view(subject="permohonan data", attachments=[PDF])).matched == [
-        "surat"
-    ]
+    assert decide([both], None, view(subject="permohonan data", attachments=[PDF])).matched == ["surat"]
 
 
 def test_reasons_say_why_each_rule_did_or_did_not_fire():

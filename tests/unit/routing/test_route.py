@@ -24,9 +24,7 @@ def helpdesk(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_complaint_goes_to_the_complaints_team_with_high_priority(tmp_path):
     desk = Desk(tmp_path)
-    desk.deliver(
-        citizen_mail(subject="Keluhan pelayanan PST", body="Saya ingin menyampaikan keluhan.")
-    )
+    desk.deliver(citizen_mail(subject="Keluhan pelayanan PST", body="Saya ingin menyampaikan keluhan."))
     ack, note = desk.take()
     ticket = desk.ticket()
     assert (ticket.team, ticket.category, ticket.priority, ticket.assignee) == (
@@ -45,8 +43,7 @@ def test_rule_reply_days_changes_the_deadline_the_acknowledgement_promises(tmp_p
     desk = Desk(
         tmp_path,
         offices=("7604",),
-        operators='[[operators]]\nname = "Andi"\n'
-        'address = "andi@bps.go.id"\noffice = "7604"\nteam = "konsultasi"\n',
+        operators='[[operators]]\nname = "Andi"\naddress = "andi@bps.go.id"\noffice = "7604"\nteam = "konsultasi"\n',
     )
     # Mamuju promises 3 working days; its rule "tautan-publikasi" promises 1. Monday 10:05 WITA.
     desk.deliver(
@@ -67,9 +64,7 @@ def test_unassigned_when_nobody_can_take_it(tmp_path):
     [ack] = desk.take()
     ticket = desk.ticket()
     assert ticket.assignee == "" and ticket.team == "konsultasi"
-    assert (
-        "has no operators" in [e for e in ticket.events if e.type == "routed"][0].data["assignment"]
-    )
+    assert "has no operators" in [e for e in ticket.events if e.type == "routed"][0].data["assignment"]
 
 
 def test_operator_out_of_office_reply_moves_the_ticket_and_marks_them_away_today(tmp_path):
@@ -77,9 +72,7 @@ def test_operator_out_of_office_reply_moves_the_ticket_and_marks_them_away_today
     desk.deliver(citizen_mail())
     _, note = desk.take()
     ooo = reply_to(note, "Saya sedang cuti sampai 30 November.", to="bps3576@bps.go.id")
-    ooo = ooo.replace(
-        b"Subject: Re:", b"Auto-Submitted: auto-replied\nSubject: Automatic reply: Re:", 1
-    )
+    ooo = ooo.replace(b"Subject: Re:", b"Auto-Submitted: auto-replied\nSubject: Automatic reply: Re:", 1)
     desk.deliver(ooo)
     [moved] = desk.take()
     assert to_of(moved) == ["dimas@bps.go.id"] and "sedang tidak di kantor" in text_of(moved)
@@ -117,9 +110,7 @@ def test_route_explain_says_which_rules_matched_why_and_the_result(tmp_path):
             attachments=[("bukti.pdf", "application/pdf", b"%PDF")],
         )
     )
-    out = helpdesk(
-        tmp_path / "settings.toml", "route", "--explain", str(eml), "--now", "2026-11-23T09:00:00+07:00"
-    )
+    out = helpdesk(tmp_path / "settings.toml", "route", "--explain", str(eml), "--now", "2026-11-23T09:00:00+07:00")
     assert out.returncode == 0, out.stderr
     assert out.stdout == EXPECTED_EXPLAIN
     assert desk.app.store.tickets == {}  # explaining changes nothing
@@ -131,10 +122,7 @@ def test_route_explain_without_an_office_recipient_asks_for_one(tmp_path):
     eml.write_bytes(citizen_mail(to="someone@example.org"))
     out = helpdesk(tmp_path / "settings.toml", "route", "--explain", str(eml))
     assert out.returncode == 1
-    assert (
-        out.stdout.splitlines()[-1]
-        == "office: none of the recipients is an office address; give --office CODE"
-    )
+    assert out.stdout.splitlines()[-1] == "office: none of the recipients is an office address; give --office CODE"
 
 
 def test_unassigned_ticket_gets_an_operator_when_the_citizen_writes_again(tmp_path):
@@ -146,9 +134,7 @@ def test_unassigned_ticket_gets_an_operator_when_the_citizen_writes_again(tmp_pa
     desk.deliver(citizen_mail(message_id="<q1@example.org>"))
     [ack] = desk.take()
     assert desk.ticket().assignee == ""
-    desk.deliver(
-        citizen_mail(body="Mohon dibantu.", in_reply_to="<q1@example.org>"), after=timedelta(days=1)
-    )
+    desk.deliver(citizen_mail(body="Mohon dibantu.", in_reply_to="<q1@example.org>"), after=timedelta(days=1))
     [note] = desk.take()
     assert to_of(note) == ["rina@bps.go.id"] and "Mohon dibantu." in text_of(note)
     assert desk.ticket().assignee == "rina@bps.go.id"
@@ -159,8 +145,7 @@ def test_check_reports_a_bad_rule_with_its_file_and_line(tmp_path):
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "3576.toml").write_text(
-        'office = "3576"\n\n[[rules]]\nname = "x"\n'
-        'when.subjek_words = ["inflasi"]\nthen.team = "konsultasi"\n'
+        'office = "3576"\n\n[[rules]]\nname = "x"\nwhen.subjek_words = ["inflasi"]\nthen.team = "konsultasi"\n'
     )
     settings = tmp_path / "settings.toml"
     settings.write_text(
@@ -207,14 +192,10 @@ def test_route_explain_with_a_broken_rule_names_file_and_line(tmp_path):
     Desk(tmp_path)
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "3576.toml").write_text(
-        '[[rules]]\nname = "x"\nwhen.words = "inflasi"\nthen.priority = 9\n'
-    )
+    (rules / "3576.toml").write_text('[[rules]]\nname = "x"\nwhen.words = "inflasi"\nthen.priority = 9\n')
     settings = tmp_path / "settings.toml"
     repo_rules = Path(__file__).resolve().parents[3] / "rules"
-    settings.write_text(
-        settings.read_text().replace(f'rules_dir = "{repo_rules}"', f'rules_dir = "{rules}"')
-    )
+    settings.write_text(settings.read_text().replace(f'rules_dir = "{repo_rules}"', f'rules_dir = "{rules}"'))
     eml = tmp_path / "q.eml"
     eml.write_bytes(citizen_mail())
     out = helpdesk(settings, "route", "--explain", str(eml))

@@ -175,12 +175,7 @@ def test_check_names_team_and_operator_nobody_has(tmp_path):
     ]
     # A team declared in settings is known even before it has members; an office without any
     # operator yet is not an error (its tickets wait unassigned, the digest lists them).
-    assert (
-        rules_mod.check(
-            settings(tmp_path, staff + [Operator("X", "x@bps.go.id", "3576", "pengaduan")])
-        )
-        == []
-    )
+    assert rules_mod.check(settings(tmp_path, staff + [Operator("X", "x@bps.go.id", "3576", "pengaduan")])) == []
     assert rules_mod.check(settings(tmp_path, staff, [Team("pengaduan", "3576")]))[-1].endswith(
         "operator x@bps.go.id is not configured for office 3576"
     )
@@ -203,6 +198,4 @@ def test_shipped_settings_and_rules_check_clean():
     # Every office has a team that the rules name, with at least one operator in it.
     for office in settings.offices:
         default = load_rules(settings.rules_dir).for_office(office.code)[1]
-        assert any(
-            op.office == office.code and op.team == default["team"] for op in settings.operators
-        )
+        assert any(op.office == office.code and op.team == default["team"] for op in settings.operators)

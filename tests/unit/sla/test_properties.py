@@ -19,8 +19,9 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 SPAN = int(timedelta(days=720).total_seconds())
 
 offices = st.sampled_from(sorted(OFFICES))
-instants = st.builds(lambda s, z: (START + timedelta(seconds=s)).astimezone(z),
-                     st.integers(0, SPAN), st.sampled_from(ZONES))
+instants = st.builds(
+    lambda s, z: (START + timedelta(seconds=s)).astimezone(z), st.integers(0, SPAN), st.sampled_from(ZONES)
+)
 days = st.integers(1, 5)
 
 
@@ -41,7 +42,7 @@ def test_deadline_is_a_working_instant_after_receipt(code, received, n):
     local = cal.local(due)
     assert cal.is_working_day(local.date())
     opens, closes = cal.hours_on(local.date())
-    assert opens <= local.time() <= closes           # closing itself is allowed: clamped deadlines
+    assert opens <= local.time() <= closes  # closing itself is allowed: clamped deadlines
     assert due > received
 
 
@@ -65,16 +66,24 @@ def test_exactly_n_working_days_after_the_clock_starts(code, received, n):
 def test_reminders_and_digests_fire_only_in_office_hours(code, received, now, assigned):
     office, cal = OFFICES[code], CALENDARS[code]
     due = due_at(received, cal, office.reply_days)
-    ticket = Ticket(f"PST-{code}-2026-000001", code, "a@example.id", "x", received, Status.OPEN,
-                    due_at=due, clock_started_at=cal.next_opening(received),
-                    assignee="op@bps.go.id" if assigned else "")
+    ticket = Ticket(
+        f"PST-{code}-2026-000001",
+        code,
+        "a@example.id",
+        "x",
+        received,
+        Status.OPEN,
+        due_at=due,
+        clock_started_at=cal.next_opening(received),
+        assignee="op@bps.go.id" if assigned else "",
+    )
     actions = due_actions([ticket], office, cal, now, None)
     # Both ways: while the office is open the day's digest is due (no day's digest sent yet), so
     # the loop below is never empty then; and nothing but a breach fires while it is closed.
     assert cal.is_open(now) == any(a.kind == "digest" for a in actions), (now, actions)
     for action in actions:
         if action.kind == "escalation" and now <= due + timedelta(minutes=15):
-            continue                                   # the breach instant itself may be after hours
+            continue  # the breach instant itself may be after hours
         assert cal.is_open(now), (action, now)
         if action.kind == "reminder":
             assert now < due
@@ -84,9 +93,17 @@ def test_reminders_and_digests_fire_only_in_office_hours(code, received, now, as
 @given(offices, instants, st.lists(st.integers(0, 10 * 86400), min_size=1, max_size=25))
 def test_any_sequence_of_sweeps_does_each_action_at_most_once(code, received, offsets):
     office, cal = OFFICES[code], CALENDARS[code]
-    ticket = Ticket(f"PST-{code}-2026-000001", code, "a@example.id", "x", received, Status.OPEN,
-                    due_at=due_at(received, cal, office.reply_days),
-                    clock_started_at=cal.next_opening(received), assignee="op@bps.go.id")
+    ticket = Ticket(
+        f"PST-{code}-2026-000001",
+        code,
+        "a@example.id",
+        "x",
+        received,
+        Status.OPEN,
+        due_at=due_at(received, cal, office.reply_days),
+        clock_started_at=cal.next_opening(received),
+        assignee="op@bps.go.id",
+    )
     last_digest, done, digests = None, [], []
     # Every sequence ends in office hours well past the deadline, so the escalation is always done.
     past_due = int((cal.next_opening(ticket.due_at + timedelta(days=3)) - received).total_seconds())

@@ -15,14 +15,14 @@ def job_delay(sched: SlaScheduler, code: str) -> timedelta:
 
 
 async def test_rebuild_sets_each_office_for_its_next_due_instant(tmp_path):
-    desk = Desk(tmp_path, now=datetime(2026, 11, 23, 16, 0, tzinfo=WIB))     # Monday after closing
+    desk = Desk(tmp_path, now=datetime(2026, 11, 23, 16, 0, tzinfo=WIB))  # Monday after closing
     desk.deliver(citizen_mail())
     sched = SlaScheduler(desk.app)
     plan = sched.rebuild()
-    tuesday = datetime(2026, 11, 24, 8, 0, tzinfo=WIB)                       # digest at opening
+    tuesday = datetime(2026, 11, 24, 8, 0, tzinfo=WIB)  # digest at opening
     assert plan == {"3576": tuesday, "3571": tuesday}
     delay = job_delay(sched, "3576")
-    assert timedelta(hours=15, minutes=54) < delay <= timedelta(hours=16)   # relative to the clock
+    assert timedelta(hours=15, minutes=54) < delay <= timedelta(hours=16)  # relative to the clock
 
 
 async def test_run_office_sweeps_then_waits_for_the_next_instant(tmp_path):
@@ -31,9 +31,9 @@ async def test_run_office_sweeps_then_waits_for_the_next_instant(tmp_path):
     woken = []
     sched = SlaScheduler(desk.app, on_mail_queued=lambda: woken.append(1))
     await sched.run_office("3576")
-    assert woken == [1]                                                       # the digest was queued
+    assert woken == [1]  # the digest was queued
     assert desk.app.store.meta["last_digest"]["3576"] == "2026-11-25"
-    assert job_delay(sched, "3576") > timedelta(hours=23)                    # Thursday's digest
+    assert job_delay(sched, "3576") > timedelta(hours=23)  # Thursday's digest
 
 
 async def test_an_action_that_keeps_failing_is_retried_later_not_in_a_loop(tmp_path, monkeypatch):
@@ -50,6 +50,7 @@ async def test_a_rescan_asked_for_while_one_runs_is_not_dropped(tmp_path, monkey
     read the store before the batch that asked for it."""
     import asyncio
     import threading
+
     desk = Desk(tmp_path)
     sched = SlaScheduler(desk.app)
     started, release, done = threading.Event(), threading.Event(), asyncio.Event()
@@ -70,7 +71,7 @@ async def test_a_rescan_asked_for_while_one_runs_is_not_dropped(tmp_path, monkey
     try:
         sched.reschedule_all()
         await asyncio.to_thread(started.wait, 10)
-        sched.reschedule_all()                        # a new batch was stored meanwhile
+        sched.reschedule_all()  # a new batch was stored meanwhile
         release.set()
         await asyncio.wait_for(done.wait(), 10)
         assert len(calls) == 2
@@ -83,6 +84,7 @@ async def test_a_stored_batch_rescans_only_the_office_it_came_from(tmp_path, mon
     """Each batch rescanned all offices: with 550 offices and 11,000 open tickets that read every
     open ticket 550 times, seconds of CPU for every mail taken in."""
     import asyncio
+
     desk = Desk(tmp_path)
     sched = SlaScheduler(desk.app)
     planned: list[str] = []
@@ -108,6 +110,7 @@ async def test_stop_lets_a_running_job_finish_instead_of_cancelling_it(tmp_path,
     the journal) while its thread went on writing the store after the daemon said it had stopped."""
     import asyncio
     import threading
+
     desk = Desk(tmp_path)
     started, release = threading.Event(), threading.Event()
     finished: list[int] = []

@@ -21,8 +21,18 @@ DUE = datetime(2026, 12, 29, 14, tzinfo=WIB)
 
 
 def ticket(n: int = 1, status: Status = Status.OPEN, assignee: str = OP, due=DUE, **kw) -> Ticket:
-    return Ticket(f"PST-3576-2026-{n:06d}", "3576", "warga@example.id", "Data inflasi", RECEIVED, status,
-                  due_at=due, clock_started_at=RECEIVED, assignee=assignee, **kw)
+    return Ticket(
+        f"PST-3576-2026-{n:06d}",
+        "3576",
+        "warga@example.id",
+        "Data inflasi",
+        RECEIVED,
+        status,
+        due_at=due,
+        clock_started_at=RECEIVED,
+        assignee=assignee,
+        **kw,
+    )
 
 
 def kinds(actions) -> list[str]:
@@ -35,19 +45,21 @@ def at(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
 
 def test_plan_for_an_open_assigned_ticket():
     plan = planned(ticket(), OFFICE, CAL)
-    assert [(a.kind, a.at) for a in plan] == [
-        ("reminder", at(29, 8)), ("reminder", at(29, 12)), ("escalation", DUE)]
+    assert [(a.kind, a.at) for a in plan] == [("reminder", at(29, 8)), ("reminder", at(29, 12)), ("escalation", DUE)]
     assert len({a.key for a in plan}) == 3
 
 
-@pytest.mark.parametrize("now, expected", [
-    (at(28, 16), []),                                   # Monday after closing: nothing yet
-    (at(29, 7, 59), []),
-    (at(29, 8), ["reminder", "digest"]),                # opening: reminder and the morning digest
-    (at(29, 12), ["reminder", "digest"]),               # nothing done yet: one reminder covers both
-    (at(29, 14), ["escalation", "digest"]),             # at the breach the reminders are moot
-    (at(29, 14, 10), ["escalation", "digest"]),
-])
+@pytest.mark.parametrize(
+    "now, expected",
+    [
+        (at(28, 16), []),  # Monday after closing: nothing yet
+        (at(29, 7, 59), []),
+        (at(29, 8), ["reminder", "digest"]),  # opening: reminder and the morning digest
+        (at(29, 12), ["reminder", "digest"]),  # nothing done yet: one reminder covers both
+        (at(29, 14), ["escalation", "digest"]),  # at the breach the reminders are moot
+        (at(29, 14, 10), ["escalation", "digest"]),
+    ],
+)
 def test_due_actions_over_the_deadline_day(now, expected):
     assert sorted(kinds(due_actions([ticket()], OFFICE, CAL, now, None))) == sorted(expected)
 
@@ -76,9 +88,9 @@ def test_a_missed_escalation_waits_for_office_hours():
 
 
 def test_a_reminder_missed_overnight_goes_at_opening_if_still_before_the_deadline():
-    t = ticket(due=at(29, 9))                            # 2 office hours before: Mon 28, 14:30
+    t = ticket(due=at(29, 9))  # 2 office hours before: Mon 28, 14:30
     assert [a.at for a in planned(t, OFFICE, CAL)][:2] == [at(29, 8), at(28, 14, 30)]
-    t.sla_done.append(planned(t, OFFICE, CAL)[0].key)   # (pretend the opening one was sent)
+    t.sla_done.append(planned(t, OFFICE, CAL)[0].key)  # (pretend the opening one was sent)
     assert next_due([t], OFFICE, CAL, at(28, 20), date(2026, 12, 29)) == at(29, 8)
 
 
@@ -95,8 +107,10 @@ def test_waiting_for_citizen_closes_after_seven_calendar_days_with_a_notice_the_
     since = at(23, 10, month=11)
     t = ticket(status=Status.WAITING_CITIZEN, due=None, waiting_since=since)
     plan = planned(t, OFFICE, CAL)
-    assert [(a.kind, a.at) for a in plan] == [("close_notice", at(29, 10, month=11)),
-                                               ("auto_close", at(30, 10, month=11))]
+    assert [(a.kind, a.at) for a in plan] == [
+        ("close_notice", at(29, 10, month=11)),
+        ("auto_close", at(30, 10, month=11)),
+    ]
     assert kinds(due_actions([t], OFFICE, CAL, at(29, 10, month=11), date(2026, 11, 29))) == ["close_notice"]
     # The daemon was down for both: only the close goes out, no notice of a past closing.
     assert kinds(due_actions([t], OFFICE, CAL, at(1, 9), date(2026, 12, 1))) == ["auto_close"]
@@ -111,17 +125,22 @@ def test_office_waiting_close_days_is_configurable():
 def test_reminders_are_configurable():
     office = replace(OFFICE, reminders=("30m",))
     assert [(a.kind, a.at) for a in planned(ticket(), office, CAL)] == [
-        ("reminder", at(29, 13, 30)), ("escalation", DUE)]
+        ("reminder", at(29, 13, 30)),
+        ("escalation", DUE),
+    ]
 
 
-@pytest.mark.parametrize("now, last, due", [
-    (at(29, 8), None, True),
-    (at(29, 7), None, False),                           # before opening
-    (at(29, 15, 30), None, False),                      # after closing: tomorrow's digest instead
-    (at(29, 9), date(2026, 12, 29), False),             # already sent today
-    (at(25, 9), None, False),                           # Christmas
-    (at(26, 9), None, False),                           # Saturday
-])
+@pytest.mark.parametrize(
+    "now, last, due",
+    [
+        (at(29, 8), None, True),
+        (at(29, 7), None, False),  # before opening
+        (at(29, 15, 30), None, False),  # after closing: tomorrow's digest instead
+        (at(29, 9), date(2026, 12, 29), False),  # already sent today
+        (at(25, 9), None, False),  # Christmas
+        (at(26, 9), None, False),  # Saturday
+    ],
+)
 def test_digest_once_at_opening_on_working_days(now, last, due):
     assert ("digest" in kinds(due_actions([], OFFICE, CAL, now, last))) is due
 
@@ -142,11 +161,11 @@ def test_sweep_times_are_in_the_office_zone():
 
 def test_digest_summary():
     tickets = [
-        ticket(1, due=at(28, 10)),                                   # overdue
-        ticket(2, due=at(29, 14)),                                   # due today
-        ticket(3, assignee="", due=at(30, 10)),                      # unassigned
+        ticket(1, due=at(28, 10)),  # overdue
+        ticket(2, due=at(29, 14)),  # due today
+        ticket(3, assignee="", due=at(30, 10)),  # unassigned
         ticket(4, status=Status.WAITING_CITIZEN, due=None, assignee="op2@bps.go.id"),
-        ticket(5, status=Status.CLOSED, due=None),                  # not counted
+        ticket(5, status=Status.CLOSED, due=None),  # not counted
     ]
     s = digest_summary(tickets, OFFICE, CAL, at(29, 8))
     assert [t.number[-1] for t in s["overdue"]] == ["1"]
@@ -156,16 +175,21 @@ def test_digest_summary():
     assert s["per_operator"] == {OP: {"open": 2, "overdue": 1}}
 
 
-@pytest.mark.parametrize("fields, since", [
-    ({"waiting_since": at(24, 10)}, at(24, 10)),                       # answered: silence since the answer
-    ({"updated_at": at(24, 11)}, at(24, 11)),                          # older stores: the last change
-    ({}, None),                                                        # nothing to count from
-])
+@pytest.mark.parametrize(
+    "fields, since",
+    [
+        ({"waiting_since": at(24, 10)}, at(24, 10)),  # answered: silence since the answer
+        ({"updated_at": at(24, 11)}, at(24, 11)),  # older stores: the last change
+        ({}, None),  # nothing to count from
+    ],
+)
 def test_an_answered_ticket_closes_after_the_citizens_silence(fields, since):
     t = ticket(status=Status.ANSWERED, due=None, **fields)
     plan = planned(t, OFFICE, CAL)
     if since is None:
         assert plan == []
         return
-    assert [(a.kind, a.at) for a in plan] == [("close_notice", since + timedelta(days=6)),
-                                              ("auto_close", since + timedelta(days=7))]
+    assert [(a.kind, a.at) for a in plan] == [
+        ("close_notice", since + timedelta(days=6)),
+        ("auto_close", since + timedelta(days=7)),
+    ]

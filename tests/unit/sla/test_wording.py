@@ -12,20 +12,26 @@ from tests.unit.sla.seed import UTC, WIB
 
 
 def test_indonesian_deadline():
-    assert format_deadline(datetime(2026, 12, 29, 10, tzinfo=WIB), "WIB", "id") == \
-        "Selasa, 29 Desember 2026 pukul 10.00 WIB"
+    assert (
+        format_deadline(datetime(2026, 12, 29, 10, tzinfo=WIB), "WIB", "id")
+        == "Selasa, 29 Desember 2026 pukul 10.00 WIB"
+    )
 
 
 def test_english_deadline():
-    assert format_deadline(datetime(2026, 12, 29, 10, tzinfo=WIB), "WIB", "en") == \
-        "Tuesday, 29 December 2026 at 10:00 WIB"
+    assert (
+        format_deadline(datetime(2026, 12, 29, 10, tzinfo=WIB), "WIB", "en") == "Tuesday, 29 December 2026 at 10:00 WIB"
+    )
 
 
-@pytest.mark.parametrize("tz, label, expected", [
-    ("Asia/Jakarta", "WIB", "Selasa, 29 Desember 2026 pukul 08.30 WIB"),
-    ("Asia/Makassar", "WITA", "Selasa, 29 Desember 2026 pukul 09.30 WITA"),
-    ("Asia/Jayapura", "WIT", "Selasa, 29 Desember 2026 pukul 10.30 WIT"),
-])
+@pytest.mark.parametrize(
+    "tz, label, expected",
+    [
+        ("Asia/Jakarta", "WIB", "Selasa, 29 Desember 2026 pukul 08.30 WIB"),
+        ("Asia/Makassar", "WITA", "Selasa, 29 Desember 2026 pukul 09.30 WITA"),
+        ("Asia/Jayapura", "WIT", "Selasa, 29 Desember 2026 pukul 10.30 WIT"),
+    ],
+)
 def test_a_stored_utc_time_is_shown_in_the_office_zone(tz, label, expected):
     stored = datetime(2026, 12, 29, 1, 30, tzinfo=UTC)
     assert format_deadline(stored, label, "id", tz=ZoneInfo(tz)) == expected

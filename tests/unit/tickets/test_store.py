@@ -15,10 +15,16 @@ T0 = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
 
 def make_ticket(store: Store, n: int = 0, status: Status = Status.OPEN) -> Ticket:
     number = store.next_number("3576", 2026)
-    return Ticket(number=number, office="3576", requester=f"c{n}@example.org", subject=f"s{n}",
-                  received_at=T0 + timedelta(minutes=n), status=status,
-                  message_ids=[f"<m{n}@example.org>"],
-                  closed_at=T0 if status is Status.CLOSED else None)
+    return Ticket(
+        number=number,
+        office="3576",
+        requester=f"c{n}@example.org",
+        subject=f"s{n}",
+        received_at=T0 + timedelta(minutes=n),
+        status=status,
+        message_ids=[f"<m{n}@example.org>"],
+        closed_at=T0 if status is Status.CLOSED else None,
+    )
 
 
 def test_committed_ticket_survives_reopen(tmp_path):
@@ -47,9 +53,11 @@ def test_numbers_are_never_reused_across_restarts(tmp_path):
 
 def test_numbers_count_per_office_and_year(tmp_path):
     store = Store(tmp_path)
-    assert [store.next_number("3576", 2026), store.next_number("3571", 2026),
-            store.next_number("3576", 2027)] == [
-        "PST-3576-2026-000001", "PST-3571-2026-000001", "PST-3576-2027-000001"]
+    assert [store.next_number("3576", 2026), store.next_number("3571", 2026), store.next_number("3576", 2027)] == [
+        "PST-3576-2026-000001",
+        "PST-3571-2026-000001",
+        "PST-3576-2027-000001",
+    ]
 
 
 def test_closed_ticket_moves_to_month_archive_and_stays_findable(tmp_path):
@@ -102,9 +110,18 @@ def test_outbox_is_committed_with_the_ticket(tmp_path):
     store = Store(tmp_path)
     ticket = make_ticket(store)
     store.save_ticket(ticket)
-    store.queue_mail(OutgoingMail(message_id="<a@x>", office="3576", mail_from="bps3576@bps.go.id",
-                                  recipients=["c0@example.org"], raw="Subject: x\n\nhi",
-                                  purpose="acknowledgement", ticket=ticket.number, created_at=T0))
+    store.queue_mail(
+        OutgoingMail(
+            message_id="<a@x>",
+            office="3576",
+            mail_from="bps3576@bps.go.id",
+            recipients=["c0@example.org"],
+            raw="Subject: x\n\nhi",
+            purpose="acknowledgement",
+            ticket=ticket.number,
+            created_at=T0,
+        )
+    )
     store.commit()
     again = Store(tmp_path)
     assert list(again.outbox) == ["<a@x>"]
