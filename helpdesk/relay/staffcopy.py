@@ -69,15 +69,32 @@ def prints(text: str) -> set[int]:
     """Fingerprints of a text: each run of SHINGLE words across lines, and each short line."""
     out: set[int] = set()
     stream: list[int] = []
-    for line in (text or "").splitlines():
-        hashes = [_word(w) for w in words(_QUOTE_MARKS.sub("", line))]
+    line_hashes = [[_word(w) for w in words(_QUOTE_MARKS.sub("", line))] for line in (text or "").splitlines()]
+    for hashes in line_hashes:
         if 0 < len(hashes) < SHINGLE:
             out.add(_combine(_LINE, hashes))
         stream += hashes
+    # A short paragraph re-wrapped into several lines, with an answer written right below it, has
+    # no four-word run in the reply: its whole words are remembered too.
+    for paragraph in _paragraphs(line_hashes):
+        words_in = [h for i in paragraph for h in line_hashes[i]]
+        if len(words_in) < SHINGLE:
+            out.add(_combine(_LINE, words_in))
     out.update(_runs(stream))
     if 0 < len(stream) < SHINGLE:
         out.add(_combine(_LINE, stream))
     return out
+
+
+def _paragraphs(line_hashes: list[list[int]]) -> list[list[int]]:
+    """Indexes of consecutive lines holding words, split where a line holds none."""
+    out: list[list[int]] = [[]]
+    for i, hashes in enumerate(line_hashes):
+        if hashes:
+            out[-1].append(i)
+        elif out[-1]:
+            out.append([])
+    return [p for p in out if p]
 
 
 def pack(values: set[int]) -> str:
@@ -123,6 +140,11 @@ def _covered(line_words: list[list[str]], known: set[int]) -> list[list[bool]]:
     for i, hs in enumerate(hashes):
         if 0 < len(hs) < SHINGLE and _combine(_LINE, hs) in known:
             marks[i] = [True] * len(hs)
+    for paragraph in _paragraphs(hashes):
+        words_in = [h for i in paragraph for h in hashes[i]]
+        if len(words_in) < SHINGLE and _combine(_LINE, words_in) in known:
+            for i in paragraph:
+                marks[i] = [True] * len(hashes[i])
     return marks
 
 

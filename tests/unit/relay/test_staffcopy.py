@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpdesk.relay import staffcopy
@@ -92,6 +92,18 @@ def notification(draw) -> tuple[str, str, str]:
 
 @settings(max_examples=60, deadline=None, database=None)
 @given(notification(), lines_of(ANSWER, 3), st.sampled_from(STYLES), st.integers(30, 90))
+# Found by this test in CI: a short internal line re-wrapped into one word a line, an inline answer right below.
+@example(
+    note=(
+        "1000000000000000 1000000000000000\n\n----- Pesan pengguna -----\napakah apakah.\n\n"
+        "----- Konsultasi serupa (internal) -----\nTiket \n\n-----",
+        "Tiket ",
+        "apakah apakah.",
+    ),
+    answer=["inflasi inflasi."],
+    style="html",
+    width=30,
+)
 def test_no_line_of_the_staff_mail_but_the_question_reaches_the_citizen(note, answer, style, width):
     staff, internal, question = note
     answers = answer
