@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import aiosmtplib
-
 from .config import ImapSettings, Settings, SmtpSettings
 from .inbound.failures import imap_failure, server_text
+from .outbound.smtp import smtp_client
 
 
 def imap_login(imap: ImapSettings) -> None:
@@ -31,15 +30,7 @@ def imap_login(imap: ImapSettings) -> None:
 
 
 async def smtp_login(smtp: SmtpSettings) -> None:
-    client = aiosmtplib.SMTP(
-        hostname=smtp.host,
-        port=smtp.port,
-        timeout=smtp.timeout,
-        use_tls=smtp.tls == "ssl",
-        start_tls=True if smtp.tls == "starttls" else False,
-        username=smtp.username or None,
-        password=smtp.password or None,
-    )
+    client = smtp_client(smtp)
     await client.connect()
     await client.quit()
 

@@ -26,6 +26,19 @@ def _failure(code: int, text: str, refused: list[str] | None = None) -> Exceptio
     return exc
 
 
+def smtp_client(s: SmtpSettings) -> aiosmtplib.SMTP:
+    """An unconnected client for the configured server (TLS mode, login), for sending and for probing."""
+    return aiosmtplib.SMTP(
+        hostname=s.host,
+        port=s.port,
+        timeout=s.timeout,
+        use_tls=s.tls == "ssl",
+        start_tls=s.tls == "starttls",
+        username=s.username or None,
+        password=s.password or None,
+    )
+
+
 class SmtpSender:
     """One SMTP session reused for a batch of mail; reconnects when the server dropped it."""
 
@@ -34,16 +47,7 @@ class SmtpSender:
         self._client: aiosmtplib.SMTP | None = None
 
     async def _connect(self) -> aiosmtplib.SMTP:
-        s = self.settings
-        client = aiosmtplib.SMTP(
-            hostname=s.host,
-            port=s.port,
-            timeout=s.timeout,
-            use_tls=s.tls == "ssl",
-            start_tls=True if s.tls == "starttls" else False,
-            username=s.username or None,
-            password=s.password or None,
-        )
+        client = smtp_client(self.settings)
         await client.connect()
         return client
 
