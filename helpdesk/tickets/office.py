@@ -1,0 +1,270 @@
+"""One office's store: its open tickets, outbox, mailbox state, in-flight mail (stage 2).
+
+Layout under `<data_dir>/store/<code>/`:
+  hot.json             a TinyDB database: tables tickets (open ones), outbox, mailboxes, inflight,
+                       quarantine, not_ticketed, meta (ticket counters and the office's small
+                       remembered facts); rewritten atomically, once, by a commit that changed it
+  archive/             closed tickets by closing month (tickets.archive)
+
+Offices share nothing, so a commit rewrites one office's open tickets only, and a damaged file
+stops one office. The records live in memory as the helpdesk's own types; a commit brings the
+TinyDB tables up to date with what changed and flushes them in one write.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tinydb.table import Table
+
+from ..errors import StoreCorrupt
+from ..model import OutgoingMail, Status, Ticket
+from .archive import Archive
+from .spool import Spool
+from .tinystore import next_id, open_db, replace_docs, sync_table
+
+log = logging.getLogger(__name__)
+OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
+RATELIMIT_DAYS = 2  # days of per-sender counters kept (today, and yesterday in another zone)
+NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
+TABLES = ("tickets", "outbox", "mailboxes", "inflight", "quarantine", "not_ticketed", "meta")
+
+
+def _outbox_signature(mail: OutgoingMail) -> tuple:
+    """What the outbox changes on a queued mail; the rest (the raw text above all) never changes."""
+    return (
+        mail.status,
+        mail.attempts,
+        mail.next_attempt_at,
+        mail.sent_at,
+        mail.last_error,
+        tuple(mail.recipients),
+        mail.spool,
+    )
+
+
+class OfficeStore:
+    """One office's records in memory, written durably by `commit()`; the caller holds the lock."""
+
+    def __init__(self, directory: Path, code: str, spool: Spool) -> None:
+        self.code = code
+        self.dir = directory
+        self.hot_path = directory / "hot.json"
+        self.spool = spool
+        self.archive = Archive(directory / "archive")
+        self.tickets: dict[str, Ticket] = {}  # the open ones
+        self.outbox: dict[str, OutgoingMail] = {}
+        self.mailbox: dict[str, Any] = {}  # the office's mailbox: UIDVALIDITY, last UID
+        self.inflight: dict[str, dict[str, Any]] = {}
+        self.quarantine: dict[str, dict[str, Any]] = {}
+        self.not_ticketed: dict[str, dict[str, Any]] = {}  # in-flight key -> mail that made no ticket, why
+        self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
+        self.messages: dict[str, str] = {}  # Message-ID -> ticket number (open and archived)
+        self._ids: dict[str, dict[str, int]] = {name: {} for name in TABLES}  # key -> TinyDB doc id
+        self._outbox_seen: dict[str, tuple] = {}  # message id -> signature as last stored
+        self._dirty: set[str] = set()  # tickets saved since the last commit
+        self._to_archive: dict[str, Ticket] = {}
+        self.db, self.storage = open_db(self.hot_path)
+        self._load()
+
+    def table(self, name: str) -> Table:
+        return self.db.table(name)
+
+    # -- loading ---------------------------------------------------------------------------------
+    def _load(self) -> None:
+        if self.storage.exists and not self.table("meta").contains(doc_id=1):
+            # Every commit writes the counters: a file without them is not ours, or was cut short,
+            # and taking it as empty would hand out ticket numbers a second time.
+            raise StoreCorrupt(f"{self.hot_path}: no meta table (ticket counters); left untouched")
+        try:
+            for doc in self.table("tickets"):
+                ticket = Ticket.from_dict(dict(doc))
+                self.tickets[ticket.number] = ticket
+                self._ids["tickets"][ticket.number] = doc.doc_id
+            for doc in self.table("outbox"):
+                mail = OutgoingMail.from_dict(dict(doc))
+                self.outbox[mail.message_id] = mail
+                self._ids["outbox"][mail.message_id] = doc.doc_id
+                self._outbox_seen[mail.message_id] = _outbox_signature(mail)
+            self._outbox_texts()
+            for doc in self.table("mailboxes"):
+                self.mailbox = {k: v for k, v in doc.items() if k != "office"}
+                self._ids["mailboxes"][self.code] = doc.doc_id
+            for name in ("inflight", "quarantine", "not_ticketed"):
+                records = getattr(self, name)
+                for doc in self.table(name):
+                    records[doc["key"]] = {k: v for k, v in doc.items() if k != "key"}
+                    self._ids[name][doc["key"]] = doc.doc_id
+            if meta := self.table("meta").get(doc_id=1):
+                self.meta.update(copy.deepcopy(dict(meta)))
+                self._ids["meta"]["1"] = 1
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
+        self.messages = self.archive.load()
+        for ticket in self.tickets.values():
+            self.archive.month_of.pop(ticket.number, None)
+            for mid in ticket.message_ids:
+                self.messages[mid] = ticket.number
+        for mail in self.outbox.values():  # as queue_mail indexes them before the commit
+            if mail.ticket:
+                self.messages.setdefault(mail.message_id, mail.ticket)
+
+    def _outbox_texts(self) -> None:
+        """Queued mail whose text was stored apart gets it back (it is sent from memory)."""
+        for mail in self.outbox.values():
+            if not mail.raw and mail.spool and mail.status in ("queued", "sending"):
+                try:
+                    mail.raw = self.spool.read(mail.spool).decode("utf-8")
+                except (OSError, ValueError) as exc:
+                    raise StoreCorrupt(f"queued mail {mail.message_id}: text {mail.spool} unreadable: {exc}") from exc
+
+    # -- tickets ---------------------------------------------------------------------------------
+    def save_ticket(self, ticket: Ticket) -> None:
+        """Stage a ticket (new or changed); a closed one moves to its month's archive at commit."""
+        self._dirty.add(ticket.number)
+        self.tickets[ticket.number] = ticket
+        self.archive.month_of.pop(ticket.number, None)
+        for mid in ticket.message_ids:
+            self.messages[mid] = ticket.number
+
+    def ticket(self, number: str) -> Ticket | None:
+        """A ticket by number, open or archived (an archived one is read from its month file)."""
+        found = self.tickets.get(number) or self._to_archive.get(number)
+        return found if found is not None else self.archive.get(number)
+
+    def unarchive(self, number: str) -> Ticket | None:
+        """Bring a closed ticket back to the hot file (a citizen wrote again); staged until commit."""
+        if number not in self.archive.month_of:
+            return self.ticket(number)
+        ticket = self.archive.take_out(number)
+        if ticket is not None:
+            self.save_ticket(ticket)
+        return ticket
+
+    def all_tickets(self) -> Iterator[Ticket]:
+        """Every ticket, open then archived (reads the archive files: for reports and exports)."""
+        hot = list(self.tickets.values()) + list(self._to_archive.values())
+        yield from hot
+        yield from self.archive.tickets(skip={t.number for t in hot})
+
+    def next_number(self, year: int) -> int:
+        """The next serial of a year; a number once handed out is never reused."""
+        key = f"{self.code}-{year}"
+        n = self.meta["counters"].get(key, 0) + 1
+        self.meta["counters"][key] = n
+        return n
+
+    # -- outbox and the small tables ---------------------------------------------------------------
+    def queue_mail(self, mail: OutgoingMail) -> None:
+        self.outbox[mail.message_id] = mail
+        if mail.ticket:
+            self.messages[mail.message_id] = mail.ticket
+
+    def note_not_ticketed(self, key: str, record: dict[str, Any]) -> None:
+        """Remember a mail that became no ticket, newest last; the last NOT_TICKETED_KEPT stay."""
+        self.not_ticketed.pop(key, None)
+        self.not_ticketed[key] = record
+        while len(self.not_ticketed) > NOT_TICKETED_KEPT:
+            del self.not_ticketed[next(iter(self.not_ticketed))]
+
+    # -- commit ----------------------------------------------------------------------------------
+    def commit(self) -> list[str]:
+        """Make every staged change durable: closed tickets to the archive (one write per month
+        touched), then the hot file in one atomic write, only if something in it changed.
+        Returns the numbers of the tickets that left the hot file for the archive."""
+        moved = [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]
+        for number in moved:
+            self._to_archive[number] = self.tickets.pop(number)
+        self._dirty.difference_update(moved)
+        if self._to_archive:
+            self.archive.add(self._to_archive.values())
+        self._prune_ratelimit()
+        changed = self._sync_tickets(moved) | self._sync_outbox() | self._sync_small()
+        if changed or not self.storage.exists:
+            self.storage.flush()
+        self._to_archive.clear()
+        return moved
+
+    def _sync_tickets(self, moved: list[str]) -> bool:
+        ids, table = self._ids["tickets"], self.table("tickets")
+        docs = {}
+        for number in sorted(self._dirty):
+            doc_id = ids.get(number) or ids.setdefault(number, next_id(table))
+            docs[doc_id] = self.tickets[number].to_dict()
+        gone = [ids.pop(n) for n in moved if n in ids]
+        replace_docs(table, docs, gone)
+        self._dirty.clear()
+        return bool(docs or gone)
+
+    def _sync_outbox(self) -> bool:
+        """Only queued mail whose state changed is written again: the text never changes."""
+        ids, table = self._ids["outbox"], self.table("outbox")
+        docs = {}
+        for mid, mail in self.outbox.items():
+            signature = _outbox_signature(mail)
+            if self._outbox_seen.get(mid) == signature and mid in ids:
+                continue
+            self._outbox_seen[mid] = signature
+            docs[ids.get(mid) or ids.setdefault(mid, next_id(table))] = self._outbox_doc(mail)
+        gone = [mid for mid in ids if mid not in self.outbox]
+        for mid in gone:
+            self._outbox_seen.pop(mid, None)
+        removed = [ids.pop(mid) for mid in gone]
+        replace_docs(table, docs, removed)
+        return bool(docs or removed)
+
+    def _outbox_doc(self, mail: OutgoingMail) -> dict[str, Any]:
+        """A queued mail as stored: a big one's text lives in the spool, so a notification carrying
+        10 MB of the citizen's files is not rewritten and synced with the hot file at every commit."""
+        doc = mail.to_dict()
+        if len(mail.raw) > OUTBOX_TEXT_INLINE:
+            if not mail.spool:
+                mail.spool = self.spool.put_outgoing(mail.message_id, mail.raw.encode("utf-8"))
+            doc.update(raw="", spool=mail.spool)
+        return doc
+
+    def _sync_small(self) -> bool:
+        changed = sync_table(
+            self.table("mailboxes"),
+            self._ids["mailboxes"],
+            {self.code: dict(self.mailbox, office=self.code)} if self.mailbox else {},
+        )
+        for name in ("inflight", "quarantine", "not_ticketed"):
+            records = getattr(self, name)
+            changed |= sync_table(self.table(name), self._ids[name], {k: dict(v, key=k) for k, v in records.items()})
+        self._ids["meta"].setdefault("1", 1)
+        if self.table("meta").storage.read().get("meta", {}).get("1") == self.meta:
+            return changed
+        # A copy: the meta sections are changed in place, the stored document must not be.
+        return sync_table(self.table("meta"), self._ids["meta"], {"1": _copy_meta(self.meta)}) | changed
+
+    def _prune_ratelimit(self) -> None:
+        """Drop per-sender counts of days no one is in any more ("...|YYYY-MM-DD" keys), so the
+        hot file does not grow with every citizen who ever wrote."""
+        counts = self.meta.get("ratelimit")
+        if not counts:
+            return
+        days = {key.rpartition("|")[2] for key in counts}
+        if len(days) <= RATELIMIT_DAYS:
+            return
+        keep = set(sorted(d for d in days if _is_day(d))[-RATELIMIT_DAYS:])
+        for key in [k for k in counts if _is_day(day := k.rpartition("|")[2]) and day not in keep]:
+            del counts[key]
+
+
+def _copy_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Sections are flat maps (office -> day, sender|day -> count): two levels copied suffice."""
+    return {
+        k: dict(v)
+        if isinstance(v, dict) and not any(isinstance(x, dict | list) for x in v.values())
+        else copy.deepcopy(v)
+        for k, v in meta.items()
+    }
+
+
+def _is_day(text: str) -> bool:
+    return len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()
