@@ -183,7 +183,7 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
 
 def _troubles(app: App) -> tuple[set[str], set[str]]:
     """(quarantined mails, permanently failed outgoing mails) in the store now."""
-    return set(app.store.quarantine), {m.message_id for m in app.store.outbox.values() if m.status == "failed"}
+    return {e.key for e in app.store.quarantined()}, {m.message_id for m in app.store.outgoing(states=["failed"])}
 
 
 def _once_status(daemon: Any, before: tuple[set[str], set[str]], after: tuple[set[str], set[str]]) -> int:

@@ -125,8 +125,8 @@ def queue(ctx: Context, operator: Operator, whole: bool) -> list[QueueItem]:
     with ctx.app.store.lock:
         tickets = [
             t
-            for t in ctx.app.store.tickets.values()
-            if t.office == ctx.office.code and t.status.value != "closed" and (whole or t.assignee == operator.address)
+            for t in ctx.app.store.hot_tickets(ctx.office.code)
+            if t.status.value != "closed" and (whole or t.assignee == operator.address)
         ]
     items = []
     for t in tickets:

@@ -84,16 +84,14 @@ class Outbox:
         with self.store.lock:
             return [
                 m
-                for m in self.store.outbox.values()
+                for m in self.store.outgoing(states=("queued", "sending"))
                 if m.status == "sending"
                 or (m.status == "queued" and (m.next_attempt_at is None or m.next_attempt_at <= now))
             ]
 
     def next_attempt(self) -> datetime | None:
         with self.store.lock:
-            times = [
-                m.next_attempt_at for m in self.store.outbox.values() if m.status == "queued" and m.next_attempt_at
-            ]
+            times = [m.next_attempt_at for m in self.store.outgoing(states=["queued"]) if m.next_attempt_at]
         return min(times, default=None)
 
     async def drain(self) -> DrainResult:
@@ -210,7 +208,7 @@ class Outbox:
             return []
         now = self.clock.now()
         with self.store.lock:
-            found = [m for m in self.store.outbox.values() if m.status == "sending" and m.message_id in accepted]
+            found = [m for m in self.store.outgoing(states=["sending"]) if m.message_id in accepted]
         if found:
             log.info("%d mails accepted by the SMTP server before an interruption: recorded as sent", len(found))
         return [_Outcome(m, "sent", now, answer="accepted before an interruption") for m in found]
@@ -221,7 +219,7 @@ class Outbox:
         for o in pending:
             o.mail.attempts += 1
             if o.kind == "sent":
-                self.store.outbox.pop(o.mail.message_id, None)
+                self.store.remove_mail(o.mail)
                 self._record(
                     o.mail,
                     TicketEvent(

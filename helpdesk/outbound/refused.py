@@ -21,7 +21,7 @@ def too_big_notice(app: App, failed: OutgoingMail) -> OutgoingMail | None:
     """The notice to the ticket's operator, or None when this failure is not an answer too big."""
     if failed.purpose != "answer" or not failed.last_error.startswith(TOO_BIG):
         return None
-    ticket = app.store.tickets.get(failed.ticket)
+    ticket = app.store.hot_ticket(failed.ticket)
     if ticket is None or not ticket.assignee:
         return None
     office = app.settings.office(failed.office)

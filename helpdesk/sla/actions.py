@@ -17,6 +17,7 @@ from ..model import OutgoingMail, Status, Ticket, TicketEvent
 from ..outbound.notices import to_citizen, to_staff
 from ..routing.notify import signed_headers
 from ..tickets import lifecycle
+from ..tickets.officemeta import OfficeMeta
 from .digest import digest_mail
 from .sweep import Action, due_actions
 from .wording import format_deadline
@@ -25,8 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def last_digest_day(app: App, office: Office) -> date | None:
-    last = app.store.meta.get("last_digest", {}).get(office.code)
-    return date.fromisoformat(last) if last else None
+    return app.store.office_meta(office.code).last_digest
 
 
 def sweep_office(app: App, office: Office, now: datetime) -> list[Action]:
@@ -54,10 +54,10 @@ def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
     if action.kind == "digest":
         mail = digest_mail(app, office, now)
         store.queue_mail(mail)
-        store.meta.setdefault("last_digest", {})[office.code] = action.data["day"].isoformat()
+        store.update_meta(office.code, OfficeMeta(last_digest=action.data["day"]))
         log.info("digest for office %s queued", office.code)
         return True
-    current = store.tickets.get(action.ticket)
+    current = store.hot_ticket(action.ticket)
     if current is None or action.key in current.sla_done:
         return False
     ticket = Ticket.from_dict(current.to_dict())  # a private copy until everything succeeded

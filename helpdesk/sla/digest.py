@@ -43,17 +43,11 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
     per_operator = sorted(
         (f"{names[a]} <{a}>" if a in names else a, counts) for a, counts in summary["per_operator"].items()
     )
-    problems = [
-        f"email dikarantina: {q.get('reason', '')[:PROBLEM_TEXT]}"
-        for q in app.store.quarantine.values()
-        if q.get("office") == office.code
-    ]
+    problems = [f"email dikarantina: {q.reason[:PROBLEM_TEXT]}" for q in app.store.quarantined(office.code)]
     problems += [
         f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:PROBLEM_TEXT]}"
-        for m in app.store.outbox.values()
-        if m.status == "failed"
-        and m.office == office.code
-        and (m.failed_at is None or now - m.failed_at < FAILURES_SHOWN)
+        for m in app.store.outgoing(office.code, states=["failed"])
+        if m.failed_at is None or now - m.failed_at < FAILURES_SHOWN
     ]
     if unticketed := app.store.not_ticketed_by_reason(office.code, since=now - timedelta(days=1)):
         # A rule may misjudge a citizen: `helpdesk mails --not-ticketed` lists them, `ticket-from` pulls one in.
