@@ -15,6 +15,7 @@ from .errors import LocalFault
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
 from .inbound.waiter import Waiter
+from .kinds import Purpose
 from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
@@ -27,7 +28,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 FAILURE_NOTICE_EVERY = timedelta(hours=1)
-SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
+SUPERVISOR_PURPOSES = {
+    Purpose.DELIVERY_FAILURE,
+    Purpose.QUARANTINE_NOTICE,
+    Purpose.ESCALATION,
+    Purpose.DIGEST,
+    Purpose.REPORT,
+}
 
 
 class Daemon:
@@ -193,7 +200,7 @@ class Daemon:
                 office,
                 office.supervisors,
                 "delivery_failure",
-                "delivery_failure",
+                Purpose.DELIVERY_FAILURE,
                 self.app.clock.now(),
                 mail=failed,
             )

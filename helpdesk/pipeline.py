@@ -15,6 +15,7 @@ from .app import App
 from .config import Office
 from .errors import Discard
 from .inbound.classify import Verdict
+from .kinds import EventType
 from .model import InboundMail, Kind, OutgoingMail, Status, Ticket
 from .outbound.acknowledge import acknowledge
 from .relay.relay import relay_reply
@@ -149,7 +150,7 @@ def record_automated(ctx: Context) -> None:
         return
     load_ticket(ctx)
     assert ctx.ticket is not None
-    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, kind.value, summary)
+    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, EventType(kind.value), summary)
     ctx.note(f"{kind.value} recorded on {ctx.ticket.number}: {summary}")
 
 
@@ -170,7 +171,7 @@ def record_rating(ctx: Context) -> None:
             ctx.ticket,
             ctx.mail,
             ctx.spool_path,
-            "rating_refused",
+            EventType.RATING_REFUSED,
             f"rating {rating}/5 not recorded: not a reply to the rating request",
         )
         ctx.note(f"rating on {ctx.ticket.number} refused: the mail does not answer the rating request")

@@ -19,6 +19,7 @@ from .clock import Clock
 from .config import Settings
 from .inbound.intake import Intake
 from .inbound.parse import parse
+from .kinds import MailState
 from .runlock import AlreadyRunning, single_instance
 from .tickets.records import QuarantineEntry
 from .views import table
@@ -77,7 +78,7 @@ def retry(app: App, key: str) -> int:
     if still := store.in_flight_entry(entry.office, key):
         print(f"{key} failed again ({still.last_error}); the daemon retries it", file=sys.stderr)
         return EXIT_QUARANTINED
-    queued = len(store.outgoing(states=["queued"]))
+    queued = len(store.outgoing(states=[MailState.QUEUED]))
     print(f"{key} processed; {queued} mail(s) queued, sent by the next `helpdesk run`")
     return 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .kinds import MailState
 from .model import Ticket
 from .tickets.store import Store
 
@@ -106,10 +107,10 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
         )
     counts = Counter(m.status for m in store.outgoing())
     lines.append(
-        f"outbox: {counts.get('queued', 0)} queued, {counts.get('sending', 0)} sending, "
-        f"{counts.get('failed', 0)} failed"
+        f"outbox: {counts.get(MailState.QUEUED, 0)} queued, {counts.get(MailState.SENDING, 0)} sending, "
+        f"{counts.get(MailState.FAILED, 0)} failed"
     )
-    for mail in store.outgoing(states=["failed"]):
+    for mail in store.outgoing(states=[MailState.FAILED]):
         lines.append(f"  failed {mail.purpose} {mail.ticket or ''} to {', '.join(mail.recipients)}: {mail.last_error}")
     quarantined = store.quarantined()
     lines.append(f"in flight: {len(store.in_flight())}, quarantined: {len(quarantined)}")

@@ -22,6 +22,7 @@ from .. import faults, pipeline
 from ..app import App
 from ..config import Office
 from ..errors import LocalFault, StoreCorrupt
+from ..kinds import Purpose
 from ..model import InboundMail
 from ..outbound.compose import FileAttachment
 from ..outbound.disk_alert import DiskAlert
@@ -285,7 +286,7 @@ class Intake:
                 office,
                 office.supervisors,
                 "quarantine",
-                "quarantine_notice",
+                Purpose.QUARANTINE_NOTICE,
                 app.clock.now(),
                 attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]
                 if len(raw) < 5_000_000

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..config import Office
+from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
@@ -69,7 +70,7 @@ def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> Outgoin
         office,
         list(office.supervisors),
         "monthly_report",
-        "report",
+        Purpose.REPORT,
         now,
         attachments=attachments,
         month=f.month,

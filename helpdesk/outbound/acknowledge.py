@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..insight.search import acknowledgement_suggestions
+from ..kinds import Purpose
 from ..sla.wording import format_deadline
 from ..tickets import ratelimit
 from .notices import to_citizen, to_staff
@@ -63,7 +64,7 @@ def _tell_supervisors(ctx: Context, until: datetime) -> None:
             office,
             list(office.supervisors),
             "ack_limit",
-            "ack_limit",
+            Purpose.ACK_LIMIT,
             ctx.now,
             cap=office.ack_per_hour,
             until=format_deadline(until, office.zone_label, "id", tz=office.tz),
@@ -97,7 +98,7 @@ def acknowledge(ctx: Context) -> None:
         office,
         ticket,
         "acknowledgement",
-        "acknowledgement",
+        Purpose.ACKNOWLEDGEMENT,
         ctx.now,
         # Nothing the sender wrote but a short subject, not even the display name ("Yth. Klaim
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Operator
+from ..kinds import EventType, Purpose
 from ..model import Ticket, TicketEvent
 from ..outbound.notices import to_staff
 from ..tickets import ratelimit
@@ -46,7 +47,7 @@ def refuse(
         ticket.events.append(
             TicketEvent(
                 at=ctx.now,
-                type="relay_refused",
+                type=EventType.RELAY_REFUSED,
                 message_id=mail.message_id,
                 actor=mail.from_addr,
                 summary=reason[:300],
@@ -74,7 +75,7 @@ def refuse(
                 ctx.office,
                 [address],
                 "operator_notice",
-                "operator_notice",
+                Purpose.OPERATOR_NOTICE,
                 ctx.now,
                 ticket=ticket,
                 operator_name=name,

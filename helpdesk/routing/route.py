@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..kinds import EventType
 from ..model import InboundMail, Ticket, TicketEvent
 from ..relay import tokens
 from ..tickets.officemeta import OfficeMeta
@@ -131,7 +132,7 @@ def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="assigned",
+            type=EventType.ASSIGNED,
             actor="helpdesk",
             summary=f"{was or '-'} -> {chosen.operator} ({why})",
             data={"from": was, "to": chosen.operator, "reason": chosen.reason, "internal": True},
@@ -176,7 +177,7 @@ def route(ctx: Context) -> None:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="routed",
+            type=EventType.ROUTED,
             actor="helpdesk",
             summary=f"team {decision.team or '-'}, operator {chosen.operator or '-'}",
             data={

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LocalFault, StoreCorrupt
+from ..kinds import MailState
 from ..model import OutgoingMail, Status, Ticket
 from . import officemeta, ratelimit
 from .atomic import read_json, write_atomic
@@ -485,7 +486,7 @@ class Store:
     def _outbox_texts(self) -> None:
         """Queued mail whose text was stored apart gets it back (it is sent from memory)."""
         for mail in self._outbox.values():
-            if not mail.raw and mail.spool and mail.status in ("queued", "sending"):
+            if not mail.raw and mail.spool and mail.status in (MailState.QUEUED, MailState.SENDING):
                 try:
                     mail.raw = self.spool.read(mail.spool).decode("utf-8")
                 except (OSError, ValueError) as exc:
