@@ -214,13 +214,16 @@ class Store:
             return self._revision, numbers
 
     def ticket_for_message(self, message_id: str) -> str | None:
+        """The number of the ticket a Message-ID belongs to (hot or archived, in or out), if any."""
         return self._msgindex.get(message_id)
 
     def index_message(self, message_id: str, number: str) -> None:
+        """Remember that a Message-ID belongs to a ticket ("" for a mail that made none)."""
         with self.lock:
             self._msgindex[message_id] = number
 
     def open_tickets(self, office: str | None = None) -> list[Ticket]:
+        """The tickets not closed (of one office)."""
         with self.lock:
             return [
                 t
@@ -248,6 +251,7 @@ class Store:
 
     # -- outbox ----------------------------------------------------------------------------------
     def queue_mail(self, mail: OutgoingMail) -> None:
+        """Put a mail in the outbox (its office is mail.office); staged until commit."""
         with self.lock:
             self._outbox[mail.message_id] = mail
             if mail.ticket:
