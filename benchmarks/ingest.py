@@ -24,9 +24,9 @@ in a temporary folder, and prints:
     consultations (question, operator answer, closed; one in five marked public, so
     acknowledgements search them for suggestions), spread over --closed-offices offices and 24
     months; they are written directly
-    as archive month files in the Store's format (`store/archive/YYYY-MM.json`, a TinyDB table
-    "tickets" of Ticket.to_dict() documents), with the ticket counters in hot.json advanced past
-    them, which takes seconds instead of 100,000 commits. The store's start-up (App.build) is
+    as archive month files in the Store's format (`store/<office>/archive/YYYY-MM.json`, a TinyDB
+    table "tickets" of Ticket.to_dict() documents), with the ticket counters in each office's
+    hot.json advanced past them, which takes seconds instead of 100,000 commits. The store's start-up (App.build) is
     timed separately: the first start after the archive was written also builds the store's
     Message-ID index, later starts only read it.
 
@@ -77,6 +77,8 @@ from helpdesk.demo.dovecot import LocalDovecot  # noqa: E402
 from helpdesk.demo.installation import SEED_OFFICES, install, stop_daemon  # noqa: E402
 from helpdesk.demo.sink import SmtpSink  # noqa: E402
 from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
+from helpdesk.tickets import officemeta  # noqa: E402
+from helpdesk.tickets.officemeta import OfficeMeta  # noqa: E402
 from helpdesk.tickets.store import Store  # noqa: E402
 
 WIB = timezone(timedelta(hours=7))
@@ -319,18 +321,15 @@ def latency(dovecot, sink, arrivals, tmp: Path, count: int, rate: float) -> tupl
 
 def write_closed_archive(data_dir: Path, total: int, offices: tuple[str, ...], rng: random.Random) -> None:
     """`total` closed, answered tickets as archive month files in the Store's own format."""
-    archive = data_dir / "store" / "archive"
-    archive.mkdir(parents=True, exist_ok=True)
     first = datetime(2024, 11, 1, 9, tzinfo=WIB)
     span = (datetime(2026, 10, 31, 15, tzinfo=WIB) - first).total_seconds()
-    months: dict[str, dict[str, dict]] = {}
-    counters: dict[str, int] = {}
+    months: dict[tuple[str, str], dict[str, dict]] = {}
+    counters: dict[str, dict[int, int]] = {o: {} for o in offices}
     for i in range(total):
         office = offices[i % len(offices)]
         received = first + timedelta(seconds=span * i / total)
-        key = f"{office}-{received.year}"
-        counters[key] = counters.get(key, 0) + 1
-        number = f"PST-{office}-{received.year}-{counters[key]:06d}"
+        serial = counters[office][received.year] = counters[office].get(received.year, 0) + 1
+        number = f"PST-{office}-{received.year}-{serial:06d}"
         answered = received + timedelta(hours=3)
         closed = received + timedelta(days=2)
         requester = f"warga{i}@example.org"
@@ -386,24 +385,17 @@ def write_closed_archive(data_dir: Path, total: int, offices: tuple[str, ...], r
                 ),
             ],
         )
-        table = months.setdefault(f"{closed:%Y-%m}.json", {})
+        table = months.setdefault((office, f"{closed:%Y-%m}.json"), {})
         table[str(len(table) + 1)] = t.to_dict()
-    for name, table in months.items():
+    for (office, name), table in months.items():
+        archive = data_dir / "store" / office / "archive"
+        archive.mkdir(parents=True, exist_ok=True)
         (archive / name).write_text(json.dumps({"tickets": table}, ensure_ascii=False, separators=(",", ":")))
-    # The hot file (TinyDB layout, as Store writes it): no open ticket, and the counters past the
-    # archived numbers, as they would be in a real store.
-    (data_dir / "store" / "hot.json").write_text(
-        json.dumps(
-            {
-                "outbox": {},
-                "mailboxes": {},
-                "inflight": {},
-                "quarantine": {},
-                "meta": {"1": {"counters": counters, "ratelimit": {}}},
-                "tickets": {},
-            }
-        )
-    )
+    # Each office's hot file (TinyDB layout, as the Store writes it): no open ticket, and the
+    # counters past the archived numbers, as they would be in a real store.
+    for office, years in counters.items():
+        meta = officemeta.to_doc({office: OfficeMeta(counters=years)})
+        (data_dir / "store" / office / "hot.json").write_text(json.dumps({"meta": {"1": meta}, "tickets": {}}))
 
 
 class CostRun:
@@ -418,7 +410,7 @@ class CostRun:
         if closed:
             t0 = time.perf_counter()
             write_closed_archive(desk.data_dir, closed, offices, random.Random(11))
-            size = sum(p.stat().st_size for p in (desk.data_dir / "store" / "archive").glob("*.json"))
+            size = sum(p.stat().st_size for p in (desk.data_dir / "store").glob("*/archive/*.json"))
             say(
                 f"  wrote {closed} closed tickets ({size / 1e6:.0f} MB in 24 month files, "
                 f"{len(offices)} offices) in {time.perf_counter() - t0:.1f} s"

@@ -33,7 +33,7 @@ class App:
         from .outbound.compose import Templates
         from .sla.workdays import WorkingCalendar
 
-        store = Store(settings.data_dir)
+        store = Store(settings.data_dir, [o.code for o in settings.offices], today=clock.now().date())
         return cls(
             settings=settings,
             store=store,
@@ -48,6 +48,12 @@ class App:
         from .desk.saved import SavedAnswers
 
         return SavedAnswers(self.settings.answers_dir)
+
+    @property
+    def offices(self) -> tuple[Office, ...]:
+        """The configured offices whose store works: a broken one's mailbox is not read, its
+        tickets not swept, nothing written over its file (`store.broken`; `helpdesk status`)."""
+        return tuple(o for o in self.settings.offices if o.code not in self.store.broken)
 
     @cached_property
     def operator_addresses(self) -> frozenset[str]:

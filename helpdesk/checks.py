@@ -20,6 +20,7 @@ from .outbound.compose import Templates
 from .outbound.samples import CITIZEN_TEMPLATES, CONTEXTS, sample_context, sample_ticket
 from .routing import rules
 from .tickets.atomic import unwritable
+from .tickets.office import unreadable_stores
 
 REQUIRED_TEMPLATES = tuple(CONTEXTS)  # every template some part of the helpdesk renders
 
@@ -116,9 +117,15 @@ def team_problems(settings: Settings) -> list[str]:
 
 
 def data_dir_problems(settings: Settings) -> list[str]:
-    """The data folder can be written (or made): `check` says so; `run` stops with status 5 instead."""
+    """The data folder can be written (or made): `check` says so; `run` stops with status 5 instead.
+    Each office's store can be read: one that cannot is named (`run` stops that office alone)."""
     disk = unwritable(Path(settings.data_dir))
-    return [f"{settings.path}: helpdesk.data_dir: {disk}"] if disk else []
+    if disk:
+        return [f"{settings.path}: helpdesk.data_dir: {disk}"]
+    found = []
+    for code, why in unreadable_stores(Path(settings.data_dir), [o.code for o in settings.offices]).items():
+        found.append(f"{settings.path}: offices[{code}]: store cannot be read, the office is stopped: {why}")
+    return found
 
 
 def saved_answers(settings: Settings) -> list[str]:

@@ -173,7 +173,10 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
                 return 0
             before = _troubles(app)
             asyncio.run(daemon.run_once())
-            return _once_status(daemon, before, _troubles(app))
+            status = _once_status(daemon, before, _troubles(app))
+            for code, why in app.store.broken.items():
+                print(f"office {code} stopped, its store cannot be read: {why}", file=sys.stderr)
+            return 3 if app.store.broken else status
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)
         return 4

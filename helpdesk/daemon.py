@@ -20,6 +20,7 @@ from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
 from .outbound.refused import too_big_notice
+from .outbound.store_alert import tell_broken
 from .sla.actions import sweep_office
 from .tickets.officemeta import OfficeMeta
 
@@ -34,6 +35,7 @@ SUPERVISOR_PURPOSES = {
     Purpose.ESCALATION,
     Purpose.DIGEST,
     Purpose.REPORT,
+    Purpose.STORE_BROKEN,
 }
 
 
@@ -46,7 +48,7 @@ class Daemon:
         self.outbox = Outbox(app.store, app.settings.smtp, app.clock, on_permanent_failure=self.report_failure)
         self.workers = [
             MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
-            for o in app.settings.offices
+            for o in app.offices
             if o.imap is not None
         ]
         self.sla: SlaScheduler | None = None
@@ -67,6 +69,7 @@ class Daemon:
 
     async def _run_once(self) -> None:
         await self.outbox.start()
+        self.tell_broken()
         self.intake.process_pending()
         loop = asyncio.get_running_loop()
         self._loop, self._outbox_wake = loop, asyncio.Event()
@@ -87,7 +90,7 @@ class Daemon:
     async def after_ingest(self) -> None:
         """Everything due by the clock's now: reminders, escalations, closes, digests, and the
         monthly reports (cron's `run --once` owes them as much as the long-running scheduler)."""
-        for office in self.app.settings.offices:
+        for office in self.app.offices:
             actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
             if actions:
                 log.info("office %s: %d sla actions done", office.code, len(actions))
@@ -118,6 +121,7 @@ class Daemon:
         from .sla.scheduler import SlaScheduler
 
         await self.outbox.start()
+        self.tell_broken()
         try:
             self.intake.process_pending()
         except LocalFault:
@@ -143,6 +147,12 @@ class Daemon:
             finally:
                 await self.outbox.close()
             log.info("helpdesk stopped cleanly")
+
+    def tell_broken(self) -> None:
+        """Supervisors of an office whose store cannot be read hear it once (outbound.store_alert)."""
+        if tell_broken(self.app):
+            with self.app.store.lock:
+                self.app.store.commit()
 
     def request_stop(self) -> None:
         log.info("stop requested: finishing the mail in hand")

@@ -66,6 +66,7 @@ class Purpose(_Word):
     DELIVERY_FAILURE = "delivery_failure"
     QUARANTINE_NOTICE = "quarantine_notice"
     DISK_ALERT = "disk_alert"
+    STORE_BROKEN = "store_broken"  # to supervisors: their office's store cannot be read, it is stopped
 
 
 class MailState(_Word):

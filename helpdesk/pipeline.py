@@ -92,7 +92,10 @@ def choose_office(ctx: Context) -> None:
     if ctx.office.address in ctx.mail.to:
         return
     owner = next((o for o in map(ctx.app.settings.office_by_address, ctx.mail.to) if o), None)
-    if owner is not None and owner.code != ctx.office.code:
+    if owner is not None and owner.code in ctx.app.store.broken:
+        # That office is stopped (its store cannot be read): the copy in hand is not lost.
+        ctx.note(f"addressed To {owner.address}, whose store cannot be read: ticket for {ctx.office.code}")
+    elif owner is not None and owner.code != ctx.office.code:
         ctx.note(f"addressed To {owner.address} (this mailbox only had a copy): ticket for {owner.code}")
         ctx.office = owner
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_NAME = "helpdesk.lock"
+HELD: set[Path] = set()  # data directories this process holds the lock of (a migration needs it)
 
 
 class AlreadyRunning(Exception):
@@ -38,6 +39,10 @@ def single_instance(data_dir: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        HELD.add(data_dir.resolve())
+        try:
+            yield
+        finally:
+            HELD.discard(data_dir.resolve())
     finally:
         os.close(fd)  # closing the descriptor releases the lock

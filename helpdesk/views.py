@@ -95,6 +95,12 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
             st = json.loads(path.read_text())
         except (OSError, ValueError):
             st = {}
+        if office.code in store.broken:
+            # Named first and plainly: this office takes in nothing until its file is repaired.
+            lines.append(
+                f"  {office.code} {office.address}: STOPPED, its store cannot be read: {store.broken[office.code]}"
+            )
+            continue
         state = store.mailbox_state(office.code)
 
         def local(moment: str | None, tz: tzinfo = office.tz) -> str:

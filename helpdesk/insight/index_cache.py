@@ -17,6 +17,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..model import Ticket
 from ..tickets.atomic import read_json
@@ -71,34 +72,35 @@ def _refresh_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
 
 def _scan_archives(store: Store, office: str | None, slot: _Slot) -> tuple:
     seen = []
-    # os.scandir rather than Path.glob: this runs for every new mail, and pathlib's objects cost
-    # more than the stat calls themselves (it grew with every month of archive).
-    try:
-        with os.scandir(store.archive_dir) as it:
-            names = sorted(e.name for e in it if e.name.endswith(".json") and not e.name.startswith("."))
-    except FileNotFoundError:
-        names = []
-    for name in names:
-        path = store.archive_dir / name
+    for folder in store.archive_dirs(office):
+        # os.scandir rather than Path.glob: this runs for every new mail, and pathlib's objects cost
+        # more than the stat calls themselves (it grew with every month of archive).
         try:
-            st = os.stat(path)
+            with os.scandir(folder) as it:
+                names = sorted(e.name for e in it if e.name.endswith(".json") and not e.name.startswith("."))
         except FileNotFoundError:
-            continue
-        stat = (st.st_mtime_ns, st.st_size)  # taken before reading: a later write is seen next time
-        seen.append((path.name, stat))
-        cached = slot.files.get(path.name)
-        if cached is not None and cached.stat == stat:
-            continue
-        data = read_json(path) or {}
-        docs = data.get("tickets", {}).values() if isinstance(data, dict) else []
-        pairs = [
-            p
-            for d in docs
-            if _mine(office, str(d.get("office", "")))
-            for p in [indexed(Ticket.from_dict(d))]
-            if p is not None
-        ]
-        slot.files[path.name] = _ArchiveFile(stat, pairs)
+            names = []
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                continue
+            stat = (st.st_mtime_ns, st.st_size)  # taken before reading: a later write is seen next time
+            seen.append((path, stat))
+            cached = slot.files.get(path)
+            if cached is not None and cached.stat == stat:
+                continue
+            data = read_json(Path(path)) or {}
+            docs = data.get("tickets", {}).values() if isinstance(data, dict) else []
+            pairs = [
+                p
+                for d in docs
+                if _mine(office, str(d.get("office", "")))
+                for p in [indexed(Ticket.from_dict(d))]
+                if p is not None
+            ]
+            slot.files[path] = _ArchiveFile(stat, pairs)
     for name in set(slot.files) - {name for name, _ in seen}:
         del slot.files[name]
     return tuple(seen)

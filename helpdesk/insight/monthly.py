@@ -87,9 +87,9 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
     store's lock (mail intake goes on meanwhile), which is taken only to queue and commit."""
     store = app.store
     with store.lock:
-        sent_for = {o.code: store.office_meta(o.code).monthly_report or None for o in app.settings.offices}
+        sent_for = {o.code: store.office_meta(o.code).monthly_report or None for o in app.offices}
     tallies = {}
-    for office in app.settings.offices:
+    for office in app.offices:
         month = report_due(office, app.calendar(office), now, sent_for.get(office.code))
         if month is not None:
             tallies[office.code] = MonthTally(office, app.calendar(office), month, now)

@@ -57,7 +57,7 @@ class SlaScheduler:
             coalesce=True,
             max_instances=1,
         )
-        for office in self.app.settings.offices:
+        for office in self.app.offices:
             # No trigger: runs at once. The sweep does what was missed, then reschedules the office.
             self.scheduler.add_job(
                 self.run_office,
@@ -152,9 +152,7 @@ class SlaScheduler:
         """Derive every office's job (or these offices') from the store (at start, after a batch,
         and to check it in benchmarks)."""
         return {
-            office.code: self.reschedule(office)
-            for office in self.app.settings.offices
-            if codes is None or office.code in codes
+            office.code: self.reschedule(office) for office in self.app.offices if codes is None or office.code in codes
         }
 
     def reschedule_all(self) -> None:
@@ -213,5 +211,5 @@ class SlaScheduler:
 
     async def sweep_all(self) -> None:
         async with self._job():
-            for office in self.app.settings.offices:
+            for office in self.app.offices:
                 await self.run_office(office.code)

@@ -47,7 +47,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
         # The rename itself is only durable once the directory entry is on disk.
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except OSError as exc:
         if isinstance(exc, LocalFault):
             raise
@@ -67,10 +67,10 @@ def _make_dirs(directory: Path) -> None:
         d = d.parent
     directory.mkdir(parents=True, exist_ok=True)
     for made in reversed(missing):
-        _fsync_dir(made.parent)
+        fsync_dir(made.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -27,8 +27,10 @@ from typing import Any
 
 from .. import faults
 from ..errors import StoreCorrupt
+from . import officemeta
 from .archive import Archive, docs
-from .atomic import _fsync_dir, read_json, write_atomic
+from .atomic import fsync_dir, read_json, write_atomic
+from .officemeta import OfficeMeta
 from .tinystore import dumps
 
 log = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ def _stage(store_dir: Path, staging: Path, today: date) -> None:
             raise StoreCorrupt(f"{store_dir}: both hot.json and {code}/ exist; which one is right is for a human")
     for i, code in enumerate(codes):
         folder = staging / code
-        tables = offices.get(code) or split_hot({"meta": hot["meta"]}, [code])[code]
+        tables = offices.get(code) or split_hot(hot, [code])[code]
         write_atomic(folder / "hot.json", dumps(tables).encode())
         for name, month_docs in months.get(code, {}).items():
             month = folder / "archive" / name
@@ -96,41 +98,19 @@ def _stage(store_dir: Path, staging: Path, today: date) -> None:
 
 
 def split_hot(hot: dict[str, Any], codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
-    """The one-file hot data as TinyDB tables per office; meta entries go to the office they
-    name (counters "3576-2026", "3576/team", "ack_hour:3576:..."), the rest to every office
-    (a citizen's acknowledgements counted today count in each office until tomorrow)."""
+    """The one-file hot data as TinyDB tables per office. The meta table is read as the typed
+    store reads it (officemeta.from_doc): what carries no office is dropped (a day's counts)."""
     records: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for table, field in OFFICE_FIELD.items():
         for doc in hot.get(table, {}).values():
             records[doc[field]][table].append(doc)
-    meta = hot.get("meta", {}).get("1", {})
-    all_codes = sorted(set(records) | set(codes or []) | {k.split("-")[0] for k in meta.get("counters", {})})
+    metas = officemeta.from_doc(hot.get("meta", {}).get("1", {}))
     result = {}
-    for code in codes or all_codes:
+    for code in codes or sorted(set(records) | set(metas)):
         tables = {table: _numbered(records[code][table]) for table in OFFICE_FIELD}
-        tables["meta"] = {"1": _meta_of(meta, code, all_codes)}
+        tables["meta"] = {"1": officemeta.to_doc({code: metas.get(code) or OfficeMeta()})}
         result[code] = tables
     return result
-
-
-def _meta_of(meta: dict[str, Any], code: str, codes: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for section, value in meta.items():
-        if not isinstance(value, dict):
-            out[section] = value
-            continue
-        out[section] = {k: v for k, v in value.items() if _owner(k, codes) in (code, None)}
-    out.setdefault("counters", {})
-    out.setdefault("ratelimit", {})
-    return out
-
-
-def _owner(key: str, codes: list[str]) -> str | None:
-    """The office a meta key names, or None for a key of no office (a sender's address)."""
-    for code in codes:
-        if key == code or key.startswith((f"{code}-", f"{code}/")) or f":{code}:" in key or f":{code}|" in key:
-            return code
-    return None
 
 
 def _numbered(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -149,7 +129,7 @@ def _move_offices(store_dir: Path, staging: Path) -> list[str]:
     moved = []
     for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
         os.rename(folder, store_dir / folder.name)
-        _fsync_dir(store_dir)
+        fsync_dir(store_dir)
         moved.append(folder.name)
         faults.failpoint("migration_moving")
     return moved
@@ -159,8 +139,8 @@ def _set_aside(store_dir: Path, aside: Path) -> None:
     aside.mkdir(exist_ok=True)
     if (store_dir / "archive").exists():
         os.rename(store_dir / "archive", aside / "archive")
-    _fsync_dir(store_dir)
+    fsync_dir(store_dir)
     faults.failpoint("migration_aside")
     os.rename(store_dir / "hot.json", aside / "hot.json")
-    _fsync_dir(aside)
-    _fsync_dir(store_dir)
+    fsync_dir(aside)
+    fsync_dir(store_dir)

@@ -13,7 +13,6 @@ TinyDB tables up to date with what changed and flushes them in one write.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,14 +21,17 @@ from typing import Any
 from tinydb.table import Table
 
 from ..errors import StoreCorrupt
+from ..kinds import MailState
 from ..model import OutgoingMail, Status, Ticket
+from . import officemeta, ratelimit
 from .archive import Archive
+from .officemeta import OfficeMeta
+from .records import InflightEntry, MailboxState, NotTicketed, QuarantineEntry
 from .spool import Spool
 from .tinystore import next_id, open_db, replace_docs, sync_table
 
 log = logging.getLogger(__name__)
 OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
-RATELIMIT_DAYS = 2  # days of per-sender counters kept (today, and yesterday in another zone)
 NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 TABLES = ("tickets", "outbox", "mailboxes", "inflight", "quarantine", "not_ticketed", "meta")
 
@@ -58,14 +60,15 @@ class OfficeStore:
         self.archive = Archive(directory / "archive")
         self.tickets: dict[str, Ticket] = {}  # the open ones
         self.outbox: dict[str, OutgoingMail] = {}
-        self.mailbox: dict[str, Any] = {}  # the office's mailbox: UIDVALIDITY, last UID
-        self.inflight: dict[str, dict[str, Any]] = {}
-        self.quarantine: dict[str, dict[str, Any]] = {}
-        self.not_ticketed: dict[str, dict[str, Any]] = {}  # in-flight key -> mail that made no ticket, why
-        self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
+        self.mailbox = MailboxState(code)  # how far the office's mailbox has been read
+        self.inflight: dict[str, InflightEntry] = {}  # entry_key -> fetched mail not yet processed
+        self.quarantine: dict[str, QuarantineEntry] = {}
+        self.not_ticketed: dict[str, NotTicketed] = {}  # entry_key -> mail that made no ticket, why
+        self.meta = OfficeMeta()
         self.messages: dict[str, str] = {}  # Message-ID -> ticket number (open and archived)
         self._ids: dict[str, dict[str, int]] = {name: {} for name in TABLES}  # key -> TinyDB doc id
         self._outbox_seen: dict[str, tuple] = {}  # message id -> signature as last stored
+        self._unticketed_docs: dict[str, tuple[NotTicketed, dict[str, Any]]] = {}  # never changed in place
         self._dirty: set[str] = set()  # tickets saved since the last commit
         self._to_archive: dict[str, Ticket] = {}
         self.db, self.storage = open_db(self.hot_path)
@@ -92,15 +95,18 @@ class OfficeStore:
                 self._outbox_seen[mail.message_id] = _outbox_signature(mail)
             self._outbox_texts()
             for doc in self.table("mailboxes"):
-                self.mailbox = {k: v for k, v in doc.items() if k != "office"}
+                self.mailbox = MailboxState.from_dict(dict(doc))
                 self._ids["mailboxes"][self.code] = doc.doc_id
-            for name in ("inflight", "quarantine", "not_ticketed"):
+            for name, kind in (("inflight", InflightEntry), ("quarantine", QuarantineEntry)):
                 records = getattr(self, name)
                 for doc in self.table(name):
-                    records[doc["key"]] = {k: v for k, v in doc.items() if k != "key"}
+                    records[doc["key"]] = kind.from_dict(dict(doc))
                     self._ids[name][doc["key"]] = doc.doc_id
+            for doc in self.table("not_ticketed"):
+                self.not_ticketed[doc["key"]] = NotTicketed.from_dict(dict(doc))
+                self._ids["not_ticketed"][doc["key"]] = doc.doc_id
             if meta := self.table("meta").get(doc_id=1):
-                self.meta.update(copy.deepcopy(dict(meta)))
+                self.meta = officemeta.from_doc(dict(meta)).get(self.code) or OfficeMeta()
                 self._ids["meta"]["1"] = 1
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
@@ -116,7 +122,7 @@ class OfficeStore:
     def _outbox_texts(self) -> None:
         """Queued mail whose text was stored apart gets it back (it is sent from memory)."""
         for mail in self.outbox.values():
-            if not mail.raw and mail.spool and mail.status in ("queued", "sending"):
+            if not mail.raw and mail.spool and mail.status in (MailState.QUEUED, MailState.SENDING):
                 try:
                     mail.raw = self.spool.read(mail.spool).decode("utf-8")
                 except (OSError, ValueError) as exc:
@@ -153,9 +159,7 @@ class OfficeStore:
 
     def next_number(self, year: int) -> int:
         """The next serial of a year; a number once handed out is never reused."""
-        key = f"{self.code}-{year}"
-        n = self.meta["counters"].get(key, 0) + 1
-        self.meta["counters"][key] = n
+        self.meta.counters[year] = n = self.meta.counters.get(year, 0) + 1
         return n
 
     # -- outbox and the small tables ---------------------------------------------------------------
@@ -164,10 +168,10 @@ class OfficeStore:
         if mail.ticket:
             self.messages[mail.message_id] = mail.ticket
 
-    def note_not_ticketed(self, key: str, record: dict[str, Any]) -> None:
+    def note_not_ticketed(self, record: NotTicketed) -> None:
         """Remember a mail that became no ticket, newest last; the last NOT_TICKETED_KEPT stay."""
-        self.not_ticketed.pop(key, None)
-        self.not_ticketed[key] = record
+        self.not_ticketed.pop(record.key, None)
+        self.not_ticketed[record.key] = record
         while len(self.not_ticketed) > NOT_TICKETED_KEPT:
             del self.not_ticketed[next(iter(self.not_ticketed))]
 
@@ -182,7 +186,7 @@ class OfficeStore:
         self._dirty.difference_update(moved)
         if self._to_archive:
             self.archive.add(self._to_archive.values())
-        self._prune_ratelimit()
+        ratelimit.prune(self.meta.ratelimit)
         changed = self._sync_tickets(moved) | self._sync_outbox() | self._sync_small()
         if changed or not self.storage.exists:
             self.storage.flush()
@@ -217,6 +221,13 @@ class OfficeStore:
         replace_docs(table, docs, removed)
         return bool(docs or removed)
 
+    def outbox_changed(self) -> bool:
+        """Whether a queued mail was added, removed, or changed in place since the last commit."""
+        seen = self._outbox_seen
+        return len(seen) != len(self.outbox) or any(
+            seen.get(mid) != _outbox_signature(mail) for mid, mail in self.outbox.items()
+        )
+
     def _outbox_doc(self, mail: OutgoingMail) -> dict[str, Any]:
         """A queued mail as stored: a big one's text lives in the spool, so a notification carrying
         10 MB of the citizen's files is not rewritten and synced with the hot file at every commit."""
@@ -231,40 +242,41 @@ class OfficeStore:
         changed = sync_table(
             self.table("mailboxes"),
             self._ids["mailboxes"],
-            {self.code: dict(self.mailbox, office=self.code)} if self.mailbox else {},
+            {self.code: self.mailbox.to_dict()} if self.mailbox.uidvalidity is not None else {},
         )
-        for name in ("inflight", "quarantine", "not_ticketed"):
+        for name in ("inflight", "quarantine"):
             records = getattr(self, name)
-            changed |= sync_table(self.table(name), self._ids[name], {k: dict(v, key=k) for k, v in records.items()})
+            changed |= sync_table(
+                self.table(name), self._ids[name], {k: dict(e.to_dict(), key=k) for k, e in records.items()}
+            )
+        changed |= sync_table(self.table("not_ticketed"), self._ids["not_ticketed"], self._unticketed())
         self._ids["meta"].setdefault("1", 1)
-        if self.table("meta").storage.read().get("meta", {}).get("1") == self.meta:
-            return changed
-        # A copy: the meta sections are changed in place, the stored document must not be.
-        return sync_table(self.table("meta"), self._ids["meta"], {"1": _copy_meta(self.meta)}) | changed
+        return (
+            sync_table(self.table("meta"), self._ids["meta"], {"1": officemeta.to_doc({self.code: self.meta})})
+            | changed
+        )
 
-    def _prune_ratelimit(self) -> None:
-        """Drop per-sender counts of days no one is in any more ("...|YYYY-MM-DD" keys), so the
-        hot file does not grow with every citizen who ever wrote."""
-        counts = self.meta.get("ratelimit")
-        if not counts:
-            return
-        days = {key.rpartition("|")[2] for key in counts}
-        if len(days) <= RATELIMIT_DAYS:
-            return
-        keep = set(sorted(d for d in days if _is_day(d))[-RATELIMIT_DAYS:])
-        for key in [k for k in counts if _is_day(day := k.rpartition("|")[2]) and day not in keep]:
-            del counts[key]
+    def _unticketed(self) -> dict[str, dict[str, Any]]:
+        """Up to a thousand records, made once and never changed: their documents are kept."""
+        kept = {}
+        for key, record in self.not_ticketed.items():
+            cached = self._unticketed_docs.get(key)
+            kept[key] = cached if cached is not None and cached[0] is record else (record, record.to_dict())
+        self._unticketed_docs = kept
+        return {key: doc for key, (_, doc) in kept.items()}
 
-
-def _copy_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """Sections are flat maps (office -> day, sender|day -> count): two levels copied suffice."""
-    return {
-        k: dict(v)
-        if isinstance(v, dict) and not any(isinstance(x, dict | list) for x in v.values())
-        else copy.deepcopy(v)
-        for k, v in meta.items()
-    }
+    def releases_inflight(self) -> bool:
+        """True when this commit takes mail out of flight: written last among the offices a commit
+        touches, so that a crash between two offices' writes leaves the mail in flight, redone."""
+        return any(key not in self.inflight for key in self._ids["inflight"])
 
 
-def _is_day(text: str) -> bool:
-    return len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()
+def unreadable_stores(data_dir: Path, codes: list[str]) -> dict[str, str]:
+    """Office -> why its store cannot be read, for `helpdesk check` (reads, migrates nothing)."""
+    found = {}
+    for code in codes:
+        try:
+            OfficeStore(data_dir / "store" / code, code, Spool(data_dir))
+        except StoreCorrupt as exc:
+            found[code] = str(exc)
+    return found

@@ -326,7 +326,7 @@ def test_thirty_failed_acknowledgements_keep_the_hot_file_small_and_make_one_not
     assert len(failed) == 30
     assert all(m.raw == "" and "550" in m.last_error for m in failed)
     assert all(m.message_id in (hd.data_dir / "spool" / m.spool).read_text() for m in failed)
-    assert (hd.data_dir / "store" / "hot.json").stat().st_size < 2_000_000
+    assert (hd.data_dir / "store" / "3576" / "hot.json").stat().st_size < 2_000_000
     notices = [m for m in hd.to_staff("pst3576@bps.go.id") if "gagal terkirim" in str(m.message["Subject"])]
     assert len(notices) == 1
     app = App.build(hd.settings(), FixedClock(now))
@@ -427,7 +427,7 @@ def test_queued_notifications_with_big_files_keep_the_hot_file_small(tmp_path, d
     waiting = sorted(m.purpose for m in hd.store().outgoing() if m.status == "queued")
     # (November's monthly report waits beside them: the office has tickets now.)
     assert [p for p in waiting if p != "report"] == ["acknowledgement"] * 3 + ["notification"] * 3
-    assert (hd.data_dir / "store" / "hot.json").stat().st_size < 2_000_000
+    assert (hd.data_dir / "store" / "3576" / "hot.json").stat().st_size < 2_000_000
     smtp_sink.clear()
     hd.run_once(now=now + timedelta(minutes=5))
     notes = [m for m in smtp_sink.messages if m.rcpt_tos[0] in ("rina@bps.go.id", "dimas@bps.go.id")]

@@ -12,8 +12,7 @@ from tinydb import Query, TinyDB
 
 from helpdesk import faults
 from helpdesk.tickets.migrate import migrate
-from helpdesk.tickets.office import OfficeStore
-from helpdesk.tickets.spool import Spool
+from helpdesk.tickets.store import Store
 
 OLD = Path(__file__).parents[2] / "corpus" / "store-v1"
 TODAY = date(2026, 12, 1)
@@ -23,10 +22,6 @@ TODAY = date(2026, 12, 1)
 def data_dir(tmp_path):
     shutil.copytree(OLD, tmp_path / "data")
     return tmp_path / "data"
-
-
-def office(data_dir: Path, code: str) -> OfficeStore:
-    return OfficeStore(data_dir / "store" / code, code, Spool(data_dir))
 
 
 def snapshot(data_dir: Path) -> dict:
@@ -42,15 +37,25 @@ def snapshot(data_dir: Path) -> dict:
 
 def test_each_office_gets_its_tickets_mail_and_mailbox_state(data_dir):
     assert migrate(data_dir / "store", TODAY)
-    a, b = office(data_dir, "3576"), office(data_dir, "3571")
-    assert sorted(a.tickets) == ["PST-3576-2026-000001"] and sorted(b.tickets) == ["PST-3571-2026-000001"]
-    assert a.ticket("PST-3576-2026-000002").subject == "Data PDRB 2024"  # from 3576's own archive
-    assert list(a.outbox) == ["<pst.ack.1@bps.go.id>"] and b.outbox == {}
-    assert list(a.inflight) == ["3576:1:5"] and list(b.quarantine) == ["3571:1:2"]
-    assert list(a.not_ticketed) == ["3576:1:4"] and b.not_ticketed == {}
-    assert (a.mailbox["last_uid"], b.mailbox["last_uid"]) == (5, 2)
-    assert a.next_number(2026) == 3 and b.next_number(2026) == 2  # counters carried, never reused
-    assert a.messages["<q2@example.org>"] == "PST-3576-2026-000002"
+    store = Store(data_dir)
+    assert store.offices() == ["3571", "3576"]
+    assert [t.number for t in store.open_tickets("3576")] == ["PST-3576-2026-000001"]
+    assert [t.number for t in store.open_tickets("3571")] == ["PST-3571-2026-000001"]
+    assert store.ticket("PST-3576-2026-000002").subject == "Data PDRB 2024"  # from 3576's own archive
+    assert [m.message_id for m in store.outgoing("3576")] == ["<pst.ack.1@bps.go.id>"]
+    assert store.outgoing("3571") == []
+    assert [e.key for e in store.in_flight()] == ["3576:1:5"]
+    assert [e.key for e in store.quarantined()] == ["3571:1:2"]
+    assert [r.key for r in store.not_ticketed_mails()] == ["3576:1:4"]
+    assert (store.mailbox_state("3576").last_uid, store.mailbox_state("3571").last_uid) == (5, 2)
+    assert store.office_meta("3576").round_robin == {"data": "operator@bps.go.id"}
+    # Counters carried: a number once handed out is never handed out again.
+    assert [store.next_number("3576", 2026), store.next_number("3571", 2026)] == [
+        "PST-3576-2026-000003",
+        "PST-3571-2026-000002",
+    ]
+    assert store.ticket_for_message("<q2@example.org>") == "PST-3576-2026-000002"
+    assert store.ticket_for_message("<pst.ack.1@bps.go.id>") == "PST-3576-2026-000001"
 
 
 def test_old_files_are_set_aside_not_deleted(data_dir):
