@@ -1,4 +1,4 @@
-"""Durable file writes (temp file, fsync, rename) and a TinyDB storage built on them (stage 2)."""
+"""Durable file writes: temp file, fsync, rename (stage 2; tickets.tinystore writes TinyDB through them)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
-
-from tinydb.storages import Storage
 
 from ..errors import LocalFault, StoreCorrupt
 
@@ -99,25 +97,6 @@ def read_json(path: Path) -> Any:
         return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StoreCorrupt(f"{path}: not valid JSON ({exc}); the file is left untouched") from exc
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage whose every write is atomic; unreadable content stops instead of resetting."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        data = read_json(self.path)
-        if data is not None and not isinstance(data, dict):
-            raise StoreCorrupt(f"{self.path}: expected a JSON object of tables")
-        return data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
-
-    def close(self) -> None:
-        pass
 
 
 _LEFTOVER = re.compile(r"^\..+\.\d+\.\d+\.tmp$")

@@ -4,6 +4,7 @@ serialised again."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from tinydb import Query, TinyDB
@@ -62,3 +63,26 @@ def test_a_file_that_is_not_tinydb_is_refused_and_kept(tmp_path, content):
     with pytest.raises(StoreCorrupt):
         open_db(path)
     assert path.read_bytes() == content
+
+
+def test_the_readme_example_reads_a_store_the_helpdesk_wrote(tmp_path, capsys):
+    from datetime import UTC, datetime
+
+    from helpdesk.model import Status, Ticket
+    from helpdesk.tickets.store import Store
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    example = readme.split("**The store is TinyDB.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    store = Store(tmp_path)
+    for _ in range(122):
+        store.next_number("3576", 2026)
+    at = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+    for subject, status in (("Data PDRB", Status.CLOSED), ("Data inflasi", Status.OPEN)):
+        number = store.next_number("3576", 2026)
+        store.save_ticket(
+            Ticket(number, "3576", "warga@example.org", subject, at, status=status, closed_at=at, message_ids=[])
+        )
+    store.commit()
+    exec(example.replace("/var/lib/pst-helpdesk", str(tmp_path)))  # noqa: S102 - the README's own code
+    out = capsys.readouterr().out
+    assert "PST-3576-2026-000124" in out and "Data PDRB" in out and "'3576-2026': 124" in out
