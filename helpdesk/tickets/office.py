@@ -14,7 +14,7 @@ TinyDB tables up to date with what changed and flushes them in one write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,9 @@ class OfficeStore:
         self.meta = OfficeMeta()
         self.messages: dict[str, str] = {}  # Message-ID -> ticket number (open and archived)
         self._ids: dict[str, dict[str, int]] = {name: {} for name in TABLES}  # key -> TinyDB doc id
-        self._outbox_seen: dict[str, tuple] = {}  # message id -> signature as last stored
-        self._unticketed_docs: dict[str, tuple[NotTicketed, dict[str, Any]]] = {}  # never changed in place
+        # table -> key -> (record, signature) as last stored: a record that is the same object with
+        # the same signature is not converted, compared or serialised again at the next commit.
+        self._seen: dict[str, dict[str, tuple[Any, tuple]]] = {name: {} for name in TABLES}
         self._dirty: set[str] = set()  # tickets saved since the last commit
         self._to_archive: dict[str, Ticket] = {}
         self.db, self.storage = open_db(self.hot_path)
@@ -92,7 +93,6 @@ class OfficeStore:
                 mail = OutgoingMail.from_dict(dict(doc))
                 self.outbox[mail.message_id] = mail
                 self._ids["outbox"][mail.message_id] = doc.doc_id
-                self._outbox_seen[mail.message_id] = _outbox_signature(mail)
             self._outbox_texts()
             for doc in self.table("mailboxes"):
                 self.mailbox = MailboxState.from_dict(dict(doc))
@@ -105,6 +105,8 @@ class OfficeStore:
             for doc in self.table("not_ticketed"):
                 self.not_ticketed[doc["key"]] = NotTicketed.from_dict(dict(doc))
                 self._ids["not_ticketed"][doc["key"]] = doc.doc_id
+            for name, (records, signature, _) in self._records().items():
+                self._seen[name] = {key: (r, signature(r)) for key, r in records.items()}
             if meta := self.table("meta").get(doc_id=1):
                 self.meta = officemeta.from_doc(dict(meta)).get(self.code) or OfficeMeta()
                 self._ids["meta"]["1"] = 1
@@ -187,7 +189,7 @@ class OfficeStore:
         if self._to_archive:
             self.archive.add(self._to_archive.values())
         ratelimit.prune(self.meta.ratelimit)
-        changed = self._sync_tickets(moved) | self._sync_outbox() | self._sync_small()
+        changed = self._sync_tickets(moved) | self._sync_records("outbox") | self._sync_small()
         if changed or not self.storage.exists:
             self.storage.flush()
         self._to_archive.clear()
@@ -204,28 +206,37 @@ class OfficeStore:
         self._dirty.clear()
         return bool(docs or gone)
 
-    def _sync_outbox(self) -> bool:
-        """Only queued mail whose state changed is written again: the text never changes."""
-        ids, table = self._ids["outbox"], self.table("outbox")
+    def _records(self) -> dict[str, tuple[dict[str, Any], Callable[[Any], tuple], Callable[[str, Any], dict]]]:
+        """The tables kept record by record: records, what changes on one in place, its document."""
+        return {
+            "outbox": (self.outbox, _outbox_signature, lambda _, mail: self._outbox_doc(mail)),
+            "inflight": (self.inflight, _attempts, lambda key, e: dict(e.to_dict(), key=key)),
+            "quarantine": (self.quarantine, _attempts, lambda key, e: dict(e.to_dict(), key=key)),
+            "not_ticketed": (self.not_ticketed, _never, lambda _, r: r.to_dict()),  # made once, never changed
+        }
+
+    def _sync_records(self, name: str) -> bool:
+        """Write again only the records added, removed, replaced or changed in place."""
+        records, signature, to_doc = self._records()[name]
+        ids, seen, table = self._ids[name], self._seen[name], self.table(name)
         docs = {}
-        for mid, mail in self.outbox.items():
-            signature = _outbox_signature(mail)
-            if self._outbox_seen.get(mid) == signature and mid in ids:
+        for key, record in records.items():
+            was, now = seen.get(key), signature(record)
+            if was is not None and was[0] is record and was[1] == now:
                 continue
-            self._outbox_seen[mid] = signature
-            docs[ids.get(mid) or ids.setdefault(mid, next_id(table))] = self._outbox_doc(mail)
-        gone = [mid for mid in ids if mid not in self.outbox]
-        for mid in gone:
-            self._outbox_seen.pop(mid, None)
-        removed = [ids.pop(mid) for mid in gone]
-        replace_docs(table, docs, removed)
-        return bool(docs or removed)
+            seen[key] = (record, now)
+            docs[ids.get(key) or ids.setdefault(key, next_id(table))] = to_doc(key, record)
+        gone = [key for key in ids if key not in records]
+        for key in gone:
+            seen.pop(key, None)
+        replace_docs(table, docs, [ids.pop(key) for key in gone])
+        return bool(docs or gone)
 
     def outbox_changed(self) -> bool:
         """Whether a queued mail was added, removed, or changed in place since the last commit."""
-        seen = self._outbox_seen
+        seen = self._seen["outbox"]
         return len(seen) != len(self.outbox) or any(
-            seen.get(mid) != _outbox_signature(mail) for mid, mail in self.outbox.items()
+            (was := seen.get(mid)) is None or was[1] != _outbox_signature(mail) for mid, mail in self.outbox.items()
         )
 
     def _outbox_doc(self, mail: OutgoingMail) -> dict[str, Any]:
@@ -244,31 +255,24 @@ class OfficeStore:
             self._ids["mailboxes"],
             {self.code: self.mailbox.to_dict()} if self.mailbox.uidvalidity is not None else {},
         )
-        for name in ("inflight", "quarantine"):
-            records = getattr(self, name)
-            changed |= sync_table(
-                self.table(name), self._ids[name], {k: dict(e.to_dict(), key=k) for k, e in records.items()}
-            )
-        changed |= sync_table(self.table("not_ticketed"), self._ids["not_ticketed"], self._unticketed())
+        for name in ("inflight", "quarantine", "not_ticketed"):
+            changed |= self._sync_records(name)
         self._ids["meta"].setdefault("1", 1)
-        return (
-            sync_table(self.table("meta"), self._ids["meta"], {"1": officemeta.to_doc({self.code: self.meta})})
-            | changed
-        )
-
-    def _unticketed(self) -> dict[str, dict[str, Any]]:
-        """Up to a thousand records, made once and never changed: their documents are kept."""
-        kept = {}
-        for key, record in self.not_ticketed.items():
-            cached = self._unticketed_docs.get(key)
-            kept[key] = cached if cached is not None and cached[0] is record else (record, record.to_dict())
-        self._unticketed_docs = kept
-        return {key: doc for key, (_, doc) in kept.items()}
+        meta = {"1": officemeta.to_doc({self.code: self.meta})}
+        return sync_table(self.table("meta"), self._ids["meta"], meta) | changed
 
     def releases_inflight(self) -> bool:
         """True when this commit takes mail out of flight: written last among the offices a commit
         touches, so that a crash between two offices' writes leaves the mail in flight, redone."""
         return any(key not in self.inflight for key in self._ids["inflight"])
+
+
+def _attempts(entry: InflightEntry) -> tuple:
+    return (entry.attempts, entry.last_error)
+
+
+def _never(_: object) -> tuple:
+    return ()
 
 
 def unreadable_stores(data_dir: Path, codes: list[str]) -> dict[str, str]:
