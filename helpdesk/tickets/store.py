@@ -386,7 +386,8 @@ class Store:
         per archive month touched). An office that takes mail out of flight is written last, so a
         crash between two writes leaves that mail in flight, processed again and deduplicated."""
         with self.lock:
-            self._touched.update(o.code for o in self._offices.values() if o.outbox and o.outbox_changed())
+            touched = self._touched
+            touched.update(c for c, o in self._offices.items() if c not in touched and o.outbox and o.outbox_changed())
             offices = [self._offices[c] for c in sorted(self._touched) if c in self._offices]
             offices.sort(key=OfficeStore.releases_inflight)
             try:
