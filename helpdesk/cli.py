@@ -257,7 +257,7 @@ def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clo
     office = _office(settings, args.office)
     cal = WorkingCalendar.for_office(office)
     year = args.year if args.year is not None else clock.now().astimezone(office.tz).year
-    from .sla.wording import DAYS
+    from .outbound.wording import DAYS
 
     print(f"{office.name} ({office.code}), {year}: hari libur dan cuti bersama")
     for day, name in cal.closed_days(year):
@@ -281,7 +281,7 @@ def cmd_deadline(settings: config.Settings, args: argparse.Namespace, clock: Clo
 
 
 def cmd_route(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
-    from .routing.explain import explain
+    from .explain import explain
     from .routing.rules import RulesError
 
     try:

@@ -83,7 +83,7 @@ class Daemon:
             actions = await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
             if actions:
                 log.info("office %s: %d sla actions done", office.code, len(actions))
-        from .insight.monthly import send_due_reports  # numpy and the report's figures: only now, not at start
+        from .sla.reports import send_due_reports  # numpy and the report's figures: only now, not at start
 
         reported = await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now())
         if reported:

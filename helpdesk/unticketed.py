@@ -15,9 +15,8 @@ from typing import Any
 from .app import App
 from .clock import Clock
 from .config import Settings
-from .inbound.classify import Verdict
 from .inbound.parse import parse
-from .model import Kind
+from .model import Kind, Verdict
 from .tickets.conversation import ThreadMatch
 
 
@@ -58,6 +57,7 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
     from . import pipeline
     from .outbound.outbox import Outbox
     from .runlock import AlreadyRunning, single_instance
+    from .step import Context
 
     try:
         # The daemon is the store's one writer: this command writes, so it holds the same lock.
@@ -73,7 +73,7 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
             mail = parse(
                 app.spool.read(record["spool"]), datetime.fromisoformat(record["received_at"]), settings.mail_seconds
             )
-            ctx = pipeline.Context(
+            ctx = Context(
                 app=app,
                 office=settings.office(record["office"]),
                 mail=mail,

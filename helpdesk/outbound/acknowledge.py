@@ -11,14 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from ..insight.search import acknowledgement_suggestions
-from ..sla.wording import format_deadline
+from ..step import Context
 from .notices import to_citizen, to_staff
-
-if TYPE_CHECKING:
-    from ..pipeline import Context
+from .wording import format_deadline
 
 log = logging.getLogger(__name__)
 SUBJECT_LIMIT = 60  # characters of the sender's subject repeated in the acknowledgement
@@ -108,8 +104,9 @@ def acknowledge(ctx: Context) -> None:
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.
         subject=short_subject(ticket.subject),
         due_text=format_deadline(ticket.due_at, office.zone_label, lang, tz=office.tz),
-        # Only answers an operator marked public (#publik): a private answer never reaches another citizen.
-        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, mail.text.strip()),
+        # Only answers an operator marked public (#publik), looked up by the pipeline's earlier step
+        # (insight.search): a private answer never reaches another citizen.
+        suggestions=ctx.suggestions,
     )
     later = _slot(ctx)
     if later is not None:

@@ -14,12 +14,11 @@ from datetime import date, datetime
 from ..app import App
 from ..config import Office
 from ..model import OutgoingMail, Status, Ticket, TicketEvent
-from ..outbound.notices import to_citizen, to_staff
-from ..routing.notify import signed_headers
+from ..outbound.notices import signed_headers, to_citizen, to_staff
+from ..outbound.wording import format_deadline
 from ..tickets import lifecycle
 from .digest import digest_mail
 from .sweep import Action, due_actions
-from .wording import format_deadline
 
 log = logging.getLogger(__name__)
 
