@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -311,7 +312,8 @@ def _office(settings: config.Settings, code: str) -> config.Office:
         raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}") from None
 
 
-COMMANDS = {
+# name -> cmd(settings, args, clock) -> exit status (settings None for check and settings)
+COMMANDS: dict[str, Callable[..., int]] = {
     "run": cmd_run,
     "check": cmd_check,
     "settings": cmd_settings,

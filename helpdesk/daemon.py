@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -37,7 +38,7 @@ class Daemon:
         self.intake = Intake(app)
         self.outbox = Outbox(app.store, app.settings.smtp, app.clock, on_permanent_failure=self.report_failure)
         self.workers = [
-            MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
+            MailboxWorker(o, self.intake, on_ingested=functools.partial(self._mail_taken_in, o.code))
             for o in app.settings.offices
             if o.imap is not None
         ]

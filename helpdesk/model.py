@@ -147,7 +147,7 @@ class TicketEvent:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TicketEvent:
         return cls(
-            at=_dt(d["at"]),
+            at=datetime.fromisoformat(d["at"]),
             type=d["type"],
             message_id=d.get("message_id", ""),
             actor=d.get("actor", ""),

@@ -75,7 +75,7 @@ def rate_key(sender: str, ctx: Context) -> str:
 def acknowledge(ctx: Context) -> None:
     """Queue the acknowledgement for a new ticket."""
     ticket, office, mail = ctx.ticket, ctx.office, ctx.mail
-    assert ticket is not None
+    assert ticket is not None and ticket.due_at is not None  # record_ticket set both
     # The acknowledgement goes where answers go (ticket.requester: Reply-To or From), so the
     # checks and the per-day limit are on that address.
     recipient = ticket.requester

@@ -53,9 +53,12 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
 
 def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
     """The citizen's attachments, from the spool, as long as they fit the budget."""
-    files, used = [], 0
+    files: list[FileAttachment] = []
+    used = 0
     budget = app.settings.attachment_mb * 1_000_000  # helpdesk.attachment_mb; larger ones are only listed
-    for att in event.attachments if event else []:
+    if event is None:
+        return files
+    for att in event.attachments:
         if not att.spool_name or used + att.size > budget:
             continue
         try:

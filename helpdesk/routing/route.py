@@ -18,7 +18,8 @@ from ..model import InboundMail, Ticket, TicketEvent
 from ..sla.deadlines import deadline_from
 from ..step import Context
 from .assign import Assignment, assign
-from .match import Decision, MailView, decide
+from .conditions import MailView
+from .match import Decision, decide
 from .rules import RulesError, RuleSet, load_rules
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from typing import Any
 
 from ..app import App
 from ..config import Office
@@ -80,7 +81,7 @@ def when_text(app: App, office: Office, moment: datetime | None, lang: str = "id
     return format_deadline(moment, office.zone_label, lang, tz=office.tz)
 
 
-def _texts(app: App, office: Office, ticket: Ticket, due: datetime | None) -> dict[str, str]:
+def _texts(app: App, office: Office, ticket: Ticket, due: datetime | None) -> dict[str, Any]:
     return {"due_text": when_text(app, office, due), "received_text": when_text(app, office, ticket.received_at)}
 
 
