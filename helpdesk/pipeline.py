@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .errors import Discard
 from .insight.search import acknowledgement_suggestions
+from .kinds import EventType
 from .model import Kind, Status, Ticket
 from .outbound.acknowledge import acknowledge
 from .outbound.strip import new_text
@@ -86,7 +87,7 @@ def record_automated(ctx: Context) -> None:
         return
     load_ticket(ctx)
     assert ctx.ticket is not None
-    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, kind.value, summary)
+    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, EventType(kind.value), summary)
     ctx.note(f"{kind.value} recorded on {ctx.ticket.number}: {summary}")
 
 
@@ -107,7 +108,7 @@ def record_rating(ctx: Context) -> None:
             ctx.ticket,
             ctx.mail,
             ctx.spool_path,
-            "rating_refused",
+            EventType.RATING_REFUSED,
             f"rating {rating}/5 not recorded: not a reply to the rating request",
         )
         ctx.note(f"rating on {ctx.ticket.number} refused: the mail does not answer the rating request")
@@ -172,6 +173,4 @@ def apply(ctx: Context) -> None:
         store.index_message(ctx.mail.message_id, ctx.ticket.number if ctx.ticket else "")
         for mail in ctx.outgoing:
             store.queue_mail(mail)
-        store.meta["ratelimit"].update(ctx.ratelimit)
-        for section, values in ctx.meta.items():
-            store.meta.setdefault(section, {}).update(values)
+        store.update_meta(ctx.office.code, ctx.meta)

@@ -15,6 +15,7 @@ from .app import App
 from .config import Office
 from .model import InboundMail, OutgoingMail, Ticket, Verdict
 from .tickets.conversation import ThreadMatch
+from .tickets.officemeta import OfficeMeta
 
 # The notes keep the logger name they had when the Context lived in the pipeline: log readers grep it.
 log = logging.getLogger("helpdesk.pipeline")
@@ -33,13 +34,21 @@ class Context:
     thread: ThreadMatch
     ticket: Ticket | None = None
     outgoing: list[OutgoingMail] = field(default_factory=list)
-    ratelimit: dict[str, int] = field(default_factory=dict)
-    # store.meta sections to update: "round_robin" (team -> last one), "auto_replies" (absences)
-    meta: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The office's meta changes this mail makes (rate-limit counts, round-robin picks, absences),
+    # applied with its ticket and mail in `apply`.
+    meta: OfficeMeta = field(default_factory=OfficeMeta)
     notes: list[str] = field(default_factory=list)
     not_ticketed: str = ""  # why this mail made no ticket: counted and listed for a human to check
     # Public past answers the acknowledgement may offer, looked up by an earlier step (insight).
     suggestions: list[dict[str, str]] = field(default_factory=list)
+
+    def sent_count(self, key: str) -> int:
+        """Mails counted under a rate-limit key (tickets.ratelimit), this mail's own counts included."""
+        return self.meta.ratelimit.get(key, self.app.store.rate_count(self.office.code, key))
+
+    def count_sent(self, key: str, n: int) -> None:
+        """Set the count under a rate-limit key; stored with this mail's ticket."""
+        self.meta.ratelimit[key] = n
 
     def note(self, text: str) -> None:
         self.notes.append(text)

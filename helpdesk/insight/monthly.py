@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..config import Office
+from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from ..app import App
 
 log = logging.getLogger(__name__)
-META_KEY = "monthly_report"  # store.meta[META_KEY][office code] = last month reported, "YYYY-MM"
 
 
 def previous_month(day: date) -> str:
@@ -69,7 +69,7 @@ def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> Outgoin
         office,
         list(office.supervisors),
         "monthly_report",
-        "report",
+        Purpose.REPORT,
         now,
         attachments=attachments,
         month=f.month,
@@ -88,7 +88,7 @@ def due_reports(app: App, now: datetime) -> dict[str, tuple[str, OutgoingMail | 
     store's lock (mail intake goes on meanwhile)."""
     store = app.store
     with store.lock:
-        sent_for = dict(store.meta.get(META_KEY, {}))
+        sent_for = {o.code: store.office_meta(o.code).monthly_report or None for o in app.settings.offices}
     tallies = {}
     for office in app.settings.offices:
         month = report_due(office, app.calendar(office), now, sent_for.get(office.code))

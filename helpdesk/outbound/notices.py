@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import Office
+from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 from . import staffcopy, tokens
 from .compose import FileAttachment, build_mail, mint_message_id
@@ -36,7 +37,8 @@ def signed_headers(app: App, office: Office, ticket: str, operator: str) -> tupl
 
 # Staff mail Message-IDs (minted as "<pst.<purpose[:12]>.") never go to the citizen.
 _STAFF_IDS = tuple(
-    f"<pst.{p[:12]}." for p in ("notification", "reminder", "escalation", "operator_notice", "relay_reject")
+    f"<pst.{p.value[:12]}."
+    for p in (Purpose.NOTIFICATION, Purpose.REMINDER, Purpose.ESCALATION, Purpose.OPERATOR_NOTICE)
 )
 
 
@@ -62,7 +64,7 @@ def to_citizen(
     office: Office,
     ticket: Ticket,
     template: str,
-    purpose: str,
+    purpose: Purpose,
     now: datetime,
     *,
     attachments: Sequence[FileAttachment] = (),
@@ -99,7 +101,7 @@ def to_staff(
     office: Office,
     recipients: Sequence[str],
     template: str,
-    purpose: str,
+    purpose: Purpose,
     now: datetime,
     *,
     ticket: Ticket | None = None,

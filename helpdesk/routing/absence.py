@@ -25,7 +25,7 @@ def note_absence(ctx: Context) -> None:
         ctx.note(f"auto-reply from {operator.address} does not answer their notification; not taken as an absence")
         return
     day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
-    ctx.meta.setdefault("auto_replies", {})[operator.address] = day
+    ctx.meta.auto_replies[operator.address] = day
     ctx.note(f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow")
     ticket = ctx.ticket
     if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from ..app import App
 from ..config import Settings
+from ..kinds import EventType
 from ..model import InboundMail, Ticket, TicketEvent
 from ..sla.deadlines import deadline_from
 from ..step import Context
+from ..tickets.officemeta import OfficeMeta
 from .assign import Assignment, assign
 from .conditions import MailView
 from .match import Decision, decide
@@ -82,7 +84,7 @@ def pick_operator(
     team: str,
     operator: str,
     now: datetime,
-    pending: dict[str, dict[str, str]] | None = None,
+    pending: OfficeMeta | None = None,
 ) -> Assignment:
     """Assignment against the store's open tickets, last assignments and today's absences.
 
@@ -90,8 +92,8 @@ def pick_operator(
     settings = app.settings
     day = now.astimezone(settings.office(office).tz).date()
 
-    def section(name: str) -> dict[str, str]:
-        return dict(app.store.meta.get(name, {}), **(pending or {}).get(name, {}))
+    stored = app.store.office_meta(office)
+    changes = pending or OfficeMeta()
 
     return assign(
         office=office,
@@ -101,8 +103,8 @@ def pick_operator(
         teams=settings.teams,
         tickets=_OpenTickets(app, office),
         day=day,
-        auto_replies=section("auto_replies"),
-        last=section("round_robin").get(f"{office}/{team}", ""),
+        auto_replies={**stored.auto_replies, **changes.auto_replies},
+        last=changes.round_robin.get(team, stored.round_robin.get(team, "")),
     )
 
 
@@ -128,7 +130,7 @@ def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="assigned",
+            type=EventType.ASSIGNED,
             actor="helpdesk",
             summary=f"{was or '-'} -> {chosen.operator} ({why})",
             data={"from": was, "to": chosen.operator, "reason": chosen.reason, "internal": True},
@@ -140,7 +142,7 @@ def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
 def remember(ctx: Context, team: str, operator: str) -> None:
     """The team's last assignment, committed with the ticket: the next round robin turn."""
     if team and operator:
-        ctx.meta.setdefault("round_robin", {})[f"{ctx.office.code}/{team}"] = operator
+        ctx.meta.round_robin[team] = operator
 
 
 def apply_decision(ticket: Ticket, decision: Decision) -> None:
@@ -171,7 +173,7 @@ def route(ctx: Context) -> None:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="routed",
+            type=EventType.ROUTED,
             actor="helpdesk",
             summary=f"team {decision.team or '-'}, operator {chosen.operator or '-'}",
             data={

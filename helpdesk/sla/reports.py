@@ -10,7 +10,8 @@ import logging
 from datetime import datetime
 
 from ..app import App
-from ..insight.monthly import META_KEY, due_reports
+from ..insight.monthly import due_reports
+from ..tickets.officemeta import OfficeMeta
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
                     code,
                     ", ".join(mail.recipients),
                 )
-            store.meta.setdefault(META_KEY, {})[code] = month
+            store.update_meta(code, OfficeMeta(monthly_report=month))
         if due:
             store.commit()
     return list(due)
