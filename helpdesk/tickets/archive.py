@@ -54,7 +54,7 @@ class Archive:
         doc = db.table("tickets").get(Query().number == number)
         return Ticket.from_dict(dict(doc)) if isinstance(doc, dict) else None
 
-    def tickets(self, skip: set[str] = frozenset()) -> Iterator[Ticket]:
+    def tickets(self, skip: frozenset[str] | set[str] = frozenset()) -> Iterator[Ticket]:
         """Every archived ticket, month by month (reads the files: for reports and exports)."""
         for path in self.months():
             for doc in docs(path):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
@@ -104,7 +104,7 @@ def replace_docs(table: Table, docs: Mapping[int, dict[str, Any]], remove: Itera
     gone = list(remove)
     if not docs and not gone:
         return
-    tables = table.storage.read()
+    tables = cast(Tables, table.storage.read())  # a CommitStorage's own dict (never None): changed in place
     stored = tables[table.name] = dict(tables.get(table.name, {}))  # a new dict: serialise() sees the change
     for doc_id in gone:
         stored.pop(str(doc_id), None)
@@ -116,7 +116,7 @@ def replace_docs(table: Table, docs: Mapping[int, dict[str, Any]], remove: Itera
 def sync_table(table: Table, ids: dict[str, int], wanted: dict[str, dict[str, Any]]) -> bool:
     """Make a small table hold exactly `wanted` (key -> document), changing only the documents
     that differ; `ids` maps each key to its document id and is kept up to date. True if changed."""
-    stored = table.storage.read().get(table.name, {})
+    stored = cast(Tables, table.storage.read()).get(table.name, {})
     changed: dict[int, dict[str, Any]] = {}
     for key, doc in wanted.items():
         doc_id = ids.get(key)
