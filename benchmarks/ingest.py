@@ -412,7 +412,7 @@ class CostRun:
             write_closed_archive(desk.data_dir, closed, offices, random.Random(11))
             size = sum(p.stat().st_size for p in (desk.data_dir / "store").glob("*/archive/*.json"))
             say(
-                f"  wrote {closed} closed tickets ({size / 1e6:.0f} MB in 24 month files, "
+                f"  wrote {closed} closed tickets ({size / 1e6:.0f} MB in 24 month files per office, "
                 f"{len(offices)} offices) in {time.perf_counter() - t0:.1f} s"
             )
             self.info["first_open"] = worker.call("open_store", str(desk.data_dir))
