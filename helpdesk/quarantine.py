@@ -18,8 +18,6 @@ from .app import App
 from .argtypes import EXIT_QUARANTINED
 from .clock import Clock
 from .config import Settings
-from .inbound.intake import Intake
-from .inbound.parse import parse
 from .runlock import AlreadyRunning, single_instance
 from .views import table
 
@@ -68,6 +66,8 @@ def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -
 def retry(app: App, key: str) -> int:
     """Put the mail back in flight with fresh attempts and process it now; its mail goes out with
     the next `helpdesk run` (or run --once)."""
+    from .inbound.intake import Intake  # the whole mail stack: only a retry needs it
+
     store = app.store
     entry = store.quarantine.pop(key)
     for gone in ("reason", "copy", "quarantined_at"):
@@ -86,6 +86,8 @@ def retry(app: App, key: str) -> int:
 
 
 def _headers(app: App, entry: dict) -> tuple[str, str]:
+    from .inbound.parse import parse
+
     try:
         mail = parse(app.spool.read(entry["spool"]), datetime.fromisoformat(entry["received_at"]))
         return mail.from_addr, mail.subject

@@ -6,7 +6,6 @@ A rule can misjudge a citizen (a web form that sets Auto-Submitted, say): nothin
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +14,6 @@ from typing import Any
 from .app import App
 from .clock import Clock
 from .config import Settings
-from .inbound.classify import Verdict
-from .inbound.parse import parse
-from .model import Kind
-from .tickets.conversation import ThreadMatch
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -55,9 +50,16 @@ def cmd_mails(settings: Settings, args: argparse.Namespace, clock: Clock) -> int
 
 
 def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    # Imported here: the other commands start without the mail-reading stack (issue 12, start-up).
+    import asyncio
+
     from . import pipeline
+    from .inbound.classify import Verdict
+    from .inbound.parse import parse
+    from .model import Kind
     from .outbound.outbox import Outbox
     from .runlock import AlreadyRunning, single_instance
+    from .tickets.conversation import ThreadMatch
 
     try:
         # The daemon is the store's one writer: this command writes, so it holds the same lock.
