@@ -477,6 +477,17 @@ def cost(
     return empty, full
 
 
+def start_servers(prefix: str) -> tuple[Path, LocalDovecot, SmtpSink, Arrivals]:
+    """A temporary folder with Dovecot and the SMTP sink running in it, acknowledgements timed."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(tmp, 0o755)  # Dovecot's mail processes run as the dovecot user
+    dovecot = LocalDovecot(tmp / "dovecot").start()
+    sink = SmtpSink()
+    arrivals = Arrivals(sink)
+    sink.start()
+    return tmp, dovecot, sink, arrivals
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="mails for the throughput run (default 1000)")
@@ -500,12 +511,7 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
 
     worker = Worker()  # forked first, before any thread of the servers exists
-    tmp = Path(tempfile.mkdtemp(prefix="pst-bench-"))
-    os.chmod(tmp, 0o755)  # Dovecot's mail processes run as the dovecot user
-    dovecot = LocalDovecot(tmp / "dovecot").start()
-    sink = SmtpSink()
-    arrivals = Arrivals(sink)
-    sink.start()
+    tmp, dovecot, sink, arrivals = start_servers("pst-bench-")
     results: list[str] = []
     try:
         say(f"benchmarks/ingest.py  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, data in {tmp})")
