@@ -18,6 +18,7 @@ from jinja2 import TemplateError
 from ..config import Operator
 from ..desk import commands as desk
 from ..desk.saved import UnknownAnswer
+from ..kinds import EventType, Purpose
 from ..model import Attachment, Status, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_citizen
@@ -222,13 +223,13 @@ def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) 
     kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
     # "reply" only when something reaches the citizen: reports count answers by it.
     kind = (
-        "note"
+        EventType.NOTE
         if commands.is_note
-        else "handover"
+        else EventType.HANDOVER
         if commands.is_handover and (text or kept)
-        else "reply"
+        else EventType.REPLY
         if (text or kept) and not commands.is_internal
-        else "command"
+        else EventType.COMMAND
     )
     ticket.events.append(
         TicketEvent(
@@ -283,7 +284,7 @@ def answer(ctx: Context, ticket: Ticket, text: str) -> None:
         ctx.office,
         ticket,
         "answer",
-        "answer",
+        Purpose.ANSWER,
         ctx.now,
         attachments=files,
         body=text or ("Terlampir." if lang == "id" else "Please find it attached."),
@@ -305,7 +306,7 @@ def reassign(ctx: Context, ticket: Ticket, by: Operator, to: Operator | None, no
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="assigned",
+            type=EventType.ASSIGNED,
             actor=by.address,
             summary=f"{was or '-'} -> {to.address}",
             data={"from": was, "to": to.address, "internal": True},

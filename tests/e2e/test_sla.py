@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from helpdesk.daemon import Daemon
+from helpdesk.kinds import MailState
 from helpdesk.model import Status
 from helpdesk.tickets import lifecycle
 from tests.e2e.harness import Helpdesk
@@ -253,7 +254,7 @@ def test_run_once_acknowledges_the_citizens_before_it_makes_the_monthly_report(h
     sweep_and_report = Daemon.after_ingest
 
     async def after_ingest(self) -> None:
-        waiting.append([m.purpose for m in self.app.store.outbox.values() if m.status != "sent"])
+        waiting.append([m.purpose for m in self.app.store.outgoing(states=[MailState.QUEUED, MailState.SENDING])])
         await sweep_and_report(self)
 
     monkeypatch.setattr(Daemon, "_drain_while", nothing_sent_while_fetching)
