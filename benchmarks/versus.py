@@ -15,7 +15,8 @@ same --n mails (ingest.py's citizen questions, one sender each):
     its start to the moment the sink accepted the last acknowledgement (the process exits after).
 
 Both are whole processes, start-up included, on the same machine, in the same minutes, taken in
-turn. Prints each rate (mails per second), their medians and the ratio. Target (issue 12): 15x.
+turn. Prints each rate (mails per second), their medians, each run's ratio and the median of those
+(the target, issue 12: 15x).
 No code of django-helpdesk is kept in this repository: it is installed when this runs.
 """
 
@@ -208,7 +209,13 @@ def main() -> None:
         say("\nsummary")
         say(f"  django-helpdesk 2.6.1 get_email: {a:.1f} mails/s (runs {', '.join(f'{r:.1f}' for r in theirs)})")
         say(f"  PST Helpdesk run --once:         {b:.1f} mails/s (runs {', '.join(f'{r:.1f}' for r in ours)})")
-        say(f"  ratio {b / a:.1f}x   target >= 15x: {'ok' if b / a >= 15 else 'MISSED'}")
+        # Each run's own ratio too: the two of one run are minutes apart, the load of a shared
+        # machine weighs on both; the ratio of the medians mixes runs.
+        ratios = [o / t for o, t in zip(ours, theirs, strict=True)]
+        ratio = statistics.median(ratios)
+        each = ", ".join(f"{r:.1f}x" for r in ratios)
+        say(f"  ratio of the medians {b / a:.1f}x; each run's {each}: median {ratio:.1f}x")
+        say(f"  target >= 15x (median of the runs' ratios): {'ok' if ratio >= 15 else 'MISSED'}")
     finally:
         sink.stop()
         dovecot.stop()
