@@ -50,11 +50,11 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
     import asyncio
 
     from . import pipeline
-    from .inbound.classify import Verdict
     from .inbound.parse import parse
-    from .model import Kind
+    from .model import Kind, Verdict
     from .outbound.outbox import Outbox
     from .runlock import AlreadyRunning, single_instance
+    from .step import Context
     from .tickets.conversation import ThreadMatch
 
     try:
@@ -69,7 +69,7 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
                 print(f"{args.key} is a second copy of a mail already taken in", file=sys.stderr)
                 return 1
             mail = parse(app.spool.read(record.spool), record.received_at, settings.mail_seconds)
-            ctx = pipeline.Context(
+            ctx = Context(
                 app=app,
                 office=settings.office(record.office),
                 mail=mail,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Office
 from ..insight.scrub import excerpt, scrub
-from ..sla.wording import format_deadline
+from ..outbound.wording import format_deadline
 from .saved import SavedAnswers
 
 if TYPE_CHECKING:

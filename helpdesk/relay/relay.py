@@ -1,6 +1,6 @@
 """Step: a trusted operator's reply -> the citizen's answer, or its commands' effects (stage 5).
 
-Only the new text (relay.strip), without any line of the helpdesk's own staff mail (relay.staffcopy),
+Only the new text (outbound.strip), without any line of the helpdesk's own staff mail (outbound.staffcopy),
 and the operator's file attachments go to the citizen, from the office address, threaded into the
 citizen's conversation. Commands at the top (relay.commands) act on the ticket; #catatan and the
 text under #alihkan stay internal. Anything refused (relay.trust, an unknown command, a
@@ -11,7 +11,6 @@ operator is told.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from jinja2 import TemplateError
 
@@ -20,20 +19,18 @@ from ..desk import commands as desk
 from ..desk.saved import UnknownAnswer
 from ..kinds import EventType, Purpose
 from ..model import Attachment, Status, Ticket, TicketEvent
+from ..outbound import staffcopy, tokens
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_citizen
+from ..outbound.strip import new_text
 from ..routing.notify import notification
 from ..sla.actions import closing_mail
+from ..step import Context, store_attachments
 from ..tickets import lifecycle
 from ..tickets.numbering import number_in_subject
-from . import staffcopy, tokens
 from . import trust as trust_mod
 from .commands import CommandSet, parse_commands
 from .refusal import refuse
-from .strip import new_text
-
-if TYPE_CHECKING:
-    from ..pipeline import Context
 
 log = logging.getLogger(__name__)
 HELD = (
@@ -215,8 +212,6 @@ def resolve_operator(ctx: Context, target: str) -> Operator | None:
 
 def act(ctx: Context, ticket: Ticket, operator: Operator, commands: CommandSet) -> None:
     """Carry out a trusted reply: note, public, answer, wait, reassign, close (in that order)."""
-    from ..pipeline import store_attachments  # the pipeline imports this module
-
     store_attachments(ctx)
     mail, now, who = ctx.mail, ctx.now, operator.address
     text = commands.body
