@@ -34,7 +34,9 @@ def rules_for(settings: Settings) -> RuleSet:
     """The rules, re-read when a file in rules_dir changes (an edit needs no restart).
 
     `helpdesk check` names a broken rule's file and line; the daemon refuses to start with one."""
-    directory = Path(settings.rules_dir)
+    directory = settings.rules_dir  # a Path already: making one for every mail cost more than the lookup
+    if not isinstance(directory, Path):
+        directory = Path(directory)
     cached = _cache.get(directory)
     if cached is not None and time.monotonic() - _checked.get(directory, 0.0) < RECHECK_SECONDS:
         return cached[1]
