@@ -19,10 +19,6 @@ class StoreCorrupt(HelpdeskError, RuntimeError):
     """A store file cannot be read: the daemon stops and the file is left untouched."""
 
 
-class Quarantine(HelpdeskError):
-    """Keep the raw mail aside for a human; never retry automatically."""
-
-
 class TemporaryFailure(HelpdeskError, ConnectionError):
     """Retry later (SMTP 4xx, refused connection, timeout)."""
 

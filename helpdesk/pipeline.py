@@ -114,7 +114,7 @@ def load_ticket(ctx: Context) -> None:
     ticket = ctx.app.store.ticket(number) if number else None
     if ticket is None:
         raise Discard(f"thread names ticket {number}, which the store does not hold")
-    ctx.ticket = Ticket.from_dict(ticket.to_dict())
+    ctx.ticket = ticket.copy()
 
 
 def record_follow_up(ctx: Context) -> None:

@@ -96,7 +96,7 @@ def acknowledge(ctx: Context) -> None:
         ctx.note(f"acknowledge skipped: {sent_today} already sent to {recipient} today")
         return
     ctx.ratelimit[key] = sent_today + 1
-    lang = "en" if ticket.language == "en" else "id"
+    lang = ticket.reply_language
     outgoing = to_citizen(
         ctx.app,
         office,

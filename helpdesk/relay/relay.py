@@ -116,7 +116,7 @@ def answer(reply: Reply) -> None:
     if not (commands.body or ctx.mail.attachments):
         return  # commands only
     files = [FileAttachment(a.filename, a.content_type, a.payload) for a in ctx.mail.attachments if a.payload]
-    lang = "en" if ticket.language == "en" else "id"
+    lang = ticket.reply_language
     mail = to_citizen(
         ctx.app,
         ctx.office,

@@ -19,7 +19,7 @@ from ..desk.saved import UnknownAnswer
 from ..model import Status, Ticket
 from ..tickets.numbering import number_in_subject
 from . import staffcopy, tokens, trust
-from .commands import CommandSet, parse_commands
+from .commands import KNOWN, CommandSet, parse_commands
 from .strip import new_text
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def verify_sender(reply: Reply) -> None:
             (verdict.operator,),
             told=f"tiket {verdict.ticket} tidak ada di kantor {ctx.office.code}.",
         )
-    ctx.ticket = Ticket.from_dict(stored.to_dict())
+    ctx.ticket = stored.copy()
     ctx.note(f"operator reply trusted ({verdict.how}): {verdict.reason}")
 
 
@@ -189,11 +189,7 @@ def request_problem(reply: Reply) -> str:
     """Why this reply must not act at all, or ""."""
     ctx, ticket, commands = reply.ctx, reply.ticket, reply.commands
     if commands.unknown:
-        return (
-            f"perintah tidak dikenal: {', '.join(commands.unknown)} "
-            "(yang dikenal: #tutup, #tunggu, "
-            "#alihkan NAMA, #catatan, #publik, #jawaban NAMA)"
-        )
+        return f"perintah tidak dikenal: {', '.join(commands.unknown)} (yang dikenal: {KNOWN})"
     if commands.errors:
         return "; ".join(commands.errors)
     if commands.assign_to is not None and reply.assignee is None:
