@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..insight.search import acknowledgement_suggestions
-from ..sla.wording import format_deadline
+from ..sla.wording import when_text
 from .notices import to_citizen, to_staff
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _tell_supervisors(ctx: Context, until: datetime) -> None:
             "ack_limit",
             ctx.now,
             cap=office.ack_per_hour,
-            until=format_deadline(until, office.zone_label, "id", tz=office.tz),
+            until=when_text(office, until),
         )
     )
 
@@ -96,7 +96,6 @@ def acknowledge(ctx: Context) -> None:
         ctx.note(f"acknowledge skipped: {sent_today} already sent to {recipient} today")
         return
     ctx.ratelimit[key] = sent_today + 1
-    lang = ticket.reply_language
     outgoing = to_citizen(
         ctx.app,
         office,
@@ -107,7 +106,7 @@ def acknowledge(ctx: Context) -> None:
         # Nothing the sender wrote but a short subject, not even the display name ("Yth. Klaim
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.
         subject=short_subject(ticket.subject),
-        due_text=format_deadline(ticket.due_at, office.zone_label, lang, tz=office.tz),
+        due_text=when_text(office, ticket.due_at, ticket.reply_language),
         # Only answers an operator marked public (#publik): a private answer never reaches another citizen.
         suggestions=acknowledgement_suggestions(ctx.app, office, ticket, mail.text.strip()),
     )
