@@ -30,6 +30,7 @@ from .screen import (
     drop_staff_text,
     fill_saved_answers,
     latest_answer,
+    load_ticket,
     read_commands,
     screen_attachments,
     verify_sender,
@@ -188,6 +189,7 @@ def close(reply: Reply) -> None:
 STEPS: tuple[Callable[[Reply], None], ...] = (
     # checks: each may refuse, before anything acts
     verify_sender,
+    load_ticket,
     check_assignee,
     screen_attachments,
     read_commands,

@@ -60,6 +60,7 @@ class Reply:
     the office, the ticket once loaded) and what the steps decided about it."""
 
     ctx: Context
+    verdict: trust.Trust | None = None  # relay.trust's, set by verify_sender
     operator: Operator | None = None  # the verified sender, set by verify_sender
     commands: CommandSet = field(default_factory=CommandSet)
     assignee: Operator | None = None  # whom #alihkan names, resolved by check_request
@@ -94,14 +95,19 @@ def verify_sender(reply: Reply) -> None:
     )
     if not verdict.ok:
         raise Refused(verdict.reason, verdict.ticket, verdict.notify, told=verdict.told, explain_to=verdict.explain_to)
-    assert verdict.operator is not None and verdict.ticket is not None
-    reply.operator = verdict.operator
+    reply.verdict, reply.operator = verdict, verdict.operator
+
+
+def load_ticket(reply: Reply) -> None:
+    """The ticket the verified token names, as a private copy; it must be this office's."""
+    ctx, verdict = reply.ctx, reply.verdict
+    assert verdict is not None and verdict.ticket is not None, "verify_sender runs first"
     stored = ctx.app.store.ticket(verdict.ticket)
     if stored is None or stored.office != ctx.office.code:
         raise Refused(
             f"ticket {verdict.ticket} is not held by office {ctx.office.code}",
             None,
-            (verdict.operator,),
+            (reply.by,),
             told=f"tiket {verdict.ticket} tidak ada di kantor {ctx.office.code}.",
         )
     ctx.ticket = stored.copy()
