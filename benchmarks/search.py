@@ -131,13 +131,13 @@ def cari_round_trips(app: App, docs: int, queries: list[str]) -> None:
                 f"Message-ID: <cari-{label[-5:]}-{i}@bps.go.id>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0700\r\n"
                 "\r\n\r\n"
             ).encode()
-            before = len(app.store.outbox)
+            before = len(app.store.outgoing())
             s = time.perf_counter()
             intake.ingest(
                 OFFICE, 1, [Fetched(10_000 + i + (len(queries) if "semua" in label else 0), raw, app.clock.now())]
             )
             times.append((time.perf_counter() - s) * 1000)
-            assert len(app.store.outbox) == before + 1, "no reply queued"
+            assert len(app.store.outgoing()) == before + 1, "no reply queued"
         print(
             f"{label:20s} mail in -> reply queued, {docs} docs, {len(times)} mails: p50 "
             f"{statistics.median(times):.0f} ms, p95 {pct(times, 95):.0f} ms, max {max(times):.0f} ms  "

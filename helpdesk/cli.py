@@ -17,6 +17,7 @@ from .app import App
 from .clock import Clock, FixedClock, SystemClock
 from .errors import ConfigError, LocalFault, StoreCorrupt
 from .insight import commands as insight_commands
+from .kinds import MailState
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,9 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
 
 def _troubles(app: App) -> tuple[set[str], set[str]]:
     """(quarantined mails, permanently failed outgoing mails) in the store now."""
-    return set(app.store.quarantine), {m.message_id for m in app.store.outbox.values() if m.status == "failed"}
+    return {e.key for e in app.store.quarantined()}, {
+        m.message_id for m in app.store.outgoing(states=[MailState.FAILED])
+    }
 
 
 def _once_status(daemon: Any, before: tuple[set[str], set[str]], after: tuple[set[str], set[str]]) -> int:

@@ -123,7 +123,11 @@ class Office:
         '`"opening"` (at opening on the deadline day) and office hours before it (`"2h"`)',
         check=reminder_times,
     )
-    ack_per_sender_per_day: int = setting(5, "acknowledgements to one sender per day at most", check=at_least(1))
+    ack_per_sender_per_day: int = setting(
+        5,
+        "acknowledgements to one sender per day at most (counted by each office apart: offices share nothing)",
+        check=at_least(1),
+    )
     ack_per_hour: int = setting(
         60,
         "acknowledgements the office sends per hour; beyond it they wait in the outbox "

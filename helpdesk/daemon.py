@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .app import App
@@ -15,18 +15,26 @@ from .errors import LocalFault
 from .inbound.intake import Intake
 from .inbound.mailbox import MailboxWorker
 from .inbound.waiter import Waiter
+from .kinds import Purpose
 from .model import OutgoingMail
 from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
 from .outbound.refused import too_big_notice
 from .sla.actions import sweep_office
+from .tickets.officemeta import OfficeMeta
 
 if TYPE_CHECKING:
     from .sla.scheduler import SlaScheduler
 
 log = logging.getLogger(__name__)
 FAILURE_NOTICE_EVERY = timedelta(hours=1)
-SUPERVISOR_PURPOSES = {"delivery_failure", "quarantine_notice", "escalation", "digest", "report"}
+SUPERVISOR_PURPOSES = {
+    Purpose.DELIVERY_FAILURE,
+    Purpose.QUARANTINE_NOTICE,
+    Purpose.ESCALATION,
+    Purpose.DIGEST,
+    Purpose.REPORT,
+}
 
 
 class Daemon:
@@ -177,20 +185,20 @@ class Daemon:
         if not office.supervisors:
             return
         now = self.app.clock.now()
-        last = self.app.store.meta.setdefault("failure_notices", {}).get(office.code)
-        if last and now - datetime.fromisoformat(last) < FAILURE_NOTICE_EVERY:
+        last = self.app.store.office_meta(office.code).failure_notice
+        if last and now - last < FAILURE_NOTICE_EVERY:
             log.info(
                 "delivery failure of %s left to the digest: supervisors were told within the hour", failed.message_id
             )
             return
-        self.app.store.meta["failure_notices"][office.code] = now.isoformat()
+        self.app.store.update_meta(office.code, OfficeMeta(failure_notice=now))
         self.app.store.queue_mail(
             to_staff(
                 self.app,
                 office,
                 office.supervisors,
                 "delivery_failure",
-                "delivery_failure",
+                Purpose.DELIVERY_FAILURE,
                 self.app.clock.now(),
                 mail=failed,
             )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from .kinds import EventType, MailState, Purpose
+
 
 class Kind(str, enum.Enum):  # noqa: UP042 - values are stored as plain strings
     """What an inbound mail is, decided by `inbound.classify` before anything acts on it."""
@@ -115,7 +117,7 @@ class TicketEvent:
     """One thing that happened to a ticket; the ticket's history is the list of these."""
 
     at: datetime
-    type: str  # received, follow_up, acknowledged, bounce, auto_reply, reply, note, status, ...
+    type: EventType | str  # a plain string only for a type this version does not know
     message_id: str = ""
     actor: str = ""  # address of who caused it: citizen, operator, or "helpdesk"
     summary: str = ""
@@ -139,7 +141,7 @@ class TicketEvent:
     def from_dict(cls, d: dict[str, Any]) -> TicketEvent:
         return cls(
             at=_dt(d["at"]),
-            type=d["type"],
+            type=EventType.of(d["type"]),
             message_id=d.get("message_id", ""),
             actor=d.get("actor", ""),
             summary=d.get("summary", ""),
@@ -234,9 +236,9 @@ class OutgoingMail:
     mail_from: str  # SMTP envelope sender
     recipients: list[str]
     raw: str  # the whole message, as text (RFC 5322, CRLF-free is fine)
-    purpose: str  # acknowledgement, notification, relay, reminder, escalation, digest, ...
+    purpose: Purpose | str  # "" for a mail the sender process sends for another
     ticket: str = ""  # ticket number, "" for mail that belongs to none (digests)
-    status: str = "queued"  # queued -> sending -> sent | failed
+    status: MailState | str = MailState.QUEUED
     attempts: int = 0
     next_attempt_at: datetime | None = None
     created_at: datetime | None = None
@@ -258,5 +260,7 @@ class OutgoingMail:
         d = dict(d)
         for name in _MAIL_TIMES:
             d[name] = _dt(d.get(name))
+        d["purpose"] = Purpose.of(d.get("purpose", ""))
+        d["status"] = MailState.of(d.get("status", MailState.QUEUED))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})

@@ -15,6 +15,7 @@ from .app import App
 from .config import Office
 from .errors import Discard
 from .inbound.classify import Verdict
+from .kinds import EventType
 from .model import InboundMail, Kind, OutgoingMail, Status, Ticket
 from .outbound.acknowledge import acknowledge
 from .relay.relay import relay_reply
@@ -24,6 +25,7 @@ from .routing.route import note_absence, route
 from .sla.deadlines import due_at
 from .tickets import lifecycle
 from .tickets.conversation import ThreadMatch
+from .tickets.officemeta import OfficeMeta
 from .tickets.rating import answers_rating_request, parse_rating
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,19 @@ class Context:
     thread: ThreadMatch
     ticket: Ticket | None = None
     outgoing: list[OutgoingMail] = field(default_factory=list)
-    ratelimit: dict[str, int] = field(default_factory=dict)
-    # store.meta sections to update: "round_robin" (team -> last one), "auto_replies" (absences)
-    meta: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The office's meta changes this mail makes (rate-limit counts, round-robin picks, absences),
+    # applied with its ticket and mail in `apply`.
+    meta: OfficeMeta = field(default_factory=OfficeMeta)
     notes: list[str] = field(default_factory=list)
     not_ticketed: str = ""  # why this mail made no ticket: counted and listed for a human to check
+
+    def sent_count(self, key: str) -> int:
+        """Mails counted under a rate-limit key (tickets.ratelimit), this mail's own counts included."""
+        return self.meta.ratelimit.get(key, self.app.store.rate_count(self.office.code, key))
+
+    def count_sent(self, key: str, n: int) -> None:
+        """Set the count under a rate-limit key; stored with this mail's ticket."""
+        self.meta.ratelimit[key] = n
 
     def note(self, text: str) -> None:
         self.notes.append(text)
@@ -140,7 +150,7 @@ def record_automated(ctx: Context) -> None:
         return
     load_ticket(ctx)
     assert ctx.ticket is not None
-    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, kind.value, summary)
+    lifecycle.record_side_mail(ctx.ticket, ctx.mail, ctx.spool_path, EventType(kind.value), summary)
     ctx.note(f"{kind.value} recorded on {ctx.ticket.number}: {summary}")
 
 
@@ -161,7 +171,7 @@ def record_rating(ctx: Context) -> None:
             ctx.ticket,
             ctx.mail,
             ctx.spool_path,
-            "rating_refused",
+            EventType.RATING_REFUSED,
             f"rating {rating}/5 not recorded: not a reply to the rating request",
         )
         ctx.note(f"rating on {ctx.ticket.number} refused: the mail does not answer the rating request")
@@ -219,6 +229,4 @@ def apply(ctx: Context) -> None:
         store.index_message(ctx.mail.message_id, ctx.ticket.number if ctx.ticket else "")
         for mail in ctx.outgoing:
             store.queue_mail(mail)
-        store.meta["ratelimit"].update(ctx.ratelimit)
-        for section, values in ctx.meta.items():
-            store.meta.setdefault(section, {}).update(values)
+        store.update_meta(ctx.office.code, ctx.meta)

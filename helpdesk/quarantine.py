@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from .app import App
@@ -20,7 +19,9 @@ from .clock import Clock
 from .config import Settings
 from .inbound.intake import Intake
 from .inbound.parse import parse
+from .kinds import MailState
 from .runlock import AlreadyRunning, single_instance
+from .tickets.records import QuarantineEntry
 from .views import table
 
 
@@ -42,9 +43,9 @@ def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -
     if args.action == "list":
         print(list_text(app))
         return 0
-    entries = app.store.quarantine
+    entries = [e.key for e in app.store.quarantined()]
     if args.key not in entries:
-        near = difflib.get_close_matches(args.key, list(entries), 1)
+        near = difflib.get_close_matches(args.key, entries, 1)
         hint = f"; did you mean {near[0]}?" if near else f"; {len(entries)} quarantined (see `quarantine list`)"
         print(f"no quarantined mail {args.key}{hint}", file=sys.stderr)
         return 1
@@ -55,7 +56,7 @@ def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -
         with single_instance(Path(settings.data_dir)):
             app = App.build(settings, clock)  # read again under the lock: the store is ours now
             if args.action == "drop":
-                app.store.quarantine.pop(args.key)
+                app.store.drop_quarantined(app.store.quarantined_entry(args.key))
                 app.store.commit()
                 print(f"dropped {args.key}")
                 return 0
@@ -69,43 +70,44 @@ def retry(app: App, key: str) -> int:
     """Put the mail back in flight with fresh attempts and process it now; its mail goes out with
     the next `helpdesk run` (or run --once)."""
     store = app.store
-    entry = store.quarantine.pop(key)
-    for gone in ("reason", "copy", "quarantined_at"):
-        entry.pop(gone, None)
-    store.inflight[key] = dict(entry, attempts=0, last_error="")
-    Intake(app).process_pending(entry["office"])
-    if key in store.quarantine:
-        print(f"{key} failed again and is back in quarantine: {store.quarantine[key]['reason']}", file=sys.stderr)
+    entry = store.retry_quarantined(store.quarantined_entry(key))
+    Intake(app).process_pending(entry.office)
+    if again := store.quarantined_entry(key):
+        print(f"{key} failed again and is back in quarantine: {again.reason}", file=sys.stderr)
         return EXIT_QUARANTINED
-    if key in store.inflight:
-        print(f"{key} failed again ({store.inflight[key]['last_error']}); the daemon retries it", file=sys.stderr)
+    if still := store.in_flight_entry(entry.office, key):
+        print(f"{key} failed again ({still.last_error}); the daemon retries it", file=sys.stderr)
         return EXIT_QUARANTINED
-    queued = sum(1 for m in store.outbox.values() if m.status == "queued")
+    queued = len(store.outgoing(states=[MailState.QUEUED]))
     print(f"{key} processed; {queued} mail(s) queued, sent by the next `helpdesk run`")
     return 0
 
 
-def _headers(app: App, entry: dict) -> tuple[str, str]:
+def _headers(app: App, entry: QuarantineEntry) -> tuple[str, str]:
     try:
-        mail = parse(app.spool.read(entry["spool"]), datetime.fromisoformat(entry["received_at"]))
+        mail = parse(app.spool.read(entry.spool), entry.received_at)
         return mail.from_addr, mail.subject
     except Exception:  # noqa: BLE001 - a quarantined mail may well not parse: show what is known
         return "(tidak terbaca)", ""
 
 
+def _when_set_aside(entry: QuarantineEntry) -> str:
+    return entry.quarantined_at.isoformat() if entry.quarantined_at else ""
+
+
 def list_text(app: App) -> str:
     rows = []
-    for key, entry in sorted(app.store.quarantine.items(), key=lambda kv: kv[1].get("quarantined_at", "")):
-        office = app.settings.office(entry["office"])
+    for entry in sorted(app.store.quarantined(), key=_when_set_aside):
+        office = app.settings.office(entry.office)
         sender, subject = _headers(app, entry)
-        when = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
+        when = entry.received_at.astimezone(office.tz)
         rows.append(
             {
-                "key": key,
+                "key": entry.key,
                 "received_at": f"{when:%Y-%m-%d %H:%M} {office.zone_label}",
                 "sender": sender,
                 "subject": subject[:40],
-                "reason": entry.get("reason", "")[:60],
+                "reason": entry.reason[:60],
             }
         )
     if not rows:
@@ -114,18 +116,19 @@ def list_text(app: App) -> str:
 
 
 def show_text(app: App, key: str) -> str:
-    entry = app.store.quarantine[key]
-    office = app.settings.office(entry["office"])
+    entry = app.store.quarantined_entry(key)
+    assert entry is not None
+    office = app.settings.office(entry.office)
     sender, subject = _headers(app, entry)
-    received = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
+    received = entry.received_at.astimezone(office.tz)
     lines = [
         f"key       : {key}",
         f"office    : {office.code} {office.name}",
         f"received  : {received:%Y-%m-%d %H:%M:%S} {office.zone_label}",
         f"from      : {sender}",
         f"subject   : {subject}",
-        f"attempts  : {entry.get('attempts')}",
-        f"reason    : {entry.get('reason')}",
-        f"raw mail  : {Path(app.settings.data_dir) / 'spool' / entry.get('copy', '')}",
+        f"attempts  : {entry.attempts}",
+        f"reason    : {entry.reason}",
+        f"raw mail  : {Path(app.settings.data_dir) / 'spool' / entry.copy}",
     ]
     return "\n".join(lines)

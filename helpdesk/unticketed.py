@@ -39,15 +39,11 @@ def cmd_mails(settings: Settings, args: argparse.Namespace, clock: Clock) -> int
     since = args.since
     if since is not None and since.tzinfo is None:
         since = since.astimezone()
-    shown = {
-        k: r
-        for k, r in store.not_ticketed.items()
-        if since is None or datetime.fromisoformat(r["received_at"]) >= since
-    }
-    for key, r in shown.items():
+    shown = store.not_ticketed_mails(since=since)
+    for r in shown:
         print(
-            f"{key}  {r['received_at']}  {r['reason']:<10}  {r['from'] or '(no sender)'}  "
-            f"{r['subject']!r}  ({r['detail']})"
+            f"{r.key}  {r.received_at.isoformat()}  {r.reason:<10}  {r.sender or '(no sender)'}  "
+            f"{r.subject!r}  ({r.detail})"
         )
     counted = store.not_ticketed_by_reason(since=since)
     print(f"{len(shown)} mails without a ticket" + (f": {counted}" if counted else ""))
@@ -63,27 +59,25 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
         # The daemon is the store's one writer: this command writes, so it holds the same lock.
         with single_instance(Path(settings.data_dir)):
             app = App.build(settings, clock)
-            record = app.store.not_ticketed.get(args.key)
+            record = app.store.not_ticketed_mail(args.key)
             if record is None:
                 print(f"no mail {args.key} among those without a ticket", file=sys.stderr)
                 return 1
-            if record["reason"] == "duplicate":
+            if record.reason == "duplicate":
                 print(f"{args.key} is a second copy of a mail already taken in", file=sys.stderr)
                 return 1
-            mail = parse(
-                app.spool.read(record["spool"]), datetime.fromisoformat(record["received_at"]), settings.mail_seconds
-            )
+            mail = parse(app.spool.read(record.spool), record.received_at, settings.mail_seconds)
             ctx = pipeline.Context(
                 app=app,
-                office=settings.office(record["office"]),
+                office=settings.office(record.office),
                 mail=mail,
-                spool_path=record["spool"],
+                spool_path=record.spool,
                 now=clock.now(),
-                verdict=Verdict(Kind.NEW, f"pulled in by hand (was {record['reason']})"),
+                verdict=Verdict(Kind.NEW, f"pulled in by hand (was {record.reason})"),
                 thread=ThreadMatch(None, "pulled in by hand"),
             )
             pipeline.run(ctx)
-            app.store.not_ticketed.pop(args.key)
+            app.store.forget_not_ticketed(record)
             app.store.commit()
             outbox = Outbox(app.store, settings.smtp, clock)
             asyncio.run(_drain(outbox))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .kinds import MailState
 from .model import Ticket
 from .tickets.store import Store
 
@@ -76,7 +77,7 @@ def thread_text(ticket: Ticket, store: Store, tz: tzinfo | None = None) -> str:
         text = event.data.get("text")
         if text:
             out += ["    " + line for line in text.strip().splitlines()]
-    queued = [m for m in store.outbox.values() if m.ticket == ticket.number]
+    queued = store.outgoing(ticket.office, ticket=ticket.number)
     for mail in queued:
         out.append(
             f"\n--- outbox: {mail.purpose} {mail.status} to {', '.join(mail.recipients)}"
@@ -94,29 +95,29 @@ def status_text(settings: Settings, store: Store, status_dir: Path) -> str:
             st = json.loads(path.read_text())
         except (OSError, ValueError):
             st = {}
-        state = store.mailboxes.get(office.code, {})
+        state = store.mailbox_state(office.code)
 
         def local(moment: str | None, tz: tzinfo = office.tz) -> str:
             return datetime.fromisoformat(moment).astimezone(tz).isoformat(timespec="seconds") if moment else "never"
 
         lines.append(
             f"  {office.code} {office.address}: last ok {local(st.get('last_ok_at'))}, "
-            f"last uid {state.get('last_uid', '-')}"
+            f"last uid {state.last_uid if state.uidvalidity is not None else '-'}"
             + (f", last error {local(st.get('last_error_at'))}: {st.get('last_error')}" if st.get("last_error") else "")
         )
-    counts = Counter(m.status for m in store.outbox.values())
+    counts = Counter(m.status for m in store.outgoing())
     lines.append(
-        f"outbox: {counts.get('queued', 0)} queued, {counts.get('sending', 0)} sending, "
-        f"{counts.get('failed', 0)} failed"
+        f"outbox: {counts.get(MailState.QUEUED, 0)} queued, {counts.get(MailState.SENDING, 0)} sending, "
+        f"{counts.get(MailState.FAILED, 0)} failed"
     )
-    for mail in store.outbox.values():
-        if mail.status == "failed":
-            lines.append(
-                f"  failed {mail.purpose} {mail.ticket or ''} to {', '.join(mail.recipients)}: {mail.last_error}"
-            )
-    lines.append(f"in flight: {len(store.inflight)}, quarantined: {len(store.quarantine)}")
-    for key, q in store.quarantine.items():
-        lines.append(f"  quarantined {key}: {q.get('reason')} (spool/{q.get('copy')})")
-    lines.append(f"not ticketed (last {len(store.not_ticketed)} kept): " + (store.not_ticketed_by_reason() or "none"))
+    for mail in store.outgoing(states=[MailState.FAILED]):
+        lines.append(f"  failed {mail.purpose} {mail.ticket or ''} to {', '.join(mail.recipients)}: {mail.last_error}")
+    quarantined = store.quarantined()
+    lines.append(f"in flight: {len(store.in_flight())}, quarantined: {len(quarantined)}")
+    for q in quarantined:
+        lines.append(f"  quarantined {q.key}: {q.reason} (spool/{q.copy})")
+    lines.append(
+        f"not ticketed (last {len(store.not_ticketed_mails())} kept): " + (store.not_ticketed_by_reason() or "none")
+    )
     lines.append(f"open tickets: {len(store.open_tickets())}")
     return "\n".join(lines)

@@ -111,7 +111,7 @@ port = 2525
 
     def take(self) -> list[EmailMessage]:
         """Mail queued since the last call, in queue order, parsed."""
-        new = [m for m in self.app.store.outbox.values() if m.message_id not in self.seen]
+        new = [m for m in self.app.store.outgoing() if m.message_id not in self.seen]
         self.seen.update(m.message_id for m in new)
         return [email.message_from_string(m.raw, policy=default) for m in new]
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Operator
 from ..insight.search import search
+from ..kinds import Purpose
 from ..outbound.notices import to_staff
 from ..relay import tokens
 from ..relay.refusal import refuse, within_limit
@@ -95,7 +96,7 @@ def handle(ctx: Context) -> None:
             ctx.office,
             [operator.address],
             "desk_reply",
-            "desk_reply",
+            Purpose.DESK_REPLY,
             ctx.now,
             reply_to=command_address(ctx, operator),
             in_reply_to=ctx.mail.message_id,
@@ -125,8 +126,8 @@ def queue(ctx: Context, operator: Operator, whole: bool) -> list[QueueItem]:
     with ctx.app.store.lock:
         tickets = [
             t
-            for t in ctx.app.store.tickets.values()
-            if t.office == ctx.office.code and t.status.value != "closed" and (whole or t.assignee == operator.address)
+            for t in ctx.app.store.hot_tickets(ctx.office.code)
+            if t.status.value != "closed" and (whole or t.assignee == operator.address)
         ]
     items = []
     for t in tickets:

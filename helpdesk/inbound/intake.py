@@ -22,11 +22,13 @@ from .. import faults, pipeline
 from ..app import App
 from ..config import Office
 from ..errors import LocalFault, StoreCorrupt
+from ..kinds import Purpose
 from ..model import InboundMail
 from ..outbound.compose import FileAttachment
 from ..outbound.disk_alert import DiskAlert
 from ..outbound.notices import to_staff
 from ..tickets.conversation import match_thread
+from ..tickets.records import InflightEntry, NotTicketed, entry_key
 from .classify import classify
 from .parse import minted_id, parse, parse_headers
 
@@ -40,10 +42,6 @@ class Fetched:
     uid: int
     raw: bytes
     received_at: datetime  # IMAP INTERNALDATE, timezone-aware
-
-
-def entry_key(office: str, uidvalidity: int, uid: int) -> str:
-    return f"{office}:{uidvalidity}:{uid}"
 
 
 class Intake:
@@ -64,7 +62,11 @@ class Intake:
         """Make a batch durable and process it; returns the UIDs that may now be marked processed."""
         store = self.app.store
         with store.lock:
-            fresh = [item for item in batch if entry_key(office.code, uidvalidity, item.uid) not in store.inflight]
+            fresh = [
+                item
+                for item in batch
+                if store.in_flight_entry(office.code, entry_key(office.code, uidvalidity, item.uid)) is None
+            ]
             # Raw bytes first, all synced in one pass; the commit below refers to them.
             try:
                 paths = self.app.spool.put_inbound_batch([(i.raw, i.received_at) for i in fresh])
@@ -83,7 +85,7 @@ class Intake:
             with store.lock:
                 for path in paths:
                     self._fetched.pop(path, None)
-        return [e["uid"] for e in handled if e["uidvalidity"] == uidvalidity]
+        return [e.uid for e in handled if e.uidvalidity == uidvalidity]
 
     def _record_batch(
         self, office: Office, uidvalidity: int, batch: list[Fetched], fresh: list[Fetched], paths: list[str]
@@ -91,33 +93,20 @@ class Intake:
         store = self.app.store
         for item, spool_path in zip(fresh, paths, strict=True):
             self._fetched[spool_path] = item.raw
-            store.inflight[entry_key(office.code, uidvalidity, item.uid)] = {
-                "office": office.code,
-                "uidvalidity": uidvalidity,
-                "uid": item.uid,
-                "spool": spool_path,
-                "received_at": item.received_at.isoformat(),
-                "attempts": 0,
-                "last_error": "",
-            }
-        state = store.mailboxes.setdefault(office.code, {})
-        if state.get("uidvalidity") != uidvalidity:
-            state.update(uidvalidity=uidvalidity, last_uid=0)
-        state["last_uid"] = max([state.get("last_uid", 0)] + [i.uid for i in batch])
+            store.put_in_flight(InflightEntry(office.code, uidvalidity, item.uid, spool_path, item.received_at))
+        store.advance_mailbox(office.code, uidvalidity, [i.uid for i in batch])
 
-    def process_pending(self, office: str | None = None) -> list[dict]:
+    def process_pending(self, office: str | None = None) -> list[InflightEntry]:
         """Process every in-flight mail (of one office); returns the entries now handled."""
         store = self.app.store
         with store.lock:
-            entries = [
-                (k, e) for k, e in store.inflight.items() if office in (None, e["office"]) and k not in self._in_hand
-            ]
+            entries = [(e.key, e) for e in store.in_flight(office) if e.key not in self._in_hand]
             # A crash charged an attempt to every mail of its batch. Leftovers go one at a time, so
             # only the mail that kills the process gathers attempts towards quarantine.
-            leftovers = [[item] for item in entries if item[1]["attempts"] > 0]
-            fresh = [item for item in entries if item[1]["attempts"] == 0]
+            leftovers = [[item] for item in entries if item[1].attempts > 0]
+            fresh = [item for item in entries if item[1].attempts == 0]
             self._in_hand.update(k for k, _ in entries)
-        handled: list[dict] = []
+        handled: list[InflightEntry] = []
         try:
             for group in leftovers + ([fresh] if fresh else []):
                 handled += self._process_group(group)
@@ -126,20 +115,21 @@ class Intake:
                 self._in_hand.difference_update(k for k, _ in entries)
         return handled
 
-    def _process_group(self, entries: list[tuple[str, dict]]) -> list[dict]:
+    def _process_group(self, entries: list[tuple[str, InflightEntry]]) -> list[InflightEntry]:
         store = self.app.store
-        handled: list[tuple[str, dict]] = []
+        handled: list[tuple[str, InflightEntry]] = []
         try:
             with store.lock:
                 for _, entry in entries:
-                    entry["attempts"] += 1
+                    entry.attempts += 1
+                    store.put_in_flight(entry)
                 # The attempt is counted durably before it runs, so a mail that kills the process
                 # is still counted and set aside after three tries.
                 store.commit()
             faults.failpoint("before_process")
             for key, entry in entries:
                 # Read outside the lock: the other mailboxes, the outbox and the sweeps go on.
-                read = self._read(entry) if entry["attempts"] <= MAX_ATTEMPTS else None
+                read = self._read(entry) if entry.attempts <= MAX_ATTEMPTS else None
                 with store.lock:
                     if self._process_entry(key, entry, read):
                         handled.append((key, entry))
@@ -154,22 +144,26 @@ class Intake:
         self.alert.resumed()
         return [entry for _, entry in handled]
 
-    def _give_back(self, entries: list[tuple[str, dict]], handled: list[tuple[str, dict]]) -> None:
+    def _give_back(self, entries: list[tuple[str, InflightEntry]], handled: list[tuple[str, InflightEntry]]) -> None:
         """The disk refused: nothing is charged and every mail stays in flight, so none is marked
         processed on the server before it is stored (a ticket made in memory is found again by
         its Message-ID when the mail is processed again, and stored by the next commit)."""
+        store = self.app.store
         for _, entry in entries:
-            entry["attempts"] = max(0, entry["attempts"] - 1)
+            entry.attempts = max(0, entry.attempts - 1)
+            if store.in_flight_entry(entry.office, entry.key) is not None:
+                store.put_in_flight(entry)
         for key, entry in handled:
-            self.app.store.inflight.setdefault(key, entry)
+            if store.in_flight_entry(entry.office, key) is None:
+                store.put_in_flight(entry)
 
-    def _read(self, entry: dict) -> InboundMail | Exception:
+    def _read(self, entry: InflightEntry) -> InboundMail | Exception:
         """The raw mail parsed within the time budget, or why it could not be read."""
         try:
             # The bytes just written to the spool are still in memory; a leftover is read back.
-            raw = self._fetched.get(entry["spool"]) or self.app.spool.read(entry["spool"])
+            raw = self._fetched.get(entry.spool) or self.app.spool.read(entry.spool)
             started = time.monotonic()
-            mail = parse(raw, datetime.fromisoformat(entry["received_at"]), self.app.settings.mail_seconds)
+            mail = parse(raw, entry.received_at, self.app.settings.mail_seconds)
         except Exception as exc:  # noqa: BLE001 - a missing spool file is this mail's failure
             return exc
         if mail.incomplete:
@@ -181,10 +175,10 @@ class Intake:
             )
         return mail
 
-    def _process_entry(self, key: str, entry: dict, read: InboundMail | Exception | None) -> bool:
+    def _process_entry(self, key: str, entry: InflightEntry, read: InboundMail | Exception | None) -> bool:
         store = self.app.store
-        if entry["attempts"] > MAX_ATTEMPTS or read is None:
-            self._quarantine(key, entry, entry.get("last_error") or "processing stopped the daemon")
+        if entry.attempts > MAX_ATTEMPTS or read is None:
+            self._quarantine(key, entry, entry.last_error or "processing stopped the daemon")
             return True
         try:
             if isinstance(read, Exception):
@@ -194,27 +188,28 @@ class Intake:
             raise  # not this mail's fault: the daemon stops or pauses, the mail stays in flight
         except Exception as exc:  # noqa: BLE001 - one bad mail must never stop the others
             error = f"{type(exc).__name__}: {exc}"
-            entry["last_error"] = error[:500]
-            log.error("processing %s failed (attempt %d of %d)", key, entry["attempts"], MAX_ATTEMPTS, exc_info=exc)
-            if entry["attempts"] >= MAX_ATTEMPTS:
+            entry.last_error = error[:500]
+            store.put_in_flight(entry)
+            log.error("processing %s failed (attempt %d of %d)", key, entry.attempts, MAX_ATTEMPTS, exc_info=exc)
+            if entry.attempts >= MAX_ATTEMPTS:
                 self._quarantine(key, entry, error)
                 return True
             return False
-        store.inflight.pop(key, None)
+        store.done_in_flight(entry)
         return True
 
-    def _process(self, entry: dict, mail: InboundMail) -> None:
+    def _process(self, entry: InflightEntry, mail: InboundMail) -> None:
         app = self.app
-        office = app.settings.office(entry["office"])
+        office = app.settings.office(entry.office)
         if self._already_seen(mail, lambda: self._raw(entry)):
-            log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry["uid"])
+            log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry.uid)
             self._not_ticketed(entry, mail, "duplicate", "already taken in")
             return
         ctx = pipeline.Context(
             app=app,
             office=office,
             mail=mail,
-            spool_path=entry["spool"],
+            spool_path=entry.spool,
             now=app.clock.now(),
             verdict=classify(mail, own_addresses=app.settings.own_addresses, operators=app.operator_addresses),
             thread=match_thread(mail, app.store.ticket_for_message, self._requester_of),
@@ -223,25 +218,25 @@ class Intake:
         if ctx.not_ticketed:
             self._not_ticketed(entry, mail, ctx.not_ticketed, ctx.verdict.reason)
 
-    def _not_ticketed(self, entry: dict, mail: InboundMail, reason: str, detail: str) -> None:
+    def _not_ticketed(self, entry: InflightEntry, mail: InboundMail, reason: str, detail: str) -> None:
         """Counted by reason and listed (`helpdesk mails --not-ticketed`), so a mail a rule misjudged
         can be found and pulled in (`helpdesk ticket-from KEY`)."""
         self.app.store.note_not_ticketed(
-            entry_key(entry["office"], entry["uidvalidity"], entry["uid"]),
-            {
-                "office": entry["office"],
-                "received_at": entry["received_at"],
-                "spool": entry["spool"],
-                "from": mail.from_addr,
-                "subject": mail.subject[:120],
-                "message_id": mail.message_id,
-                "reason": reason,
-                "detail": detail[:200],
-            },
+            NotTicketed(
+                key=entry.key,
+                office=entry.office,
+                received_at=entry.received_at,
+                spool=entry.spool,
+                sender=mail.from_addr,
+                subject=mail.subject[:120],
+                message_id=mail.message_id,
+                reason=reason,
+                detail=detail[:200],
+            )
         )
 
-    def _raw(self, entry: dict) -> bytes:
-        return self._fetched.get(entry["spool"]) or self.app.spool.read(entry["spool"])
+    def _raw(self, entry: InflightEntry) -> bytes:
+        return self._fetched.get(entry.spool) or self.app.spool.read(entry.spool)
 
     def _already_seen(self, mail: InboundMail, raw: Callable[[], bytes]) -> bool:
         """True for a second delivery of a mail already taken in (same Message-ID, same sender)."""
@@ -270,34 +265,33 @@ class Intake:
         ticket = self.app.store.ticket(number)
         return ticket.requester if ticket else None
 
-    def _quarantine(self, key: str, entry: dict, reason: str) -> None:
+    def _quarantine(self, key: str, entry: InflightEntry, reason: str) -> None:
         """Set a mail aside for a human, tell the supervisors, and let the rest go on."""
         app, store = self.app, self.app.store
-        raw = app.spool.read(entry["spool"])
+        raw = app.spool.read(entry.spool)
         copy = app.spool.put_quarantine(key, raw)
-        store.inflight.pop(key, None)
-        store.quarantine[key] = dict(entry, reason=reason[:500], copy=copy, quarantined_at=app.clock.now().isoformat())
-        log.error("quarantined %s after %d attempts: %s (copy in spool/%s)", key, entry["attempts"], reason, copy)
-        office = app.settings.office(entry["office"])
+        store.set_aside(entry, reason[:500], copy, app.clock.now())
+        log.error("quarantined %s after %d attempts: %s (copy in spool/%s)", key, entry.attempts, reason, copy)
+        office = app.settings.office(entry.office)
         if not office.supervisors:
             return
         # Headers only: the body may be what made the mail fail, and this runs under the lock.
-        mail = parse_headers(raw, datetime.fromisoformat(entry["received_at"]))
+        mail = parse_headers(raw, entry.received_at)
         sender, subject = mail.from_addr, mail.subject
         # The office's own clock: the server's INTERNALDATE is often UTC, a day off in the morning.
-        received = datetime.fromisoformat(entry["received_at"]).astimezone(office.tz)
+        received = entry.received_at.astimezone(office.tz)
         store.queue_mail(
             to_staff(
                 app,
                 office,
                 office.supervisors,
                 "quarantine",
-                "quarantine_notice",
+                Purpose.QUARANTINE_NOTICE,
                 app.clock.now(),
                 attachments=[FileAttachment("karantina.eml", "application/octet-stream", raw)]
                 if len(raw) < 5_000_000
                 else [],
-                attempts=entry["attempts"],
+                attempts=entry.attempts,
                 sender=sender,
                 subject=subject,
                 reason=reason[:300],

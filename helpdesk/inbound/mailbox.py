@@ -105,13 +105,13 @@ class MailboxWorker:
         self.intake.process_pending(self.office.code)
         store = self.intake.app.store
         with store.lock:
-            state = dict(store.mailboxes.get(self.office.code, {}))
-        last_uid = state.get("last_uid", 0) if state.get("uidvalidity") == uidvalidity else 0
-        if state.get("uidvalidity") not in (None, uidvalidity):
+            state = store.mailbox_state(self.office.code)
+        last_uid = state.last_uid if state.uidvalidity == uidvalidity else 0
+        if state.uidvalidity not in (None, uidvalidity):
             log.warning(
                 "UIDVALIDITY of %s changed (%s -> %s): refetching, Message-IDs dedupe",
                 self.imap.folder,
-                state.get("uidvalidity"),
+                state.uidvalidity,
                 uidvalidity,
             )
         self._mark_leftovers(client, uidvalidity, last_uid, flags)
@@ -160,11 +160,7 @@ class MailboxWorker:
         """Mail handled before a crash, but never marked: mark it now (it is already stored)."""
         if last_uid == 0 or flags == [b"\\Seen"]:
             return
-        pending = {
-            e["uid"]
-            for e in self.intake.app.store.inflight.values()
-            if e["office"] == self.office.code and e["uidvalidity"] == uidvalidity
-        }
+        pending = {e.uid for e in self.intake.app.store.in_flight(self.office.code) if e.uidvalidity == uidvalidity}
         unmarked = [
             u
             for u in client.search(["UID", f"1:{last_uid}", "UNKEYWORD", flags[0].decode()])
@@ -250,7 +246,7 @@ class MailboxWorker:
     def _has_new_mail(self, client: IMAPClient) -> bool:
         """True when mail beyond the high-water mark came while the last round was running."""
         with self.intake.app.store.lock:
-            last_uid = self.intake.app.store.mailboxes.get(self.office.code, {}).get("last_uid", 0)
+            last_uid = self.intake.app.store.mailbox_state(self.office.code).last_uid
         return any(u > last_uid for u in client.search(["UID", f"{last_uid + 1}:*"]))
 
     def attempt(self, stop: threading.Event) -> Attempt:

@@ -111,9 +111,9 @@ def _refresh_hot(store: Store, office: str | None, slot: _Slot) -> int:
     new mail searches, and must not examine every open ticket of every office each time."""
     revision, changed = store.hot_changes(slot.revision)  # the caller holds store.lock
     if changed is None:
-        changed = list(store.tickets) + list(slot.hot)  # everything, and whatever left
+        changed = [t.number for t in store.hot_tickets()] + list(slot.hot)  # everything, and whatever left
     for number in dict.fromkeys(changed):
-        t = store.tickets.get(number)
+        t = store.hot_ticket(number)
         old = slot.hot.get(number)
         pair = None
         if t is not None and _mine(office, t.office):

@@ -11,10 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..config import Office
+from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
 from ..sla.workdays import WorkingCalendar
+from ..tickets.officemeta import OfficeMeta
 from .figures import MonthlyFigures, MonthTally, compute_month
 from .render import month_title, num, report_csv, report_html, report_text
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
     from ..app import App
 
 log = logging.getLogger(__name__)
-META_KEY = "monthly_report"  # store.meta[META_KEY][office code] = last month reported, "YYYY-MM"
 
 
 def previous_month(day: date) -> str:
@@ -69,7 +70,7 @@ def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> Outgoin
         office,
         list(office.supervisors),
         "monthly_report",
-        "report",
+        Purpose.REPORT,
         now,
         attachments=attachments,
         month=f.month,
@@ -86,7 +87,7 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
     store's lock (mail intake goes on meanwhile), which is taken only to queue and commit."""
     store = app.store
     with store.lock:
-        sent_for = dict(store.meta.get(META_KEY, {}))
+        sent_for = {o.code: store.office_meta(o.code).monthly_report or None for o in app.settings.offices}
     tallies = {}
     for office in app.settings.offices:
         month = report_due(office, app.calendar(office), now, sent_for.get(office.code))
@@ -126,7 +127,7 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
                     code,
                     ", ".join(mail.recipients),
                 )
-            store.meta.setdefault(META_KEY, {})[code] = tallies[code].month
+            store.update_meta(code, OfficeMeta(monthly_report=tallies[code].month))
         if mails:
             store.commit()
     return list(mails)

@@ -73,7 +73,7 @@ def _public_suggestions(app: App, office: Office, text: str, k: int) -> list[Hit
         # (archive files by mtime and size, hot tickets by their public flag); a hot ticket is
         # checked once more, in memory. An archived ticket can only change by an archive rewrite.
         with app.store.lock:
-            current = app.store.tickets.get(hit.consultation.number)
+            current = app.store.hot_ticket(hit.consultation.number)
         if current is not None and not (current.public is True and current.office == office.code):
             continue
         if hit.consultation.public is True and hit.consultation.office == office.code:

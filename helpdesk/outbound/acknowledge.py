@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..insight.search import acknowledgement_suggestions
+from ..kinds import Purpose
 from ..sla.wording import when_text
+from ..tickets import ratelimit
 from .notices import to_citizen, to_staff
 
 if TYPE_CHECKING:
@@ -39,14 +41,12 @@ def _slot(ctx: Context) -> datetime | None:
     office = ctx.office
     # Local wall-clock hours, naive while counting (cheap: this runs for every new ticket).
     hour = ctx.now.astimezone(office.tz).replace(minute=0, second=0, microsecond=0, tzinfo=None)
-    counts = ctx.app.store.meta["ratelimit"]
     for ahead in range(HOURS_AHEAD):
         start = hour + timedelta(hours=ahead)
-        stamp = start.isoformat()
-        key = f"ack_hour:{office.code}:{stamp[11:13]}|{stamp[:10]}"
-        used = ctx.ratelimit.get(key, counts.get(key, 0))
+        key = ratelimit.per_hour("ack_hour", office.code, start)
+        used = ctx.sent_count(key)
         if used < office.ack_per_hour:
-            ctx.ratelimit[key] = used + 1
+            ctx.count_sent(key, used + 1)
             return None if ahead == 0 else start.replace(tzinfo=office.tz)
     return (hour + timedelta(hours=HOURS_AHEAD)).replace(tzinfo=office.tz)
 
@@ -54,26 +54,22 @@ def _slot(ctx: Context) -> datetime | None:
 def _tell_supervisors(ctx: Context, until: datetime) -> None:
     """Once a day per office: acknowledgements are being held back by the hourly cap."""
     office = ctx.office
-    key = f"ack_limit_told:{office.code}|{ctx.now.astimezone(office.tz).date().isoformat()}"
-    if ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0)) or not office.supervisors:
+    key = ratelimit.once("ack_limit_told", office.code, ctx.now.astimezone(office.tz).date())
+    if ctx.sent_count(key) or not office.supervisors:
         return
-    ctx.ratelimit[key] = 1
+    ctx.count_sent(key, 1)
     ctx.send(
         to_staff(
             ctx.app,
             office,
             list(office.supervisors),
             "ack_limit",
-            "ack_limit",
+            Purpose.ACK_LIMIT,
             ctx.now,
             cap=office.ack_per_hour,
             until=when_text(office, until),
         )
     )
-
-
-def rate_key(sender: str, ctx: Context) -> str:
-    return f"{sender}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
 
 
 def acknowledge(ctx: Context) -> None:
@@ -89,19 +85,19 @@ def acknowledge(ctx: Context) -> None:
     if {mail.from_addr, recipient} & ctx.app.settings.own_addresses:
         ctx.note("acknowledge skipped: sender is a helpdesk address")
         return
-    key = rate_key(recipient, ctx)
-    sent_today = ctx.app.store.meta["ratelimit"].get(key, 0)
+    key = ratelimit.per_day(recipient, ctx.now.astimezone(office.tz).date())
+    sent_today = ctx.app.store.rate_count(office.code, key)
     if sent_today >= office.ack_per_sender_per_day:
         # Two robots, or a flood, must not ping-pong: the ticket exists, the reply waits for a human.
         ctx.note(f"acknowledge skipped: {sent_today} already sent to {recipient} today")
         return
-    ctx.ratelimit[key] = sent_today + 1
+    ctx.count_sent(key, sent_today + 1)
     outgoing = to_citizen(
         ctx.app,
         office,
         ticket,
         "acknowledgement",
-        "acknowledgement",
+        Purpose.ACKNOWLEDGEMENT,
         ctx.now,
         # Nothing the sender wrote but a short subject, not even the display name ("Yth. Klaim
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.

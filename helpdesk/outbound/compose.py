@@ -25,6 +25,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
 from ..defaults import TEMPLATES
+from ..kinds import Purpose
 from ..model import OutgoingMail
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
@@ -151,7 +152,7 @@ def build_mail(
     subject: str,
     text: str,
     html: str | None,
-    purpose: str,
+    purpose: Purpose,
     ticket: str = "",
     message_id: str,
     in_reply_to: str = "",

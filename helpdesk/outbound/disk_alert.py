@@ -11,6 +11,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from ..kinds import Purpose
 from .compose import build_mail, mint_message_id
 from .smtp import SmtpSender
 
@@ -58,7 +59,7 @@ class DiskAlert:
             subject=f"PST Helpdesk: {what} - pengambilan surat berhenti sementara",
             text=TEXT.format(what=what, data_dir=settings.data_dir),
             html=None,
-            purpose="disk_alert",
+            purpose=Purpose.DISK_ALERT,
             message_id=mint_message_id("disk_alert", "", domain),
             auto_submitted="auto-generated",
             now=self.app.clock.now(),

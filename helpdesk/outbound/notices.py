@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..config import Office
+from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 from ..relay import staffcopy, tokens
 from .compose import FileAttachment, build_mail, mint_message_id
@@ -25,7 +26,8 @@ def office_domain(office: Office) -> str:
 
 # Staff mail Message-IDs (minted as "<pst.<purpose[:12]>.") never go to the citizen.
 _STAFF_IDS = tuple(
-    f"<pst.{p[:12]}." for p in ("notification", "reminder", "escalation", "operator_notice", "relay_reject")
+    f"<pst.{p.value[:12]}."
+    for p in (Purpose.NOTIFICATION, Purpose.REMINDER, Purpose.ESCALATION, Purpose.OPERATOR_NOTICE)
 )
 
 
@@ -51,7 +53,7 @@ def to_citizen(
     office: Office,
     ticket: Ticket,
     template: str,
-    purpose: str,
+    purpose: Purpose,
     now: datetime,
     *,
     attachments: Sequence[FileAttachment] = (),
@@ -88,7 +90,7 @@ def to_staff(
     office: Office,
     recipients: Sequence[str],
     template: str,
-    purpose: str,
+    purpose: Purpose,
     now: datetime,
     *,
     ticket: Ticket | None = None,

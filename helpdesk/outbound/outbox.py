@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from ..clock import Clock
 from ..config import SmtpSettings
 from ..errors import LocalFault, TemporaryFailure
+from ..kinds import EventType, MailState, Purpose
 from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
 from .compose import without_attachments
@@ -39,7 +40,7 @@ def backoff(settings: SmtpSettings, attempts: int) -> timedelta:
     return min(timedelta(seconds=settings.backoff_seconds * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-RESENT_SMALLER = frozenset({"notification"})  # staff mail whose text matters more than its files
+RESENT_SMALLER = frozenset({Purpose.NOTIFICATION})  # staff mail whose text matters more than its files
 
 
 @dataclass
@@ -84,16 +85,14 @@ class Outbox:
         with self.store.lock:
             return [
                 m
-                for m in self.store.outbox.values()
-                if m.status == "sending"
-                or (m.status == "queued" and (m.next_attempt_at is None or m.next_attempt_at <= now))
+                for m in self.store.outgoing(states=(MailState.QUEUED, MailState.SENDING))
+                if m.status == MailState.SENDING
+                or (m.status == MailState.QUEUED and (m.next_attempt_at is None or m.next_attempt_at <= now))
             ]
 
     def next_attempt(self) -> datetime | None:
         with self.store.lock:
-            times = [
-                m.next_attempt_at for m in self.store.outbox.values() if m.status == "queued" and m.next_attempt_at
-            ]
+            times = [m.next_attempt_at for m in self.store.outgoing(states=[MailState.QUEUED]) if m.next_attempt_at]
         return min(times, default=None)
 
     async def drain(self) -> DrainResult:
@@ -122,7 +121,7 @@ class Outbox:
                     batch = [m for m in self.due(self.clock.now()) if m.message_id not in done]
                     batch = batch[: self.batch_size]
                     for mail in batch:
-                        mail.status = "sending"
+                        mail.status = MailState.SENDING
                     if batch or changed:
                         self.store.commit()
                         self.journal.clear()
@@ -210,7 +209,7 @@ class Outbox:
             return []
         now = self.clock.now()
         with self.store.lock:
-            found = [m for m in self.store.outbox.values() if m.status == "sending" and m.message_id in accepted]
+            found = [m for m in self.store.outgoing(states=[MailState.SENDING]) if m.message_id in accepted]
         if found:
             log.info("%d mails accepted by the SMTP server before an interruption: recorded as sent", len(found))
         return [_Outcome(m, "sent", now, answer="accepted before an interruption") for m in found]
@@ -221,12 +220,12 @@ class Outbox:
         for o in pending:
             o.mail.attempts += 1
             if o.kind == "sent":
-                self.store.outbox.pop(o.mail.message_id, None)
+                self.store.remove_mail(o.mail)
                 self._record(
                     o.mail,
                     TicketEvent(
                         at=o.at,
-                        type="mail_sent",
+                        type=EventType.MAIL_SENT,
                         message_id=o.mail.message_id,
                         actor="helpdesk",
                         summary=o.mail.purpose,
@@ -244,7 +243,7 @@ class Outbox:
             down = [o.mail for o in pending if getattr(o.error, "unreachable", False)]
             until = down[-1].next_attempt_at if down else None
             for mail in rest:
-                mail.status = "queued"
+                mail.status = MailState.QUEUED
                 mail.next_attempt_at = until
             result.retrying += [m.message_id for m in rest]
 
@@ -266,7 +265,7 @@ class Outbox:
         if smaller == mail.raw:
             return False
         log.warning("%s refused for its size (%s): sending it again without the attachments", mail.message_id, exc)
-        mail.raw, mail.status, mail.next_attempt_at = smaller, "queued", now
+        mail.raw, mail.status, mail.next_attempt_at = smaller, MailState.QUEUED, now
         mail.last_error = str(exc)[:500]
         result.retrying.append(mail.message_id)
         return True
@@ -279,7 +278,7 @@ class Outbox:
         with self.store.lock:
             if refused:
                 mail.recipients = [r for r in mail.recipients if r in refused]
-            mail.status = "queued"
+            mail.status = MailState.QUEUED
             mail.last_error = str(exc)[:500]
             mail.next_attempt_at = now + backoff(self.settings, mail.attempts)
         log.warning(
@@ -293,13 +292,13 @@ class Outbox:
 
     def _fail(self, mail: OutgoingMail, error: str, now: datetime, result: DrainResult) -> None:
         with self.store.lock:
-            mail.status = "failed"
+            mail.status = MailState.FAILED
             mail.last_error = error[:500]
             self._record(
                 mail,
                 TicketEvent(
                     at=now,
-                    type="mail_failed",
+                    type=EventType.MAIL_FAILED,
                     message_id=mail.message_id,
                     actor="helpdesk",
                     summary=f"{mail.purpose}: {error[:300]}",

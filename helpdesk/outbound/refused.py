@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..kinds import Purpose
 from ..model import OutgoingMail
 from .notices import to_staff
 
@@ -19,9 +20,9 @@ TOO_BIG = ("552", "5.3.4")  # SMTP: message exceeds the size limit
 
 def too_big_notice(app: App, failed: OutgoingMail) -> OutgoingMail | None:
     """The notice to the ticket's operator, or None when this failure is not an answer too big."""
-    if failed.purpose != "answer" or not failed.last_error.startswith(TOO_BIG):
+    if failed.purpose != Purpose.ANSWER or not failed.last_error.startswith(TOO_BIG):
         return None
-    ticket = app.store.tickets.get(failed.ticket)
+    ticket = app.store.hot_ticket(failed.ticket)
     if ticket is None or not ticket.assignee:
         return None
     office = app.settings.office(failed.office)
@@ -31,7 +32,7 @@ def too_big_notice(app: App, failed: OutgoingMail) -> OutgoingMail | None:
         office,
         [ticket.assignee],
         "operator_notice",
-        "operator_notice",
+        Purpose.OPERATOR_NOTICE,
         app.clock.now(),
         ticket=ticket,
         operator_name=names.get(ticket.assignee, ""),

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Office
+from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 
 WHEN = "Senin, 30 November 2026 pukul 10.00 WIB"
@@ -113,7 +114,7 @@ def sample_context(name: str, office: Office) -> dict[str, Any]:
             mail_from=office.address,
             recipients=["warga@example.org"],
             raw="",
-            purpose="answer",
+            purpose=Purpose.ANSWER,
             ticket=context["ticket"].number,
             last_error="550 no such user",
         )

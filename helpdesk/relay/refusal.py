@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Operator
+from ..kinds import EventType, Purpose
 from ..model import TicketEvent
 from ..outbound.notices import to_staff
+from ..tickets import ratelimit
 from .commands import KNOWN
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def refuse(
         ticket.events.append(
             TicketEvent(
                 at=ctx.now,
-                type="relay_refused",
+                type=EventType.RELAY_REFUSED,
                 message_id=mail.message_id,
                 actor=mail.from_addr,
                 summary=reason[:300],
@@ -72,7 +74,7 @@ def refuse(
                 ctx.office,
                 [address],
                 "operator_notice",
-                "operator_notice",
+                Purpose.OPERATOR_NOTICE,
                 ctx.now,
                 ticket=ticket,
                 operator_name=name,
@@ -86,9 +88,9 @@ def refuse(
 
 def within_limit(ctx: Context, kind: str, address: str, per_day: int) -> bool:
     """Whether one more mail of this kind may go to `address` today (office's day); counts it."""
-    key = f"{kind}:{address}|{ctx.now.astimezone(ctx.office.tz).date().isoformat()}"
-    sent = ctx.ratelimit.get(key, ctx.app.store.meta["ratelimit"].get(key, 0))
+    key = ratelimit.per_day(address, ctx.now.astimezone(ctx.office.tz).date(), kind)
+    sent = ctx.sent_count(key)
     if sent >= per_day:
         return False
-    ctx.ratelimit[key] = sent + 1
+    ctx.count_sent(key, sent + 1)
     return True

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..desk import commands as desk
+from ..kinds import EventType, Purpose
 from ..model import Attachment, Status, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_citizen
@@ -65,13 +66,13 @@ def record_reply(reply: Reply) -> None:
     kept = [Attachment(a.filename, a.content_type, a.size, a.spool_name) for a in mail.attachments]
     # "reply" only when something reaches the citizen: reports count answers by it.
     kind = (
-        "note"
+        EventType.NOTE
         if commands.is_note
-        else "handover"
+        else EventType.HANDOVER
         if commands.is_handover and (text or kept)
-        else "reply"
+        else EventType.REPLY
         if (text or kept) and not commands.is_internal
-        else "command"
+        else EventType.COMMAND
     )
     ticket.events.append(
         TicketEvent(
@@ -123,7 +124,7 @@ def answer(reply: Reply) -> None:
         ctx.office,
         ticket,
         "answer",
-        "answer",
+        Purpose.ANSWER,
         ctx.now,
         attachments=files,
         body=commands.body or ("Terlampir." if lang == "id" else "Please find it attached."),
@@ -158,7 +159,7 @@ def hand_over(reply: Reply) -> None:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="assigned",
+            type=EventType.ASSIGNED,
             actor=by.address,
             summary=f"{was or '-'} -> {to.address}",
             data={"from": was, "to": to.address, "internal": True},

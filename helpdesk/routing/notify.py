@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..config import Office, Operator
 from ..insight.scrub import clip
 from ..insight.search import similar
+from ..kinds import EventType, Purpose
 from ..model import OutgoingMail, Ticket, TicketEvent
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import office_domain, to_staff
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 QUESTION_LIMIT = 8_000  # characters of the citizen's message quoted in full
 THREAD_ITEMS = 6  # earlier messages shown under it
 THREAD_TEXT_LIMIT = 1_000
-CITIZEN_TYPES = ("received", "follow_up")
-THREAD_TYPES = CITIZEN_TYPES + ("reply", "note", "handover")
+CITIZEN_TYPES = (EventType.RECEIVED, EventType.FOLLOW_UP)
+THREAD_TYPES = CITIZEN_TYPES + (EventType.REPLY, EventType.NOTE, EventType.HANDOVER)
 
 
 def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list[dict[str, str]]:
@@ -111,7 +112,7 @@ def notification(
         office,
         [operator.address],
         "notification",
-        "notification",
+        Purpose.NOTIFICATION,
         now,
         ticket=ticket,
         # Threaded under the previous notification, so the operator's client keeps one conversation.
@@ -140,7 +141,7 @@ def notification(
     ticket.events.append(
         TicketEvent(
             at=now,
-            type="notified",
+            type=EventType.NOTIFIED,
             actor="helpdesk",
             summary=f"notification to {operator.address}",
             message_id=mail.message_id,

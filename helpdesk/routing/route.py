@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..kinds import EventType
 from ..model import InboundMail, Ticket, TicketEvent
 from ..relay import tokens
+from ..tickets.officemeta import OfficeMeta
 from .assign import Assignment, assign
 from .match import Decision, MailView, decide
 from .rules import RulesError, RuleSet, load_rules
@@ -84,7 +86,7 @@ def pick_operator(
     team: str,
     operator: str,
     now: datetime,
-    pending: dict[str, dict[str, str]] | None = None,
+    pending: OfficeMeta | None = None,
 ) -> Assignment:
     """Assignment against the store's open tickets, last assignments and today's absences.
 
@@ -92,8 +94,8 @@ def pick_operator(
     settings = app.settings
     day = now.astimezone(settings.office(office).tz).date()
 
-    def section(name: str) -> dict[str, str]:
-        return dict(app.store.meta.get(name, {}), **(pending or {}).get(name, {}))
+    stored = app.store.office_meta(office)
+    changes = pending or OfficeMeta()
 
     return assign(
         office=office,
@@ -103,8 +105,8 @@ def pick_operator(
         teams=settings.teams,
         tickets=_OpenTickets(app, office),
         day=day,
-        auto_replies=section("auto_replies"),
-        last=section("round_robin").get(f"{office}/{team}", ""),
+        auto_replies={**stored.auto_replies, **changes.auto_replies},
+        last=changes.round_robin.get(team, stored.round_robin.get(team, "")),
     )
 
 
@@ -130,7 +132,7 @@ def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="assigned",
+            type=EventType.ASSIGNED,
             actor="helpdesk",
             summary=f"{was or '-'} -> {chosen.operator} ({why})",
             data={"from": was, "to": chosen.operator, "reason": chosen.reason, "internal": True},
@@ -142,7 +144,7 @@ def reassign(ctx: Context, ticket: Ticket, why: str) -> Assignment:
 def remember(ctx: Context, team: str, operator: str) -> None:
     """The team's last assignment, committed with the ticket: the next round robin turn."""
     if team and operator:
-        ctx.meta.setdefault("round_robin", {})[f"{ctx.office.code}/{team}"] = operator
+        ctx.meta.round_robin[team] = operator
 
 
 def apply_decision(ticket: Ticket, decision: Decision) -> None:
@@ -175,7 +177,7 @@ def route(ctx: Context) -> None:
     ticket.events.append(
         TicketEvent(
             at=ctx.now,
-            type="routed",
+            type=EventType.ROUTED,
             actor="helpdesk",
             summary=f"team {decision.team or '-'}, operator {chosen.operator or '-'}",
             data={
@@ -214,7 +216,7 @@ def note_absence(ctx: Context) -> None:
         ctx.note(f"auto-reply from {operator.address} does not answer their notification; not taken as an absence")
         return
     day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
-    ctx.meta.setdefault("auto_replies", {})[operator.address] = day
+    ctx.meta.auto_replies[operator.address] = day
     ctx.note(f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow")
     ticket = ctx.ticket
     if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":

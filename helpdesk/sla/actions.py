@@ -13,10 +13,12 @@ from datetime import date, datetime
 
 from ..app import App
 from ..config import Office
+from ..kinds import EventType, Purpose
 from ..model import OutgoingMail, Status, Ticket, TicketEvent
 from ..outbound.notices import to_citizen, to_staff
 from ..routing.notify import signed_headers
 from ..tickets import lifecycle
+from ..tickets.officemeta import OfficeMeta
 from .digest import digest_mail
 from .sweep import Action, due_actions
 from .wording import when_text
@@ -25,8 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def last_digest_day(app: App, office: Office) -> date | None:
-    last = app.store.meta.get("last_digest", {}).get(office.code)
-    return date.fromisoformat(last) if last else None
+    return app.store.office_meta(office.code).last_digest
 
 
 def sweep_office(app: App, office: Office, now: datetime) -> list[Action]:
@@ -55,10 +56,10 @@ def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
     if action.kind == "digest":
         mail = digest_mail(app, office, now)
         store.queue_mail(mail)
-        store.meta.setdefault("last_digest", {})[office.code] = action.data["day"].isoformat()
+        store.update_meta(office.code, OfficeMeta(last_digest=action.data["day"]))
         log.info("digest for office %s queued", office.code)
         return True
-    current = store.tickets.get(action.ticket)
+    current = store.hot_ticket(action.ticket)
     if current is None or action.key in current.sla_done:
         return False
     ticket = current.copy()  # a private copy until everything succeeded
@@ -84,7 +85,9 @@ def remind(app: App, office: Office, ticket: Ticket, action: Action, now: dateti
     operator = app.settings.operator(ticket.assignee)
     address = operator.address if operator else ticket.assignee
     ticket.events.append(
-        TicketEvent(at=now, type="reminder", actor="helpdesk", summary=f"reminder ({action.data['spec']}) to {address}")
+        TicketEvent(
+            at=now, type=EventType.REMINDER, actor="helpdesk", summary=f"reminder ({action.data['spec']}) to {address}"
+        )
     )
     # Signed like the notification, so the operator may answer the citizen by replying to it.
     message_id, reply_to = signed_headers(app, office, ticket.number, address)
@@ -94,7 +97,7 @@ def remind(app: App, office: Office, ticket: Ticket, action: Action, now: dateti
             office,
             [address],
             "reminder",
-            "reminder",
+            Purpose.REMINDER,
             now,
             ticket=ticket,
             message_id=message_id,
@@ -108,7 +111,7 @@ def remind(app: App, office: Office, ticket: Ticket, action: Action, now: dateti
 def escalate(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
     """Tell the supervisors, once, that a deadline was missed (the operator in copy)."""
     ticket.events.append(
-        TicketEvent(at=now, type="escalation", actor="helpdesk", summary="deadline breached; supervisors told")
+        TicketEvent(at=now, type=EventType.ESCALATION, actor="helpdesk", summary="deadline breached; supervisors told")
     )
     if not office.supervisors:
         log.warning("%s breached its deadline but office %s has no supervisors", ticket.number, office.code)
@@ -121,7 +124,7 @@ def escalate(app: App, office: Office, ticket: Ticket, action: Action, now: date
             office,
             list(office.supervisors),
             "escalation",
-            "escalation",
+            Purpose.ESCALATION,
             now,
             ticket=ticket,
             cc=[operator.address] if operator else [],
@@ -137,7 +140,7 @@ def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: 
     ticket.events.append(
         TicketEvent(
             at=now,
-            type="close_notice",
+            type=EventType.CLOSE_NOTICE,
             actor="helpdesk",
             summary=f"closing notice for {action.data['close_at'].isoformat()}",
         )
@@ -148,7 +151,7 @@ def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: 
             office,
             ticket,
             "close_notice",
-            "close_notice",
+            Purpose.CLOSE_NOTICE,
             now,
             close_text=when_text(office, action.data["close_at"], lang),
             answered=ticket.status is Status.ANSWERED,
@@ -175,7 +178,7 @@ def closing_mail(app: App, office: Office, ticket: Ticket, now: datetime, actor:
         office,
         ticket,
         "closed",
-        "rating_request",
+        Purpose.RATING_REQUEST,
         now,
         reason=reason,
         closed_text=when_text(office, now, ticket.reply_language),

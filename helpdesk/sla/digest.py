@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..config import Office
+from ..kinds import MailState, Purpose
 from ..model import OutgoingMail, Ticket
 from ..outbound.notices import to_staff
 from .sweep import digest_summary
@@ -43,17 +44,11 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
     per_operator = sorted(
         (f"{names[a]} <{a}>" if a in names else a, counts) for a, counts in summary["per_operator"].items()
     )
-    problems = [
-        f"email dikarantina: {q.get('reason', '')[:PROBLEM_TEXT]}"
-        for q in app.store.quarantine.values()
-        if q.get("office") == office.code
-    ]
+    problems = [f"email dikarantina: {q.reason[:PROBLEM_TEXT]}" for q in app.store.quarantined(office.code)]
     problems += [
         f"gagal terkirim ke {', '.join(m.recipients)}: {m.last_error[:PROBLEM_TEXT]}"
-        for m in app.store.outbox.values()
-        if m.status == "failed"
-        and m.office == office.code
-        and (m.failed_at is None or now - m.failed_at < FAILURES_SHOWN)
+        for m in app.store.outgoing(office.code, states=[MailState.FAILED])
+        if m.failed_at is None or now - m.failed_at < FAILURES_SHOWN
     ]
     if unticketed := app.store.not_ticketed_by_reason(office.code, since=now - timedelta(days=1)):
         # A rule may misjudge a citizen: `helpdesk mails --not-ticketed` lists them, `ticket-from` pulls one in.
@@ -71,4 +66,4 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
 
 def digest_mail(app: App, office: Office, now: datetime) -> OutgoingMail:
     """The digest mail to the office's supervisors (the caller checks there are some)."""
-    return to_staff(app, office, office.supervisors, "digest", "digest", now, **digest_context(app, office, now))
+    return to_staff(app, office, office.supervisors, "digest", Purpose.DIGEST, now, **digest_context(app, office, now))

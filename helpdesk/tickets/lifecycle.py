@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..kinds import EventType
 from ..model import Attachment, InboundMail, Status, Ticket, TicketEvent
 
 TEXT_LIMIT = 20_000  # characters of a mail's text kept on the event; the whole mail stays in the spool
 
 
-def citizen_event(mail: InboundMail, spool: str, type_: str) -> TicketEvent:
+def citizen_event(mail: InboundMail, spool: str, type_: EventType) -> TicketEvent:
     event = TicketEvent(
         at=mail.received_at,
         type=type_,
@@ -65,7 +66,7 @@ def open_ticket(
         clock_started_at=clock_start,
         updated_at=mail.received_at,
         message_ids=[mail.message_id],
-        events=[citizen_event(mail, spool, "received")],
+        events=[citizen_event(mail, spool, EventType.RECEIVED)],
     )
 
 
@@ -79,7 +80,7 @@ def add_citizen_message(
 ) -> None:
     """Record a citizen's follow-up; `new_deadline` (clock start, due) when the clock restarts."""
     was = ticket.status
-    ticket.events.append(citizen_event(mail, spool, "follow_up"))
+    ticket.events.append(citizen_event(mail, spool, EventType.FOLLOW_UP))
     if mail.message_id not in ticket.message_ids:
         ticket.message_ids.append(mail.message_id)
     ticket.updated_at = mail.received_at
@@ -92,7 +93,7 @@ def add_citizen_message(
             ticket.events.append(
                 TicketEvent(
                     at=mail.received_at,
-                    type="status",
+                    type=EventType.STATUS,
                     actor=mail.from_addr,
                     summary=f"{was.value} -> open",
                     data={"from": was.value, "to": "open"},
@@ -100,7 +101,7 @@ def add_citizen_message(
             )
 
 
-def record_side_mail(ticket: Ticket, mail: InboundMail, spool: str, type_: str, summary: str) -> None:
+def record_side_mail(ticket: Ticket, mail: InboundMail, spool: str, type_: EventType, summary: str) -> None:
     """Record a bounce or auto-reply on its ticket without touching status or clock."""
     event = citizen_event(mail, spool, type_)
     event.summary = summary
@@ -127,7 +128,7 @@ def set_status(ticket: Ticket, status: Status, now: datetime, actor: str, reason
     ticket.events.append(
         TicketEvent(
             at=now,
-            type="status",
+            type=EventType.STATUS,
             actor=actor,
             summary=f"{was.value} -> {status.value}" + (f": {reason}" if reason else ""),
             data={"from": was.value, "to": status.value, "reason": reason, "due_at": due.isoformat() if due else None},
@@ -138,7 +139,7 @@ def set_status(ticket: Ticket, status: Status, now: datetime, actor: str, reason
 def record_rating(ticket: Ticket, rating: int, mail: InboundMail, spool: str) -> None:
     """A citizen's rating after closing: recorded, the ticket stays closed."""
     ticket.rating = rating
-    event = citizen_event(mail, spool, "rating")
+    event = citizen_event(mail, spool, EventType.RATING)
     event.summary = f"rating {rating}/5"
     event.data["rating"] = rating
     ticket.events.append(event)

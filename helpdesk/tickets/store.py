@@ -28,13 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LocalFault, StoreCorrupt
+from ..kinds import MailState
 from ..model import OutgoingMail, Status, Ticket
+from . import officemeta, ratelimit
 from .atomic import read_json, write_atomic
 from .numbering import format_number
+from .officemeta import OfficeMeta
+from .records import InflightEntry, MailboxState, NotTicketed, QuarantineEntry
 from .spool import Spool
 
 log = logging.getLogger(__name__)
-RATELIMIT_DAYS = 2  # days of per-sender counters kept (every office's today, and yesterday)
 CHANGES_KEPT = 10_000  # change-log entries kept beyond one per open ticket
 OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
 NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
@@ -65,13 +68,13 @@ class Store:
         self.hot_path = self.dir / "hot.json"
         self.archive_dir = self.dir / "archive"
         self.lock = threading.RLock()
-        self.tickets: dict[str, Ticket] = {}
-        self.outbox: dict[str, OutgoingMail] = {}
-        self.mailboxes: dict[str, dict[str, Any]] = {}
-        self.inflight: dict[str, dict[str, Any]] = {}
-        self.quarantine: dict[str, dict[str, Any]] = {}
-        self.not_ticketed: dict[str, dict[str, Any]] = {}  # in-flight key -> mail that made no ticket, why
-        self.meta: dict[str, Any] = {"counters": {}, "ratelimit": {}}
+        self._tickets: dict[str, Ticket] = {}
+        self._outbox: dict[str, OutgoingMail] = {}
+        self._mailboxes: dict[str, MailboxState] = {}  # office -> how far its mailbox is read
+        self._inflight: dict[str, InflightEntry] = {}  # entry_key -> fetched mail not yet processed
+        self._quarantine: dict[str, QuarantineEntry] = {}
+        self._not_ticketed: dict[str, NotTicketed] = {}  # entry_key -> mail that made no ticket, why
+        self._meta: dict[str, OfficeMeta] = {}  # office -> its counters, rate-limit counts...
         self._ticket_json: dict[str, bytes] = {}  # serialised form of unchanged tickets
         self._outbox_json: dict[str, tuple[tuple, bytes]] = {}  # message id -> (signature, JSON)
         self._dirty: set[str] = set()
@@ -99,15 +102,15 @@ class Store:
             try:
                 for doc in data.get("tickets", {}).values():
                     ticket = Ticket.from_dict(doc)
-                    self.tickets[ticket.number] = ticket
+                    self._tickets[ticket.number] = ticket
                     self._ticket_json[ticket.number] = _dumps(doc).encode()
-                self.outbox = {d["message_id"]: OutgoingMail.from_dict(d) for d in data.get("outbox", {}).values()}
+                self._outbox = {d["message_id"]: OutgoingMail.from_dict(d) for d in data.get("outbox", {}).values()}
                 self._outbox_texts()
-                self.mailboxes = {d["office"]: d for d in data.get("mailboxes", {}).values()}
-                self.inflight = {d["key"]: d for d in data.get("inflight", {}).values()}
-                self.quarantine = {d["key"]: d for d in data.get("quarantine", {}).values()}
-                self.not_ticketed = {d["key"]: d for d in data.get("not_ticketed", {}).values()}
-                self.meta.update(data.get("meta", {}).get("1", {}))
+                self._mailboxes = {d["office"]: MailboxState.from_dict(d) for d in data.get("mailboxes", {}).values()}
+                self._inflight = {d["key"]: InflightEntry.from_dict(d) for d in data.get("inflight", {}).values()}
+                self._quarantine = {d["key"]: QuarantineEntry.from_dict(d) for d in data.get("quarantine", {}).values()}
+                self._not_ticketed = {d["key"]: NotTicketed.from_dict(d) for d in data.get("not_ticketed", {}).values()}
+                self._meta = officemeta.from_doc(data.get("meta", {}).get("1", {}))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise StoreCorrupt(f"{self.hot_path}: unexpected content ({exc!r}); left untouched") from exc
         for path in sorted(self.archive_dir.glob("*.json")):
@@ -115,11 +118,11 @@ class Store:
                 self._archived[number] = path.name
                 for mid in mids:
                     self._msgindex[mid] = number
-        for ticket in self.tickets.values():
+        for ticket in self._tickets.values():
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
                 self._msgindex[mid] = ticket.number
-        for mail in self.outbox.values():  # as queue_mail indexes them before the commit
+        for mail in self._outbox.values():  # as queue_mail indexes them before the commit
             if mail.ticket:
                 self._msgindex.setdefault(mail.message_id, mail.ticket)
 
@@ -167,7 +170,7 @@ class Store:
         """Stage a ticket (new or changed); closed tickets move to the month's archive at commit."""
         with self.lock:
             self._dirty.add(ticket.number)
-            self.tickets[ticket.number] = ticket
+            self._tickets[ticket.number] = ticket
             self._changed(ticket.number)
             self._archived.pop(ticket.number, None)
             for mid in ticket.message_ids:
@@ -176,8 +179,8 @@ class Store:
     def ticket(self, number: str) -> Ticket | None:
         """A ticket by number, hot or archived (an archived one is read from its month file)."""
         with self.lock:
-            if number in self.tickets:
-                return self.tickets[number]
+            if number in self._tickets:
+                return self._tickets[number]
             if number in self._to_archive:
                 return self._to_archive[number]
             month = self._archived.get(number)
@@ -192,7 +195,7 @@ class Store:
         self._revision += 1
         self._changes.pop(number, None)
         self._changes[number] = self._revision
-        if len(self._changes) > len(self.tickets) + CHANGES_KEPT:
+        if len(self._changes) > len(self._tickets) + CHANGES_KEPT:
             for old in list(itertools.islice(self._changes, CHANGES_KEPT)):
                 self._forgotten = self._changes.pop(old)
 
@@ -211,24 +214,27 @@ class Store:
             return self._revision, numbers
 
     def ticket_for_message(self, message_id: str) -> str | None:
+        """The number of the ticket a Message-ID belongs to (hot or archived, in or out), if any."""
         return self._msgindex.get(message_id)
 
     def index_message(self, message_id: str, number: str) -> None:
+        """Remember that a Message-ID belongs to a ticket ("" for a mail that made none)."""
         with self.lock:
             self._msgindex[message_id] = number
 
     def open_tickets(self, office: str | None = None) -> list[Ticket]:
+        """The tickets not closed (of one office)."""
         with self.lock:
             return [
                 t
-                for t in self.tickets.values()
+                for t in self._tickets.values()
                 if t.status is not Status.CLOSED and (office is None or t.office == office)
             ]
 
     def all_tickets(self) -> Iterator[Ticket]:
         """Every ticket, hot then archived (reads the archive files: for reports and exports)."""
         with self.lock:
-            hot = list(self.tickets.values()) + list(self._to_archive.values())
+            hot = list(self._tickets.values()) + list(self._to_archive.values())
         yield from hot
         seen = {t.number for t in hot}
         for path in sorted(self.archive_dir.glob("*.json")):
@@ -239,37 +245,157 @@ class Store:
     def next_number(self, office: str, year: int) -> str:
         """The next ticket number of an office and year; a number once handed out is never reused."""
         with self.lock:
-            key = f"{office}-{year}"
-            n = self.meta["counters"].get(key, 0) + 1
-            self.meta["counters"][key] = n
+            counters = self._office_meta(office).counters
+            counters[year] = n = counters.get(year, 0) + 1
             return format_number(office, year, n)
 
     # -- outbox ----------------------------------------------------------------------------------
     def queue_mail(self, mail: OutgoingMail) -> None:
+        """Put a mail in the outbox (its office is mail.office); staged until commit."""
         with self.lock:
-            self.outbox[mail.message_id] = mail
+            self._outbox[mail.message_id] = mail
             if mail.ticket:
                 self._msgindex[mail.message_id] = mail.ticket
 
-    def note_not_ticketed(self, key: str, record: dict[str, Any]) -> None:
+    def note_not_ticketed(self, record: NotTicketed) -> None:
         """Remember a mail that became no ticket (robot, duplicate, loop, list), newest last; only
         the last NOT_TICKETED_KEPT stay in the hot file (the spool keeps every mail)."""
         with self.lock:
-            self.not_ticketed.pop(key, None)
-            self.not_ticketed[key] = record
-            while len(self.not_ticketed) > NOT_TICKETED_KEPT:
-                del self.not_ticketed[next(iter(self.not_ticketed))]
+            self._not_ticketed.pop(record.key, None)
+            self._not_ticketed[record.key] = record
+            while len(self._not_ticketed) > NOT_TICKETED_KEPT:
+                del self._not_ticketed[next(iter(self._not_ticketed))]
 
     def not_ticketed_by_reason(self, office: str | None = None, since: datetime | None = None) -> str:
         """ "3 bounce, 1 duplicate": the mails remembered without a ticket, counted by why."""
         with self.lock:
-            counts = Counter(
-                r["reason"]
-                for r in self.not_ticketed.values()
-                if office in (None, r["office"])
-                and (since is None or datetime.fromisoformat(r["received_at"]) >= since)
-            )
+            counts = Counter(r.reason for r in self.not_ticketed_mails(office, since))
         return ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
+
+    # -- typed access, office by office ---------------------------------------------------------
+    # Everything outside tickets/ reads and changes the store through these. A write names its
+    # office, or passes a record that carries it; a read over every office takes office=None.
+    # Records returned are the store's own: change them only through these methods.
+    def hot_ticket(self, number: str) -> Ticket | None:
+        """A ticket of the hot set (open, or closed since the last commit); never reads the archive."""
+        return self._tickets.get(number)
+
+    def hot_tickets(self, office: str | None = None) -> list[Ticket]:
+        """The hot set's tickets (of one office), closed ones not yet archived included."""
+        with self.lock:
+            return [t for t in self._tickets.values() if office in (None, t.office)]
+
+    def outgoing(
+        self, office: str | None = None, states: Iterable[str] | None = None, ticket: str | None = None
+    ) -> list[OutgoingMail]:
+        """The outbox's mail (of one office, in these states, of one ticket), oldest first."""
+        wanted = None if states is None else set(states)
+        with self.lock:
+            return [
+                m
+                for m in self._outbox.values()
+                if office in (None, m.office) and (wanted is None or m.status in wanted) and ticket in (None, m.ticket)
+            ]
+
+    def remove_mail(self, mail: OutgoingMail) -> None:
+        """A mail leaves the outbox (it was sent); staged until commit."""
+        with self.lock:
+            self._outbox.pop(mail.message_id, None)
+
+    def in_flight(self, office: str | None = None) -> list[InflightEntry]:
+        """Fetched mail not yet processed (of one office), oldest first."""
+        with self.lock:
+            return [e for e in self._inflight.values() if office in (None, e.office)]
+
+    def in_flight_entry(self, office: str, key: str) -> InflightEntry | None:
+        """The in-flight entry of a fetched mail of `office` (key: records.entry_key), if any."""
+        return self._inflight.get(key)
+
+    def put_in_flight(self, entry: InflightEntry) -> None:
+        """Record a fetched mail (or its changed attempts) as in flight; staged until commit."""
+        with self.lock:
+            self._inflight[entry.key] = entry
+
+    def done_in_flight(self, entry: InflightEntry) -> None:
+        """A mail in flight was processed: it leaves the in-flight list; staged until commit."""
+        with self.lock:
+            self._inflight.pop(entry.key, None)
+
+    def set_aside(self, entry: InflightEntry, reason: str, copy: str, at: datetime) -> QuarantineEntry:
+        """Move a mail from in flight to quarantine, with why and where its copy is."""
+        with self.lock:
+            self._inflight.pop(entry.key, None)
+            self._quarantine[entry.key] = kept = QuarantineEntry.of(entry, reason, copy, at)
+            return kept
+
+    def quarantined(self, office: str | None = None) -> list[QuarantineEntry]:
+        """Quarantined mail (of one office), in the order it was set aside."""
+        with self.lock:
+            return [e for e in self._quarantine.values() if office in (None, e.office)]
+
+    def quarantined_entry(self, key: str) -> QuarantineEntry | None:
+        """A quarantined mail by its key (which names its office: records.office_of_key)."""
+        return self._quarantine.get(key)
+
+    def drop_quarantined(self, entry: QuarantineEntry) -> None:
+        """Take a mail off the quarantine list (its copy stays in the spool); staged until commit."""
+        with self.lock:
+            self._quarantine.pop(entry.key, None)
+
+    def retry_quarantined(self, entry: QuarantineEntry) -> InflightEntry:
+        """Put a quarantined mail back in flight with fresh attempts; staged until commit."""
+        with self.lock:
+            self._quarantine.pop(entry.key, None)
+            self._inflight[entry.key] = again = entry.in_flight()
+            return again
+
+    def not_ticketed_mails(self, office: str | None = None, since: datetime | None = None) -> list[NotTicketed]:
+        """The mails remembered without a ticket (of one office, received since), oldest first."""
+        with self.lock:
+            return [
+                r
+                for r in self._not_ticketed.values()
+                if office in (None, r.office) and (since is None or r.received_at >= since)
+            ]
+
+    def not_ticketed_mail(self, key: str) -> NotTicketed | None:
+        """A mail remembered without a ticket, by its key (which names its office)."""
+        return self._not_ticketed.get(key)
+
+    def forget_not_ticketed(self, record: NotTicketed) -> None:
+        """Take a mail off the not-ticketed list (it was pulled in); staged until commit."""
+        with self.lock:
+            self._not_ticketed.pop(record.key, None)
+
+    def mailbox_state(self, office: str) -> MailboxState:
+        """How far the office's mailbox has been read (a copy; nothing read yet: last_uid 0)."""
+        with self.lock:
+            state = self._mailboxes.get(office) or MailboxState(office)
+            return MailboxState(state.office, state.uidvalidity, state.last_uid)
+
+    def advance_mailbox(self, office: str, uidvalidity: int, uids: list[int]) -> None:
+        """The office's mailbox was read up to these UIDs of this UIDVALIDITY; staged until commit."""
+        with self.lock:
+            self._mailboxes[office] = (self._mailboxes.get(office) or MailboxState(office)).advanced(uidvalidity, uids)
+
+    def office_meta(self, office: str) -> OfficeMeta:
+        """The office's counters, rate-limit counts, round-robin picks and periodic-mail dates; read
+        only (change them with `update_meta`)."""
+        with self.lock:
+            return self._office_meta(office)
+
+    def rate_count(self, office: str, key: str) -> int:
+        """How many mails the office counted under a rate-limit key (tickets.ratelimit)."""
+        meta = self._meta.get(office)
+        return meta.ratelimit.get(key, 0) if meta else 0
+
+    def update_meta(self, office: str, changes: OfficeMeta) -> None:
+        """Apply changes to the office's meta (mappings update, set dates replace); staged until commit."""
+        with self.lock:
+            self._office_meta(office).merge(changes)
+
+    def _office_meta(self, office: str) -> OfficeMeta:
+        return self._meta.setdefault(office, OfficeMeta())
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> None:
@@ -283,10 +409,11 @@ class Store:
                     self.faulted(exc)
                     raise
             for number in self._dirty:
-                if number in self.tickets:
-                    self._ticket_json[number] = _dumps(self.tickets[number].to_dict()).encode()
+                if number in self._tickets:
+                    self._ticket_json[number] = _dumps(self._tickets[number].to_dict()).encode()
             self._dirty.clear()
-            self._prune_ratelimit()
+            for meta in self._meta.values():
+                ratelimit.prune(meta.ratelimit)
             try:
                 write_atomic(self.hot_path, self._serialise())
             except LocalFault as exc:
@@ -308,12 +435,12 @@ class Store:
         self.fault = exc.what
 
     def _move_closed_to_archive(self) -> None:
-        for number in [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]:
-            ticket = self.tickets.pop(number)
+        for number in [n for n in self._dirty if self._tickets[n].status is Status.CLOSED]:
+            ticket = self._tickets.pop(number)
             self._ticket_json.pop(number, None)
             self._changed(number)
             self._to_archive[number] = ticket
-        self._dirty &= set(self.tickets)
+        self._dirty &= set(self._tickets)
 
     def _write_archives(self) -> None:
         by_month: dict[str, list[Ticket]] = {}
@@ -350,19 +477,6 @@ class Store:
             self.save_ticket(ticket)
             return ticket
 
-    def _prune_ratelimit(self) -> None:
-        """Drop per-sender counts of days no office is in any more ("sender|YYYY-MM-DD" keys), so
-        the hot file does not grow with every citizen who ever wrote."""
-        counts = self.meta.get("ratelimit")
-        if not counts:
-            return
-        days = {key.rpartition("|")[2] for key in counts}
-        if len(days) <= RATELIMIT_DAYS:
-            return
-        keep = set(sorted(d for d in days if _is_day(d))[-RATELIMIT_DAYS:])
-        for key in [k for k in counts if _is_day(day := k.rpartition("|")[2]) and day not in keep]:
-            del counts[key]
-
     def _outbox_doc(self, mail: OutgoingMail) -> dict[str, Any]:
         """A queued mail as stored: a big one's text lives in the spool, so a notification carrying
         10 MB of the citizen's files is not rewritten and synced with the hot file at every commit."""
@@ -375,8 +489,8 @@ class Store:
 
     def _outbox_texts(self) -> None:
         """Queued mail whose text was stored apart gets it back (it is sent from memory)."""
-        for mail in self.outbox.values():
-            if not mail.raw and mail.spool and mail.status in ("queued", "sending"):
+        for mail in self._outbox.values():
+            if not mail.raw and mail.spool and mail.status in (MailState.QUEUED, MailState.SENDING):
                 try:
                     mail.raw = self.spool.read(mail.spool).decode("utf-8")
                 except (OSError, ValueError) as exc:
@@ -388,7 +502,7 @@ class Store:
 
         outbox = []
         cache = {}
-        for mid, mail in self.outbox.items():
+        for mid, mail in self._outbox.items():
             signature = _outbox_signature(mail)
             cached = self._outbox_json.get(mid)
             if cached is None or cached[0] != signature:
@@ -398,11 +512,11 @@ class Store:
         self._outbox_json = cache
         plain = {
             "outbox": {},
-            "mailboxes": table([dict(v, office=k) for k, v in self.mailboxes.items()]),
-            "inflight": table([dict(v, key=k) for k, v in self.inflight.items()]),
-            "quarantine": table([dict(v, key=k) for k, v in self.quarantine.items()]),
-            "not_ticketed": table([dict(v, key=k) for k, v in self.not_ticketed.items()]),
-            "meta": {"1": self.meta},
+            "mailboxes": table([v.to_dict() for v in self._mailboxes.values()]),
+            "inflight": table([dict(v.to_dict(), key=k) for k, v in self._inflight.items()]),
+            "quarantine": table([dict(v.to_dict(), key=k) for k, v in self._quarantine.items()]),
+            "not_ticketed": table([v.to_dict() for v in self._not_ticketed.values()]),
+            "meta": {"1": officemeta.to_doc(self._meta)},
         }
         head = _dumps(plain).encode()
         assert head.startswith(b'{"outbox":{}')
@@ -419,7 +533,3 @@ def _numbered(parts: list[bytes], docs: Iterable[bytes]) -> None:
     """TinyDB's table layout: '"1":{...},"2":{...}'."""
     for i, doc in enumerate(docs, start=1):
         parts += [b',"%d":' % i if i > 1 else b'"1":', doc]
-
-
-def _is_day(text: str) -> bool:
-    return len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()

@@ -51,6 +51,6 @@ def test_a_quarantined_mail_exits_7(tmp_path, dovecot, smtp_sink, monkeypatch):
     statuses, quarantined = [], []
     for _ in range(3):
         statuses.append(cli.main(run))
-        quarantined.append(len(hd.store().quarantine))
+        quarantined.append(len(hd.store().quarantined()))
     # Retried first (status 0); the run that sets it aside says so; the next run has nothing new to say.
     assert quarantined == [0, 1, 1] and statuses == [0, 7, 0]

@@ -182,7 +182,7 @@ def test_full_disk_pauses_intake_and_the_mail_is_ticketed_when_space_returns(tmp
     ]
     assert len([m for m in smtp_sink.messages if "data disk full" in str(m.message["Subject"])]) == 1
     store = hd.store()
-    assert store.quarantine == {} and store.inflight == {}
+    assert store.quarantined() == [] and store.in_flight() == []
     assert [t.requester for t in hd.tickets()] == ["warga@example.org", "ani@example.org"]
     assert b"$PSTProcessed" in hd.flags()[uid]
 
@@ -199,7 +199,7 @@ def test_run_once_on_a_full_disk_says_so_in_one_line_and_charges_nothing(tmp_pat
     filler.unlink()
     assert hd.cli("run", "--once").returncode == 0
     assert [t.requester for t in hd.tickets()] == ["warga@example.org"]
-    assert hd.store().quarantine == {}
+    assert hd.store().quarantined() == []
 
 
 # -- 4. read-only or missing data directory --------------------------------------------------------
@@ -322,7 +322,7 @@ def test_thirty_failed_acknowledgements_keep_the_hot_file_small_and_make_one_not
     hd.run_once(now=now)
     hd.run_once(now=now + timedelta(minutes=5))  # the notices go out
     store = hd.store()
-    failed = [m for m in store.outbox.values() if m.status == "failed" and m.purpose == "acknowledgement"]
+    failed = [m for m in store.outgoing() if m.status == "failed" and m.purpose == "acknowledgement"]
     assert len(failed) == 30
     assert all(m.raw == "" and "550" in m.last_error for m in failed)
     assert all(m.message_id in (hd.data_dir / "spool" / m.spool).read_text() for m in failed)
@@ -424,7 +424,7 @@ def test_queued_notifications_with_big_files_keep_the_hot_file_small(tmp_path, d
         hd.append(citizen_mail(sender=f"Warga {n} <warga{n}@example.org>", attachments=pdfs), date=now)
     smtp_sink.fail_next(100, code=451)
     hd.run_once(now=now)
-    waiting = sorted(m.purpose for m in hd.store().outbox.values() if m.status == "queued")
+    waiting = sorted(m.purpose for m in hd.store().outgoing() if m.status == "queued")
     # (November's monthly report waits beside them: the office has tickets now.)
     assert [p for p in waiting if p != "report"] == ["acknowledgement"] * 3 + ["notification"] * 3
     assert (hd.data_dir / "store" / "hot.json").stat().st_size < 2_000_000

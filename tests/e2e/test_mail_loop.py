@@ -190,21 +190,21 @@ def test_temporary_smtp_failure_is_retried_later(hd):
     hd.append(citizen_mail(), date=MON_0900)
     hd.run_once(now=MON_0900)
     assert hd.to_citizens() == []
-    [queued] = hd.store().outbox.values()
+    [queued] = hd.store().outgoing()
     assert queued.status == "queued" and queued.last_error.startswith("451")
     hd.run_once(now=MON_0900 + timedelta(seconds=30))  # backoff (60 s) not yet over
     assert hd.to_citizens() == []
     hd.run_once(now=MON_0900 + timedelta(minutes=2))
     [ack] = hd.to_citizens(1)
     assert ack.message["Message-ID"] == queued.message_id
-    assert hd.store().outbox == {}
+    assert hd.store().outgoing() == []
 
 
 def test_permanent_smtp_failure_is_recorded_and_reported(hd):
     hd.sink.reject_recipient("warga@example.org", code=550)
     hd.append(citizen_mail(), date=MON_0900)
     hd.run_once(now=MON_0900)
-    [failed] = hd.store().outbox.values()
+    [failed] = hd.store().outgoing()
     assert failed.status == "failed" and "550" in failed.last_error
     hd.run_once(now=MON_0900 + timedelta(minutes=1))
     # The delivery-failure notice itself (a digest built after the failure lists it as well).
@@ -251,7 +251,7 @@ def test_daemon_killed_after_smtp_accepted_never_sends_it_again(hd):
     killed = hd.cli("run", "--once", env={"HELPDESK_FAILPOINT": "after_smtp_accept"})
     assert killed.returncode == -signal.SIGKILL
     [first] = hd.to_citizens(1)
-    assert [m.status for m in hd.store().outbox.values() if m.message_id == first.message["Message-ID"]] == [
+    assert [m.status for m in hd.store().outgoing() if m.message_id == first.message["Message-ID"]] == [
         "sending"
     ]  # the store did not learn of the acceptance ...
     again = hd.cli("run", "--once")
@@ -259,7 +259,7 @@ def test_daemon_killed_after_smtp_accepted_never_sends_it_again(hd):
     hd.cli("run", "--once")
     # ... but the sent journal did: no second copy, and the outbox is empty.
     assert [m.message["Message-ID"] for m in hd.to_citizens()] == [first.message["Message-ID"]]
-    assert hd.store().outbox == {}
+    assert hd.store().outgoing() == []
 
 
 def test_daemon_killed_before_processing_processes_from_spool(hd):
@@ -283,8 +283,8 @@ def test_repeated_crashes_quarantine_only_the_mail_in_hand_not_its_whole_batch(h
     # Only the mail that was in hand at each of the three crashes is set aside; the other four,
     # innocent, become tickets.
     assert len(hd.tickets()) == 4
-    assert len(hd.store().quarantine) == 1
-    assert hd.store().inflight == {}
+    assert len(hd.store().quarantined()) == 1
+    assert hd.store().in_flight() == []
 
 
 def test_mail_that_keeps_failing_is_quarantined_and_the_rest_goes_on(hd, monkeypatch):
@@ -304,12 +304,12 @@ def test_mail_that_keeps_failing_is_quarantined_and_the_rest_goes_on(hd, monkeyp
         hd.run_once(now=MON_0900 + timedelta(minutes=minute))
     store = hd.store()
     assert [t.subject for t in hd.tickets()] == ["Data biasa"]
-    [entry] = store.quarantine.values()
-    assert "poisonous mail" in entry["reason"]
-    assert (hd.data_dir / "spool" / entry["copy"]).exists()
+    [entry] = store.quarantined()
+    assert "poisonous mail" in entry.reason
+    assert (hd.data_dir / "spool" / entry.copy).exists()
     subjects = [str(m.message["Subject"]) for m in hd.sink.messages]
     assert any("karantina" in s.lower() for s in subjects)
-    assert store.inflight == {}
+    assert store.in_flight() == []
 
 
 def test_unreadable_store_stops_the_daemon_and_is_left_untouched(hd):
@@ -359,7 +359,7 @@ def test_smtp_server_down_keeps_mail_queued_until_it_is_back(tmp_path, dovecot, 
     )
     down.append(citizen_mail(), date=MON_0900)
     down.run_once(now=MON_0900)
-    [queued] = [m for m in down.store().outbox.values() if m.purpose == "acknowledgement"]
+    [queued] = [m for m in down.store().outgoing() if m.purpose == "acknowledgement"]
     assert queued.status == "queued" and "unreachable" in queued.last_error
     assert queued.attempts == 1
     status = down.cli("status")
@@ -403,7 +403,7 @@ def test_idn_sender_gets_an_acknowledgement_and_the_outbox_goes_on(hd):
     hd.run_once(now=MON_0900)
     acks = hd.to_citizens(2)
     assert sorted(a.rcpt_tos[0] for a in acks) == ["warga@example.org", "warga@xn--mnchen-3ya.de"]
-    assert not [m for m in hd.store().outbox.values() if m.status != "sent"]
+    assert not [m for m in hd.store().outgoing() if m.status != "sent"]
 
 
 def test_mail_to_one_office_cc_another_is_one_ticket_of_the_office_in_to(tmp_path, dovecot, smtp_sink):

@@ -4,7 +4,6 @@ goes through the pipeline again and its citizen gets the acknowledgement."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +32,7 @@ def poisoned(tmp_path, dovecot, smtp_sink, monkeypatch):
     hd.append(citizen_mail(subject="Data kemiskinan"))
     for _ in range(3):
         cli.main(["--config", str(hd.settings_path), "run", "--once", "--now", NOW])
-    [hd.key] = hd.store().quarantine
+    [hd.key] = [e.key for e in hd.store().quarantined()]
     hd.mend = lambda: monkeypatch.setitem(pipeline.PIPELINES, pipeline.Kind.NEW, real)
     hd.notices = [m for m in hd.to_staff("pst3576@bps.go.id") if "karantina" in str(m.message["Subject"])]
     smtp_sink.clear()
@@ -56,8 +55,8 @@ def test_list_and_show_name_the_mail_and_why(poisoned, capsys):
 
 
 def test_the_supervisors_notice_says_when_in_the_office_zone(poisoned):
-    entry = poisoned.store().quarantine[poisoned.key]
-    local = datetime.fromisoformat(entry["received_at"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    entry = poisoned.store().quarantined_entry(poisoned.key)
+    local = entry.received_at.astimezone(ZoneInfo("Asia/Jakarta"))
     [notice] = poisoned.notices
     assert f"Diterima : {local:%Y-%m-%d %H:%M} WIB" in notice.message.get_body(("plain",)).get_content()
 
@@ -66,7 +65,7 @@ def test_retry_after_the_cause_is_mended_makes_the_ticket_and_its_acknowledgemen
     poisoned.mend()
     status, out, _ = helpdesk(poisoned, capsys, "quarantine", "retry", poisoned.key)
     assert status == 0 and f"{poisoned.key} processed" in out
-    assert poisoned.store().quarantine == {}
+    assert poisoned.store().quarantined() == []
     assert [t.subject for t in poisoned.tickets()] == ["Data kemiskinan"]
     status, _, err = helpdesk(poisoned, capsys, "run", "--once")  # the retry queued it as of now
     assert status == 0, err
@@ -83,7 +82,7 @@ def test_drop_takes_it_off_the_list_and_a_wrong_key_is_named(poisoned, capsys):
     status, _, err = helpdesk(poisoned, capsys, "quarantine", "drop", poisoned.key + "9")
     assert status == 1 and f"did you mean {poisoned.key}?" in err
     assert helpdesk(poisoned, capsys, "quarantine", "drop", poisoned.key)[0] == 0
-    assert poisoned.store().quarantine == {}
+    assert poisoned.store().quarantined() == []
     assert helpdesk(poisoned, capsys, "quarantine", "list")[1] == "no quarantined mail\n"
 
 
@@ -99,4 +98,4 @@ def test_retry_while_the_daemon_runs_changes_nothing_and_says_why(poisoned, caps
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     assert status == 4 and "stop it first, then retry, then start it again" in err
-    assert list(poisoned.store().quarantine) == [poisoned.key]
+    assert [e.key for e in poisoned.store().quarantined()] == [poisoned.key]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpdesk.errors import StoreCorrupt
+from helpdesk.tickets.records import InflightEntry
 from tests.deskharness import Desk, to_of
 from tests.mailfactory import citizen_mail
 
@@ -32,20 +33,13 @@ def test_leftovers_of_a_crash_are_charged_one_at_a_time(tmp_path):
     desk = Desk(tmp_path)
     store = desk.app.store
     for uid in range(1, 6):  # five mails in flight after a crash that charged each one attempt
-        store.inflight[f"3576:1:{uid}"] = {
-            "office": "3576",
-            "uidvalidity": 1,
-            "uid": uid,
-            "attempts": 1,
-            "last_error": "",
-            "spool": desk.app.spool.put_inbound(citizen_mail(subject=f"Data {uid}"), desk.clock.now()),
-            "received_at": desk.clock.now().isoformat(),
-        }
+        spool = desk.app.spool.put_inbound(citizen_mail(subject=f"Data {uid}"), desk.clock.now())
+        store.put_in_flight(InflightEntry("3576", 1, uid, spool, desk.clock.now(), attempts=1))
     commits = []
     real_commit = store.commit
-    store.commit = lambda: (commits.append([e["attempts"] for e in store.inflight.values()]), real_commit())
+    store.commit = lambda: (commits.append([e.attempts for e in store.in_flight()]), real_commit())
     handled = desk.intake.process_pending()
-    assert len(handled) == 5 and store.inflight == {}
+    assert len(handled) == 5 and store.in_flight() == []
     # Before each mail runs, only that mail's count went up: a mail that kills the process is the
     # only one to gather attempts towards quarantine.
     assert commits[0] == [2, 1, 1, 1, 1]
@@ -62,5 +56,5 @@ def test_a_store_that_fails_while_processing_is_not_blamed_on_the_mail(tmp_path,
     raw = citizen_mail(subject="Re: [PST-3576-2026-000009] data")
     with pytest.raises(StoreCorrupt):
         desk.deliver(raw)
-    assert desk.app.store.quarantine == {}
-    assert len(desk.app.store.inflight) == 1  # still owed: processed once the store is mended
+    assert desk.app.store.quarantined() == []
+    assert len(desk.app.store.in_flight()) == 1  # still owed: processed once the store is mended

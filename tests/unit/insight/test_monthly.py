@@ -75,10 +75,10 @@ def test_monthly_mail_carries_text_html_and_csv(app):
 def test_due_reports_are_queued_once_and_remembered(app, tmp_path):
     assert send_due_reports(app, at(12, 1, 7)) == []
     assert send_due_reports(app, at(12, 1, 8, 5)) == ["3576", "3571"]
-    queued = [m for m in app.store.outbox.values() if m.purpose == "report"]
+    queued = [m for m in app.store.outgoing() if m.purpose == "report"]
     assert [m.recipients for m in queued] == [["pst3576@bps.go.id"]]  # 3571 has no supervisors
     assert send_due_reports(app, at(12, 1, 9)) == []
-    assert Store(tmp_path).meta["monthly_report"] == {"3576": "2026-11", "3571": "2026-11"}
+    assert [Store(tmp_path).office_meta(code).monthly_report for code in ("3576", "3571")] == ["2026-11", "2026-11"]
 
 
 async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
@@ -90,7 +90,7 @@ async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
     await scheduler.monthly_reports()
     await scheduler.monthly_reports()
     assert woken == [True]
-    assert [m.purpose for m in app.store.outbox.values()] == ["report"]
+    assert [m.purpose for m in app.store.outgoing()] == ["report"]
 
 
 def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
@@ -99,5 +99,5 @@ def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
     )
     fresh = App.build(settings, FixedClock(NOW))
     assert send_due_reports(fresh, at(12, 1, 8, 5)) == ["3576"]
-    assert [m for m in fresh.store.outbox.values() if m.purpose == "report"] == []
-    assert fresh.store.meta["monthly_report"] == {"3576": "2026-11"}
+    assert [m for m in fresh.store.outgoing() if m.purpose == "report"] == []
+    assert fresh.store.office_meta("3576").monthly_report == "2026-11"

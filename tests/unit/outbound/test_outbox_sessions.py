@@ -35,7 +35,7 @@ async def test_every_mail_goes_once_over_several_sessions(tmp_path, smtp_sink, p
         store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=3, process=process), batch_size=5
     )
     assert sorted(result.sent) == sorted(outgoing_mail(i).message_id for i in range(7))
-    assert len(smtp_sink.messages) == 7 and not store.outbox
+    assert len(smtp_sink.messages) == 7 and not store.outgoing()
     assert not outbox.journal.path.exists()  # cleared once the commit held the outcomes
 
 
@@ -46,9 +46,9 @@ async def test_an_unreachable_server_leaves_the_whole_batch_for_one_retry(tmp_pa
     store = queued_outbox(tmp_path, 6)
     _, result = await drain(store, SmtpSettings(port=port, timeout=2, sessions=2, process=process))
     assert not result.sent and len(result.retrying) == 6
-    assert {m.status for m in store.outbox.values()} == {"queued"}
-    assert len({m.next_attempt_at for m in store.outbox.values()}) == 1
-    assert all(m.next_attempt_at > OUTBOX_NOW for m in store.outbox.values())
+    assert {m.status for m in store.outgoing()} == {"queued"}
+    assert len({m.next_attempt_at for m in store.outgoing()}) == 1
+    assert all(m.next_attempt_at > OUTBOX_NOW for m in store.outgoing())
 
 
 async def test_one_tickets_mail_keeps_its_order_across_sessions(tmp_path, smtp_sink, process):

@@ -23,7 +23,7 @@ async def test_the_mail_goes_out_from_another_process(tmp_path, smtp_sink):
         await outbox.close()
     assert child != os.getpid()
     assert sorted(result.sent) == sorted(outgoing_mail(i).message_id for i in range(3))
-    assert len(smtp_sink.messages) == 3 and not store.outbox
+    assert len(smtp_sink.messages) == 3 and not store.outgoing()
 
 
 async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path, smtp_sink):
@@ -48,13 +48,13 @@ async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothin
         first = await outbox.drain()
         del handler.handle_RCPT
         assert len(first.sent) == 2 and len(first.retrying) == 4
-        assert {m.status for m in store.outbox.values()} == {"queued"}
-        assert all(m.attempts == 1 and "ended" in m.last_error for m in store.outbox.values())
+        assert {m.status for m in store.outgoing()} == {"queued"}
+        assert all(m.attempts == 1 and "ended" in m.last_error for m in store.outgoing())
         second = await outbox.drain()  # a new sending process takes over
     finally:
         handler.__dict__.pop("handle_RCPT", None)
         await outbox.close()
-    assert len(second.sent) == 4 and not store.outbox
+    assert len(second.sent) == 4 and not store.outgoing()
     ids = [str(m.message["Message-ID"]) for m in smtp_sink.messages]
     assert sorted(ids) == sorted(outgoing_mail(i).message_id for i in range(6))  # each exactly once
 
@@ -77,4 +77,4 @@ async def test_mail_the_journal_saw_accepted_counts_as_sent_when_the_process_die
         del handler.handle_DATA
         await outbox.close()
     assert result.sent == [outgoing_mail(0).message_id]
-    assert [m.message_id for m in store.outbox.values()] == [outgoing_mail(1).message_id]
+    assert [m.message_id for m in store.outgoing()] == [outgoing_mail(1).message_id]

@@ -72,7 +72,7 @@ def test_a_sweep_commits_its_keys_with_its_mail_and_never_repeats(desk):
     assert sorted(sweep(desk, at(25, 8))) == ["digest", "reminder"]
     on_disk = Store(desk.app.settings.data_dir)  # what a restart would see
     [ticket] = on_disk.open_tickets()
-    reminders = [m for m in on_disk.outbox.values() if m.purpose == "reminder"]
+    reminders = [m for m in on_disk.outgoing() if m.purpose == "reminder"]
     assert len(reminders) == 1 and reminders[0].recipients == ["rina@bps.go.id"]
     assert any("reminder:opening" in k for k in ticket.sla_done)
     assert sweep(desk, at(25, 8, 1)) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from helpdesk.sla.scheduler import RETRY_SECONDS, SlaScheduler
 from tests.deskharness import WIB, Desk
@@ -32,7 +32,7 @@ async def test_run_office_sweeps_then_waits_for_the_next_instant(tmp_path):
     sched = SlaScheduler(desk.app, on_mail_queued=lambda: woken.append(1))
     await sched.run_office("3576")
     assert woken == [1]  # the digest was queued
-    assert desk.app.store.meta["last_digest"]["3576"] == "2026-11-25"
+    assert desk.app.store.office_meta("3576").last_digest == date(2026, 11, 25)
     assert job_delay(sched, "3576") > timedelta(hours=23)  # Thursday's digest
 
 

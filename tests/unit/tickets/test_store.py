@@ -124,7 +124,7 @@ def test_outbox_is_committed_with_the_ticket(tmp_path):
     )
     store.commit()
     again = Store(tmp_path)
-    assert list(again.outbox) == ["<a@x>"]
+    assert [m.message_id for m in again.outgoing()] == ["<a@x>"]
     assert again.ticket_for_message("<a@x>") == ticket.number
 
 
