@@ -33,7 +33,7 @@ from helpdesk.config import Office, Operator, Settings, SmtpSettings  # noqa: E4
 from helpdesk.inbound.intake import Fetched, Intake  # noqa: E402
 from helpdesk.insight.search import public_suggestions, similar  # noqa: E402
 from helpdesk.model import Status, Ticket, TicketEvent  # noqa: E402
-from helpdesk.relay import tokens  # noqa: E402
+from helpdesk.outbound import tokens  # noqa: E402
 
 WIB = timezone(timedelta(hours=7))
 OFFICE = Office(code="3576", name="BPS Kota Mojokerto", address="bps3576@bps.go.id")

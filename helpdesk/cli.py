@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,7 @@ def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clo
     office = _office(settings, args.office)
     cal = WorkingCalendar.for_office(office)
     year = args.year if args.year is not None else clock.now().astimezone(office.tz).year
-    from .sla.wording import DAYS
+    from .outbound.wording import DAYS
 
     print(f"{office.name} ({office.code}), {year}: hari libur dan cuti bersama")
     for day, name in cal.closed_days(year):
@@ -284,7 +285,7 @@ def cmd_deadline(settings: config.Settings, args: argparse.Namespace, clock: Clo
 
 
 def cmd_route(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
-    from .routing.explain import explain
+    from .explain import explain
     from .routing.rules import RulesError
 
     try:
@@ -314,7 +315,8 @@ def _office(settings: config.Settings, code: str) -> config.Office:
         raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}") from None
 
 
-COMMANDS = {
+# name -> cmd(settings, args, clock) -> exit status (settings None for check and settings)
+COMMANDS: dict[str, Callable[..., int]] = {
     "run": cmd_run,
     "check": cmd_check,
     "settings": cmd_settings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -45,7 +46,7 @@ class Daemon:
         self.intake = Intake(app)
         self.outbox = Outbox(app.store, app.settings.smtp, app.clock, on_permanent_failure=self.report_failure)
         self.workers = [
-            MailboxWorker(o, self.intake, on_ingested=lambda code=o.code: self._mail_taken_in(code))
+            MailboxWorker(o, self.intake, on_ingested=functools.partial(self._mail_taken_in, o.code))
             for o in app.settings.offices
             if o.imap is not None
         ]
@@ -89,7 +90,7 @@ class Daemon:
         monthly reports (cron's `run --once` owes them as much as the long-running scheduler)."""
         for office in self.app.settings.offices:
             await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
-        from .insight.monthly import send_due_reports  # numpy and the report's figures: only now, not at start
+        from .sla.reports import send_due_reports  # numpy and the report's figures: only now, not at start
 
         reported = await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now())
         if reported:

@@ -233,7 +233,8 @@ def _shown(f: Field) -> str:
         return f.metadata["shown"]
     if required(f):
         return "required"
-    value = f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+    factory = f.default_factory
+    value = factory() if f.default is MISSING and callable(factory) else f.default
     if value in (None, "", ()):
         return "none"
     if isinstance(value, bool):

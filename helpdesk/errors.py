@@ -19,11 +19,24 @@ class StoreCorrupt(HelpdeskError, RuntimeError):
     """A store file cannot be read: the daemon stops and the file is left untouched."""
 
 
-class TemporaryFailure(HelpdeskError, ConnectionError):
+class DeliveryFailure(HelpdeskError):
+    """A mail the SMTP server did not take, with its reply code when it gave one (aiosmtplib's way):
+    `refused` names the recipients turned down when others were accepted; `unreachable`, no server."""
+
+    def __init__(
+        self, message: str, *, code: int | None = None, refused: list[str] | None = None, unreachable: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.refused = refused
+        self.unreachable = unreachable
+
+
+class TemporaryFailure(DeliveryFailure, ConnectionError):
     """Retry later (SMTP 4xx, refused connection, timeout)."""
 
 
-class PermanentFailure(HelpdeskError):
+class PermanentFailure(DeliveryFailure):
     """Give up and report (SMTP 5xx, a recipient refused)."""
 
 

@@ -27,6 +27,15 @@ class Kind(str, enum.Enum):  # noqa: UP042 - values are stored as plain strings
     RATING = "rating"  # a citizen's 1-5 answer to the rating request on a closed ticket
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What the mail is, and which header or fact decided it (`inbound.classify`)."""
+
+    kind: Kind
+    reason: str
+    rule: str = ""
+
+
 class Status(str, enum.Enum):  # noqa: UP042 - values are stored as plain strings
     """Where a ticket stands in the SLA clock (DESIGN.md, "The clock")."""
 
@@ -140,7 +149,7 @@ class TicketEvent:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TicketEvent:
         return cls(
-            at=_dt(d["at"]),
+            at=datetime.fromisoformat(d["at"]),
             type=EventType.of(d["type"]),
             message_id=d.get("message_id", ""),
             actor=d.get("actor", ""),
@@ -183,7 +192,7 @@ class Ticket:
     public_answer: str = ""  # the answer #publik published, frozen at that moment
     message_ids: list[str] = field(default_factory=list)  # every Message-ID of the thread, in and out
     sla_done: list[str] = field(default_factory=list)  # keys of reminders/escalations already sent
-    # Fingerprints (relay.staffcopy) of what the helpdesk wrote to staff about this ticket, and of
+    # Fingerprints (outbound.staffcopy) of what the helpdesk wrote to staff about this ticket, and of
     # its internal-only blocks: an operator's reply is cleaned of them before it reaches the citizen.
     staff_prints: str = ""
     internal_prints: str = ""

@@ -6,83 +6,20 @@ step that fails leaves no half-made ticket behind (the intake then retries or qu
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from .app import App
-from .config import Office
 from .errors import Discard
-from .inbound.classify import Verdict
+from .insight.search import acknowledgement_suggestions
 from .kinds import EventType
-from .model import InboundMail, Kind, OutgoingMail, Status, Ticket
+from .model import Kind, Status
 from .outbound.acknowledge import acknowledge
+from .outbound.strip import new_text
 from .relay.relay import relay_reply
-from .relay.strip import new_text
+from .routing.absence import note_absence
 from .routing.notify import forward_to_operator, notify_operator
-from .routing.route import note_absence, route
-from .sla.deadlines import due_at
+from .routing.route import route
+from .sla.deadlines import deadline_from
+from .step import Context, Step, store_attachments
 from .tickets import lifecycle
-from .tickets.conversation import ThreadMatch
-from .tickets.officemeta import OfficeMeta
 from .tickets.rating import answers_rating_request, parse_rating
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class Context:
-    """One mail on its way through the pipeline, with what the steps decided so far."""
-
-    app: App
-    office: Office
-    mail: InboundMail
-    spool_path: str
-    now: datetime
-    verdict: Verdict
-    thread: ThreadMatch
-    ticket: Ticket | None = None
-    outgoing: list[OutgoingMail] = field(default_factory=list)
-    # The office's meta changes this mail makes (rate-limit counts, round-robin picks, absences),
-    # applied with its ticket and mail in `apply`.
-    meta: OfficeMeta = field(default_factory=OfficeMeta)
-    notes: list[str] = field(default_factory=list)
-    not_ticketed: str = ""  # why this mail made no ticket: counted and listed for a human to check
-
-    def sent_count(self, key: str) -> int:
-        """Mails counted under a rate-limit key (tickets.ratelimit), this mail's own counts included."""
-        return self.meta.ratelimit.get(key, self.app.store.rate_count(self.office.code, key))
-
-    def count_sent(self, key: str, n: int) -> None:
-        """Set the count under a rate-limit key; stored with this mail's ticket."""
-        self.meta.ratelimit[key] = n
-
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-        log.info("%s: %s", self.mail.message_id, text)
-
-    def send(self, mail: OutgoingMail) -> None:
-        self.outgoing.append(mail)
-        if self.ticket is not None and mail.message_id not in self.ticket.message_ids:
-            self.ticket.message_ids.append(mail.message_id)
-
-
-Step = Callable[[Context], None]
-
-
-def deadline_from(ctx: Context, received: datetime, days: int | None = None) -> tuple[datetime, datetime]:
-    """(clock start, deadline) for a citizen message received at `received`."""
-    cal = ctx.app.calendar(ctx.office)
-    days = days or (ctx.ticket.reply_days if ctx.ticket and ctx.ticket.reply_days else ctx.office.reply_days)
-    return cal.next_opening(received), due_at(received, cal, days)
-
-
-def store_attachments(ctx: Context) -> None:
-    """Attachment bytes go to the spool under generated names before anything refers to them."""
-    for att in ctx.mail.attachments:
-        if att.payload and not att.spool_name:
-            att.spool_name = ctx.app.spool.put_attachment(att.payload)
 
 
 def choose_office(ctx: Context) -> None:
@@ -180,8 +117,15 @@ def record_rating(ctx: Context) -> None:
     ctx.note(f"rating {rating}/5 recorded on {ctx.ticket.number}")
 
 
+def suggest_answers(ctx: Context) -> None:
+    """Public past answers for the acknowledgement to offer, handed to it on the Context (insight)."""
+    assert ctx.ticket is not None
+    ctx.suggestions = acknowledgement_suggestions(ctx.app, ctx.office, ctx.ticket, ctx.mail.text.strip())
+
+
 PIPELINES: dict[Kind, tuple[Step, ...]] = {
-    Kind.NEW: (choose_office, record_ticket, route, acknowledge, notify_operator),  # route may change reply_days
+    # route may change reply_days, which the acknowledgement promises
+    Kind.NEW: (choose_office, record_ticket, route, suggest_answers, acknowledge, notify_operator),
     Kind.FOLLOW_UP: (load_ticket, record_follow_up, forward_to_operator),
     Kind.OPERATOR_REPLY: (relay_reply,),
     Kind.AUTO_REPLY: (record_automated, note_absence),

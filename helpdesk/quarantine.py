@@ -55,22 +55,26 @@ def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -
     try:
         with single_instance(Path(settings.data_dir)):
             app = App.build(settings, clock)  # read again under the lock: the store is ours now
+            entry = app.store.quarantined_entry(args.key)
+            if entry is None:  # another command took it between the look above and the lock
+                print(f"no quarantined mail {args.key}", file=sys.stderr)
+                return 1
             if args.action == "drop":
-                app.store.drop_quarantined(app.store.quarantined_entry(args.key))
+                app.store.drop_quarantined(entry)
                 app.store.commit()
                 print(f"dropped {args.key}")
                 return 0
-            return retry(app, args.key)
+            return retry(app, entry)
     except AlreadyRunning as exc:
         print(f"{exc}; stop it first, then {args.action}, then start it again", file=sys.stderr)
         return 4
 
 
-def retry(app: App, key: str) -> int:
+def retry(app: App, quarantined: QuarantineEntry) -> int:
     """Put the mail back in flight with fresh attempts and process it now; its mail goes out with
     the next `helpdesk run` (or run --once)."""
-    store = app.store
-    entry = store.retry_quarantined(store.quarantined_entry(key))
+    store, key = app.store, quarantined.key
+    entry = store.retry_quarantined(quarantined)
     Intake(app).process_pending(entry.office)
     if again := store.quarantined_entry(key):
         print(f"{key} failed again and is back in quarantine: {again.reason}", file=sys.stderr)

@@ -15,9 +15,8 @@ from typing import Any
 from .app import App
 from .clock import Clock
 from .config import Settings
-from .inbound.classify import Verdict
 from .inbound.parse import parse
-from .model import Kind
+from .model import Kind, Verdict
 from .tickets.conversation import ThreadMatch
 
 
@@ -54,6 +53,7 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
     from . import pipeline
     from .outbound.outbox import Outbox
     from .runlock import AlreadyRunning, single_instance
+    from .step import Context
 
     try:
         # The daemon is the store's one writer: this command writes, so it holds the same lock.
@@ -67,7 +67,7 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
                 print(f"{args.key} is a second copy of a mail already taken in", file=sys.stderr)
                 return 1
             mail = parse(app.spool.read(record.spool), record.received_at, settings.mail_seconds)
-            ctx = pipeline.Context(
+            ctx = Context(
                 app=app,
                 office=settings.office(record.office),
                 mail=mail,

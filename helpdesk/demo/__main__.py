@@ -93,7 +93,7 @@ def main() -> int:
             f"127.0.0.1:{smtp_port}; the daemon's log is {log}"
         )
         for office in settings.offices:
-            env[f"IMAP_PASSWORD_{office.code}"] = dovecot.add_user(office.imap.username)
+            env[f"IMAP_PASSWORD_{office.code}"] = dovecot.add_user(mailbox_user(office))
         cmd = [sys.executable, "-m", "helpdesk", "--config", str(settings_path)]
         check = subprocess.run([*cmd, "check"], env=env, capture_output=True, text=True)
         print(f"$ helpdesk check\n{check.stdout.strip()}\n")
@@ -126,7 +126,7 @@ def whole_loop(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSink)
     citizen = email.utils.parseaddr(sender)[1]
     raw = sample(sender, office.address, subject, body, html, att)
     print(as_seen(f"1. {citizen} writes to {office.address}", parsed(raw)))
-    dovecot.append(office.imap.username, raw)
+    dovecot.append(mailbox_user(office), raw)
     ack = arrival(sink, lambda m: citizen in m.rcpt_tos, "the acknowledgement")
     print(as_seen(f"2. {citizen} receives the acknowledgement", ack))
     staff = {op.address: op.name for op in settings.operators}
@@ -135,7 +135,7 @@ def whole_loop(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSink)
     print(as_seen(f"3. {staff[operator]} (operator) is notified", note))
     reply = operator_reply(note, operator, staff[operator])
     print(as_seen(f"4. {staff[operator]} simply replies, with #tutup on the first line", parsed(reply), lines=8))
-    dovecot.append(office.imap.username, reply)
+    dovecot.append(mailbox_user(office), reply)
     answer = arrival(sink, lambda m: citizen in m.rcpt_tos, "the answer", skip=1)
     print(as_seen(f"5. {citizen} receives the answer, from {office.address}", answer))
     rating = arrival(sink, lambda m: citizen in m.rcpt_tos, "the rating request", skip=2)
@@ -151,7 +151,7 @@ def other_offices(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSi
         raw = sample(sender, office.address, subject, body, html, att)
         if subject.startswith("Auto:"):
             raw = b"Auto-Submitted: auto-replied\r\n" + raw  # answered by nobody: no ping-pong
-        dovecot.append(office.imap.username, raw)
+        dovecot.append(mailbox_user(office), raw)
         print(f"-> {sender} writes to {office.address}: {parsed(raw)['Subject']}")
     acks = sink_wait(
         sink, lambda: [m for m in sink.messages[before:] if m.message["Auto-Submitted"] == "auto-replied"], 2
@@ -161,6 +161,11 @@ def other_offices(settings: config.Settings, dovecot: LocalDovecot, sink: SmtpSi
         print(f"  to {', '.join(m.rcpt_tos)}: {m.message['Subject']}")
     print()
     return len(acks) == 2
+
+
+def mailbox_user(office: config.Office) -> str:
+    assert office.imap is not None  # every demo office reads its mailbox
+    return office.imap.username
 
 
 def parsed(raw: bytes) -> EmailMessage:

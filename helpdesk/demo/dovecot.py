@@ -129,7 +129,8 @@ class LocalDovecot:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {self.proc.stderr.read().decode(errors='replace')}\n{self.log()}")
+                said = self.proc.stderr.read() if self.proc.stderr else b""
+                raise RuntimeError(f"dovecot exited: {said.decode(errors='replace')}\n{self.log()}")
             try:
                 with socket.create_connection((self.host, self.port), timeout=1) as s:
                     if s.recv(100).startswith(b"* OK"):

@@ -69,7 +69,9 @@ def operator_reply(notification: EmailMessage, sender: str, name: str) -> bytes:
     msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain="bps.go.id")
     msg["In-Reply-To"] = msg["References"] = str(notification["Message-ID"])
-    quoted = "\n".join("> " + line for line in notification.get_body(("plain",)).get_content().splitlines())
+    body = notification.get_body(("plain",))
+    assert body is not None, "a notification always has a text part"
+    quoted = "\n".join("> " + line for line in body.get_content().splitlines())
     when = format_datetime(datetime.now(UTC))
     msg.set_content(ANSWER.format(name=name) + f"\n\nPada {when}, {notification['From']} menulis:\n{quoted}\n")
     return msg.as_bytes()

@@ -4,7 +4,7 @@ Such a mail answers no notification, so it carries no ticket's reply token. It i
 From is exactly one configured operator of this office (read strictly, as relay.trust reads it)
 *and* either
   - it is addressed to that operator's own command address, bps3576+op-<token>@..., the token an
-    HMAC of the operator's address with the helpdesk secret (relay.tokens.mint_desk), which the
+    HMAC of the operator's address with the helpdesk secret (outbound.tokens.mint_desk), which the
     helpdesk gives only to that operator's configured address (every desk reply carries it as
     Reply-To, and so does every refusal notice), or
   - the trusted receiving server stamped a DMARC pass for the From domain (relay.trust, the same
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..config import Operator, Settings
 from ..model import InboundMail
-from ..relay import tokens
+from ..outbound import tokens
 from ..relay.trust import authentication_pass
 
 

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING
 from ..config import Operator
 from ..insight.search import search
 from ..kinds import Purpose
-from ..outbound.notices import to_staff
-from ..relay import tokens
+from ..outbound import tokens
+from ..outbound.notices import signed_headers, to_staff
 from ..relay.refusal import refuse, within_limit
-from ..routing.notify import signed_headers
+from ..step import Context
 from . import access
 from .texts import QueueItem, help_text, queue_text, search_text
 
 if TYPE_CHECKING:
     from ..insight.consultations import Hit  # numpy behind it: loaded at the first search
-    from ..pipeline import Context
 
 ALIASES = {"bantuan": "help", "help": "help", "daftar": "list", "list": "list", "cari": "search", "search": "search"}
 WHOLE = {"list": ("kantor", "office"), "search": ("semua", "all")}  # first word widening the command

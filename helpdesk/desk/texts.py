@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Office
 from ..insight.scrub import excerpt, scrub
-from ..sla.wording import when_text
+from ..outbound.wording import when_text
 from .saved import SavedAnswers
 
 if TYPE_CHECKING:

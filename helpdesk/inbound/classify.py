@@ -11,20 +11,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..model import InboundMail, Kind
-from ..relay import tokens
+from ..model import InboundMail, Kind, Verdict
+from ..outbound import tokens
 from . import bounces
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the mail is, and which header or fact decided it."""
-
-    kind: Kind
-    reason: str
-    rule: str = ""
 
 
 @dataclass(frozen=True)

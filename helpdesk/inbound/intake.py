@@ -27,6 +27,7 @@ from ..model import InboundMail
 from ..outbound.compose import FileAttachment
 from ..outbound.disk_alert import DiskAlert
 from ..outbound.notices import to_staff
+from ..step import Context
 from ..tickets.conversation import match_thread
 from ..tickets.records import InflightEntry, NotTicketed, entry_key
 from .classify import classify
@@ -205,7 +206,7 @@ class Intake:
             log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry.uid)
             self._not_ticketed(entry, mail, "duplicate", "already taken in")
             return
-        ctx = pipeline.Context(
+        ctx = Context(
             app=app,
             office=office,
             mail=mail,

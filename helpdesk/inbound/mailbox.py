@@ -211,6 +211,7 @@ class MailboxWorker:
                 return False
             # imaplib keeps every untagged answer (SELECT's EXISTS among them) until taken: only
             # an EXISTS that comes from here on is news.
+            assert self.client is not None  # sync() connected
             for name in ("EXISTS", "RECENT"):
                 self.client._imap.untagged_responses.pop(name, None)
             if self._has_new_mail(self.client):

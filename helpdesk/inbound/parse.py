@@ -237,16 +237,16 @@ def _visit(part: Message, out: _Body, in_report: bool, shallow: bool) -> list[Me
         elif kids is not None:
             inside = kids
         elif in_report and ctype in ("text/rfc822-headers", "message/rfc822-headers", "message/rfc822"):
-            out.embedded.append(mime.headers_only(part.get_payload(decode=True) or b""))
+            out.embedded.append(mime.headers_only(_decoded(part)))
         elif ctype in ("text/plain", "text/html") and not _named(part):
-            data = part.get_payload(decode=True) or b""
+            data = _decoded(part)
             text, problem = h.decode_bytes(data, part.get_content_charset())
             if problem:
                 out.defect(f"{ctype}: {problem}")
             text = _CTRL_BODY.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
             (out.htmls if ctype == "text/html" else out.texts).append(text)
         else:
-            _attach(part, out, part.get_payload(decode=True) or b"", "")
+            _attach(part, out, _decoded(part), "")
     except Exception as exc:  # noqa: BLE001 - one bad part must not lose the rest of the mail
         out.defect(f"{ctype}: undecodable part skipped ({type(exc).__name__})")
     # Read after decoding: compat32 notes bad base64 on the part only when the payload is decoded.
@@ -274,6 +274,12 @@ def _attach(part: Message, out: _Body, payload: bytes, default_ext: str) -> None
     out.attachments.append(
         Attachment(filename=name, content_type=part.get_content_type(), size=len(payload), payload=payload)
     )
+
+
+def _decoded(part: Message) -> bytes:
+    """The part's body with its transfer encoding undone (b"" when it has none)."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
 
 
 def _message_bytes(msg: Message) -> bytes:

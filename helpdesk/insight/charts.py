@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 WIDTH, HEIGHT, DPI = 800, 360, 100
@@ -26,6 +27,15 @@ def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)  # no bbox_inches="tight": the size must stay fixed
     return buf.getvalue()
+
+
+def _integer_ticks(ax: Axes) -> None:
+    """Counts on the y axis: whole numbers only (the default locator is a MaxNLocator)."""
+    from matplotlib.ticker import MaxNLocator
+
+    locator = ax.yaxis.get_major_locator()
+    assert isinstance(locator, MaxNLocator)
+    locator.set_params(integer=True)
 
 
 def _figure() -> Figure:
@@ -54,7 +64,7 @@ def mail_per_day_chart(days: Sequence[tuple[date, int, int]], title: str) -> byt
     ax.set_title(title, fontsize=11)
     top = max((n + f for n, f in zip(new, follow, strict=True)), default=0)
     ax.set_ylim(0, max(top, 1) * 1.15)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     if not days:
         ax.text(0.5, 0.5, "tidak ada hari kerja", ha="center", va="center", transform=ax.transAxes)
@@ -78,7 +88,7 @@ def answer_time_chart(hours: Sequence[float], standard_hours: float, title: str)
     ax.set_xlim(0, bins[-1])
     ax.set_xlabel("waktu sampai jawaban pertama (jam kerja)")
     ax.set_ylabel("tiket")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax)
     ax.set_title(title, fontsize=11)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     return _png(fig)

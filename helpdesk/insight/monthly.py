@@ -1,7 +1,7 @@
 """The monthly report mail to an office's supervisors, due on the first working day of a month
-(insight; wiring over the store). The month a report was sent for is recorded in the store's meta in
-the same commit as the queued mail, so each report goes out once, and one missed while the daemon
-was down goes out at the next check.
+(insight; reads the store, never writes it). `sla.reports` queues the mails drawn here and records the
+month each was sent for in the same commit, so each report goes out once, and one missed while the
+daemon was down goes out at the next check.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ..model import OutgoingMail, Ticket
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
 from ..sla.workdays import WorkingCalendar
-from ..tickets.officemeta import OfficeMeta
 from .figures import MonthlyFigures, MonthTally, compute_month
 from .render import month_title, num, report_csv, report_html, report_text
 
@@ -80,11 +79,13 @@ def _mail(app: App, office: Office, f: MonthlyFigures, now: datetime) -> Outgoin
     )
 
 
-def send_due_reports(app: App, now: datetime) -> list[str]:
-    """Queue every office's due monthly report and commit; returns the offices' codes.
+def due_reports(app: App, now: datetime) -> dict[str, tuple[str, OutgoingMail | None]]:
+    """Every office whose monthly report is due: office code -> (month, mail), the mail None when
+    the office owes none after all (no tickets yet, no supervisors). An office whose report failed
+    to draw is left out, so the next check tries it again.
 
     One pass over the store feeds every due office's tally; the reports are drawn outside the
-    store's lock (mail intake goes on meanwhile), which is taken only to queue and commit."""
+    store's lock (mail intake goes on meanwhile)."""
     store = app.store
     with store.lock:
         sent_for = {o.code: store.office_meta(o.code).monthly_report or None for o in app.settings.offices}
@@ -94,7 +95,7 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
         if month is not None:
             tallies[office.code] = MonthTally(office, app.calendar(office), month, now)
     if not tallies:
-        return []
+        return {}
     seen: set[str] = set()
     for ticket in store.all_tickets():  # the archives are read once for every office due
         tally = tallies.get(ticket.office)
@@ -117,17 +118,4 @@ def send_due_reports(app: App, now: datetime) -> list[str]:
             mails[code] = _mail(app, office, tally.figures(), now)
         except Exception:  # noqa: BLE001 - one office's failure must not stop the others
             log.exception("monthly report %s for office %s failed; retried at the next check", tally.month, code)
-    with store.lock:
-        for code, mail in mails.items():
-            if mail is not None:
-                store.queue_mail(mail)
-                log.info(
-                    "monthly report %s for office %s queued to %s",
-                    tallies[code].month,
-                    code,
-                    ", ".join(mail.recipients),
-                )
-            store.update_meta(code, OfficeMeta(monthly_report=tallies[code].month))
-        if mails:
-            store.commit()
-    return list(mails)
+    return {code: (tallies[code].month, mail) for code, mail in mails.items()}

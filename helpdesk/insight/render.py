@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ..sla.wording import MONTHS
+from ..outbound.wording import MONTHS
 from .charts import answer_time_chart, mail_per_day_chart
 from .figures import GroupFigures, MonthlyFigures
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..relay import staffcopy
+from ..outbound import staffcopy
 
 REMOVED = "[...]"
 

@@ -11,16 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from ..insight.search import acknowledgement_suggestions
 from ..kinds import Purpose
-from ..sla.wording import when_text
+from ..step import Context
 from ..tickets import ratelimit
 from .notices import to_citizen, to_staff
-
-if TYPE_CHECKING:
-    from ..pipeline import Context
+from .wording import when_text
 
 log = logging.getLogger(__name__)
 SUBJECT_LIMIT = 60  # characters of the sender's subject repeated in the acknowledgement
@@ -75,7 +71,7 @@ def _tell_supervisors(ctx: Context, until: datetime) -> None:
 def acknowledge(ctx: Context) -> None:
     """Queue the acknowledgement for a new ticket."""
     ticket, office, mail = ctx.ticket, ctx.office, ctx.mail
-    assert ticket is not None
+    assert ticket is not None and ticket.due_at is not None  # record_ticket set both
     # The acknowledgement goes where answers go (ticket.requester: Reply-To or From), so the
     # checks and the per-day limit are on that address.
     recipient = ticket.requester
@@ -103,8 +99,9 @@ def acknowledge(ctx: Context) -> None:
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.
         subject=short_subject(ticket.subject),
         due_text=when_text(office, ticket.due_at, ticket.reply_language),
-        # Only answers an operator marked public (#publik): a private answer never reaches another citizen.
-        suggestions=acknowledgement_suggestions(ctx.app, office, ticket, mail.text.strip()),
+        # Only answers an operator marked public (#publik), looked up by the pipeline's earlier step
+        # (insight.search): a private answer never reaches another citizen.
+        suggestions=ctx.suggestions,
     )
     later = _slot(ctx)
     if later is not None:

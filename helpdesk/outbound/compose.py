@@ -297,5 +297,7 @@ def without_attachments(raw: str) -> str:
     msg = email.message_from_string(raw)
     if msg.get_content_type() != "multipart/mixed" or not msg.is_multipart():
         return raw
-    msg.set_payload(msg.get_payload()[:1])
+    parts = msg.get_payload()
+    assert isinstance(parts, list)  # multipart: its parts
+    msg.set_payload(parts[:1])
     return msg.as_string()

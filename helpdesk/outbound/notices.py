@@ -6,6 +6,7 @@ the callers only say which template, to whom, and with what context.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Office
 from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
-from ..relay import staffcopy, tokens
+from . import staffcopy, tokens
 from .compose import FileAttachment, build_mail, mint_message_id
 
 if TYPE_CHECKING:
@@ -22,6 +23,16 @@ if TYPE_CHECKING:
 
 def office_domain(office: Office) -> str:
     return office.address.split("@", 1)[1]
+
+
+def signed_headers(app: App, office: Office, ticket: str, operator: str) -> tuple[str, str]:
+    """(Message-ID, Reply-To) carrying the reply token for this ticket and operator.
+
+    Any staff mail the operator may answer (a reminder, say) can carry them, so a reply to it is
+    trusted exactly like a reply to the notification."""
+    token = tokens.mint(app.settings.secret, ticket, operator)
+    message_id = tokens.notification_message_id(ticket, token, secrets.token_hex(6), office_domain(office))
+    return message_id, tokens.reply_address(office.address, ticket, token)
 
 
 # Staff mail Message-IDs (minted as "<pst.<purpose[:12]>.") never go to the citizen.

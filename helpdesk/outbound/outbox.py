@@ -234,6 +234,7 @@ class Outbox:
                 )
                 result.sent.append(o.mail.message_id)
             elif o.kind == "temporary":
+                assert o.error is not None  # a failed attempt carries its error
                 self._retry_or_fail(o.mail, o.error, o.at, result)
             elif not self._retry_smaller(o.mail, o.error, o.at, result):
                 self._fail(o.mail, str(o.error), o.at, result)

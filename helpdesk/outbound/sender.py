@@ -113,11 +113,8 @@ def failure_to_dict(exc: Failure) -> dict[str, Any]:
 
 
 def failure_from_dict(d: dict[str, Any]) -> Failure:
-    exc = (TemporaryFailure if d["kind"] == "temporary" else PermanentFailure)(d["error"])
-    exc.code, exc.refused = d.get("code"), d.get("refused")
-    if d.get("unreachable"):
-        exc.unreachable = True
-    return exc
+    kind = TemporaryFailure if d["kind"] == "temporary" else PermanentFailure
+    return kind(d["error"], code=d.get("code"), refused=d.get("refused"), unreachable=bool(d.get("unreachable")))
 
 
 # -- the daemon's side -----------------------------------------------------------------------------

@@ -7,23 +7,20 @@ import logging
 import aiosmtplib
 
 from ..config import SmtpSettings
-from ..errors import PermanentFailure, TemporaryFailure
+from ..errors import DeliveryFailure, PermanentFailure, TemporaryFailure
 from ..model import OutgoingMail
 
 log = logging.getLogger(__name__)
 
 
-def _failure(code: int, text: str, refused: list[str] | None = None) -> Exception:
+def _failure(code: int, text: str, refused: list[str] | None = None) -> DeliveryFailure:
     """4xx means try again later, 5xx means give up: decided from the code, never the text.
 
     `refused` names the recipients the server turned down when others were accepted, so a retry
     goes to those alone and nobody receives the mail twice.
     """
     cls = TemporaryFailure if 400 <= code < 500 else PermanentFailure
-    exc = cls(f"{code} {text}".strip())
-    exc.code = code
-    exc.refused = refused
-    return exc
+    return cls(f"{code} {text}".strip(), code=code, refused=refused)
 
 
 def smtp_client(s: SmtpSettings) -> aiosmtplib.SMTP:
@@ -66,9 +63,7 @@ class SmtpSender:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # Refused connection, timeout, dropped session: the server may be back soon.
             await self.close()
-            failure = TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}")
-            failure.unreachable = True
-            raise failure from exc
+            raise TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}", unreachable=True) from exc
         except Exception as exc:  # noqa: BLE001 - e.g. a non-ASCII address the server cannot take
             # The mail itself cannot be sent, so retrying never helps; left `sending`, it would stop
             # every later drain at the same place.

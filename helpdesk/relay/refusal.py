@@ -7,17 +7,13 @@ to the operator whose name or token was used, and to an operator writing from a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..config import Operator
 from ..kinds import EventType, Purpose
 from ..model import TicketEvent
 from ..outbound.notices import to_staff
+from ..step import Context
 from ..tickets import ratelimit
 from .commands import KNOWN
-
-if TYPE_CHECKING:
-    from ..pipeline import Context
 
 NOTICES_PER_DAY = 20  # refusals told to one address per day: a forger must not flood an operator
 ADVICE = (

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..desk import commands as desk
 from ..kinds import EventType, Purpose
@@ -21,6 +20,7 @@ from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_citizen
 from ..routing.notify import notification
 from ..sla.actions import closing_mail
+from ..step import Context, store_attachments
 from ..tickets import lifecycle
 from .refusal import refuse
 from .screen import (
@@ -36,9 +36,6 @@ from .screen import (
     screen_attachments,
     verify_sender,
 )
-
-if TYPE_CHECKING:
-    from ..pipeline import Context
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +55,6 @@ def relay_reply(ctx: Context) -> None:
 
 def record_reply(reply: Reply) -> None:
     """The reply on the ticket's history (internal), with the operator's files kept in the spool."""
-    from ..pipeline import store_attachments  # the pipeline imports this module
-
     ctx, ticket, commands = reply.ctx, reply.ticket, reply.commands
     store_attachments(ctx)
     mail, text = ctx.mail, commands.body

@@ -2,28 +2,26 @@
 
 Each step reads and fills the `Reply`, or raises `Refused` with the reason: then nothing of the
 mail is relayed and none of its commands run (relay.relay catches it and calls relay.refusal).
-Only the new text (relay.strip), without any line of the helpdesk's own staff mail
-(relay.staffcopy), and the operator's file attachments may go on to the citizen.
+Only the new text (outbound.strip), without any line of the helpdesk's own staff mail
+(outbound.staffcopy), and the operator's file attachments may go on to the citizen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from jinja2 import TemplateError
 
 from ..config import Operator
 from ..desk.saved import UnknownAnswer
 from ..model import Status, Ticket
+from ..outbound import staffcopy, tokens
+from ..outbound.strip import new_text
+from ..step import Context
 from ..tickets.numbering import number_in_subject
-from . import staffcopy, tokens, trust
+from . import trust
 from .commands import KNOWN, CommandSet, parse_commands
-from .strip import new_text
-
-if TYPE_CHECKING:
-    from ..pipeline import Context
 
 HELD = (
     "balasan Anda masih memuat teks internal dari email helpdesk (konsultasi serupa atau catatan "

@@ -21,7 +21,7 @@ import authres
 
 from ..config import Operator
 from ..model import InboundMail
-from . import tokens
+from ..outbound import tokens
 
 _ADDRESS_IN_TEXT = re.compile(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+\.[A-Za-z]{2,}")
 

@@ -110,9 +110,9 @@ def assign(
     everyone = members(team, office, operators)
     if not everyone:
         return Assignment("", "; ".join(notes + [f"team {team!r} has no operators in office {office}"]))
-    away = {op.address: absence(op, day, auto_replies) for op in everyone}
-    notes += [why for why in away.values() if why]
-    candidates = [op for op in everyone if away[op.address] is None]
+    absent = {op.address: absence(op, day, auto_replies) for op in everyone}
+    notes += [why for why in absent.values() if why]
+    candidates = [op for op in everyone if absent[op.address] is None]
     if not candidates:
         return Assignment("", "; ".join(notes + [f"nobody in team {team!r} is available"]))
     if strategy_of(team, office, teams) == "fewest_open":

@@ -1,7 +1,7 @@
 """Step: tell the assigned operator about a question, in a mail they can simply answer (stage 4).
 
 The notification's Message-ID and Reply-To carry a token signed for this ticket and this operator
-(relay.tokens): whatever client the operator answers from echoes one of them back, and the relay
+(outbound.tokens): whatever client the operator answers from echoes one of them back, and the relay
 acts only on a reply whose token verifies for the sender. Citizen follow-ups reach the operator the
 same way, so their answer to a follow-up is trusted by the same rule.
 """
@@ -9,24 +9,21 @@ same way, so their answer to a follow-up is trusted by the same rule.
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from ..app import App
 from ..config import Office, Operator
 from ..insight.scrub import clip
 from ..insight.search import similar
 from ..kinds import EventType, Purpose
 from ..model import OutgoingMail, Ticket, TicketEvent
+from ..outbound import staffcopy
 from ..outbound.compose import FileAttachment
-from ..outbound.notices import office_domain, to_staff
-from ..relay import staffcopy, tokens
-from ..relay.strip import new_text
-from ..sla.wording import when_text
-
-if TYPE_CHECKING:
-    from ..app import App
-    from ..pipeline import Context
+from ..outbound.notices import signed_headers, to_staff
+from ..outbound.strip import new_text
+from ..outbound.wording import when_text
+from ..step import Context
+from .route import reassign
 
 log = logging.getLogger(__name__)
 QUESTION_LIMIT = 8_000  # characters of the citizen's message quoted in full
@@ -52,9 +49,12 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
 
 def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
     """The citizen's attachments, from the spool, as long as they fit the budget."""
-    files, used = [], 0
+    files: list[FileAttachment] = []
+    used = 0
     budget = app.settings.attachment_mb * 1_000_000  # helpdesk.attachment_mb; larger ones are only listed
-    for att in event.attachments if event else []:
+    if event is None:
+        return files
+    for att in event.attachments:
         if not att.spool_name or used + att.size > budget:
             continue
         try:
@@ -65,16 +65,6 @@ def _files(app: App, event: TicketEvent | None) -> list[FileAttachment]:
         files.append(FileAttachment(att.filename, att.content_type, payload))
         used += att.size
     return files
-
-
-def signed_headers(app: App, office: Office, ticket: str, operator: str) -> tuple[str, str]:
-    """(Message-ID, Reply-To) carrying the reply token for this ticket and operator.
-
-    Any staff mail the operator may answer (a reminder, say) can carry them, so a reply to it is
-    trusted exactly like a reply to the notification."""
-    token = tokens.mint(app.settings.secret, ticket, operator)
-    message_id = tokens.notification_message_id(ticket, token, secrets.token_hex(6), office_domain(office))
-    return message_id, tokens.reply_address(office.address, ticket, token)
 
 
 def notification(
@@ -198,8 +188,6 @@ def forward_to_operator(ctx: Context) -> None:
 
 def _assign_now(ctx: Context, ticket: Ticket) -> None:
     """An unassigned ticket gets an operator when its citizen writes again and someone is in."""
-    from .route import reassign  # route imports this module: keep it lazy
-
     chosen = reassign(ctx, ticket, "citizen wrote again")
     if not chosen.operator:
         ctx.note(f"{ticket.number} still unassigned: {chosen.reason}")

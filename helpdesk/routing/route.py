@@ -10,20 +10,18 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..app import App
 from ..config import Settings
 from ..kinds import EventType
 from ..model import InboundMail, Ticket, TicketEvent
-from ..relay import tokens
+from ..sla.deadlines import deadline_from
+from ..step import Context
 from ..tickets.officemeta import OfficeMeta
 from .assign import Assignment, assign
-from .match import Decision, MailView, decide
+from .conditions import MailView
+from .match import Decision, decide
 from .rules import RulesError, RuleSet, load_rules
-
-if TYPE_CHECKING:
-    from ..app import App
-    from ..pipeline import Context
 
 log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[tuple[tuple[str, float], ...], RuleSet]] = {}
@@ -158,8 +156,6 @@ def apply_decision(ticket: Ticket, decision: Decision) -> None:
 
 def route(ctx: Context) -> None:
     """Rules -> team, category, priority, reply_days, tags; then the operator."""
-    from ..pipeline import deadline_from  # the pipeline imports this module
-
     ticket = ctx.ticket
     assert ticket is not None
     decision = decide_for(ctx.app.settings, ctx.mail, ctx.office.code, ctx.now)
@@ -198,44 +194,3 @@ def route(ctx: Context) -> None:
         f"routed {ticket.number}: team={decision.team or '-'} category={decision.category or '-'} "
         f"rules={decision.matched}; assignee {chosen.operator or 'none'} ({chosen.reason})"
     )
-
-
-def note_absence(ctx: Context) -> None:
-    """An operator's own out-of-office reply marks them away today; their new ticket moves on."""
-    from .notify import notification
-
-    mail = ctx.mail
-    operator = ctx.app.settings.operator(mail.from_addr) if mail.from_trusted_form else None
-    if operator is None or operator.office != ctx.office.code:
-        return
-    # Same trust as a reply: only an auto-reply to a notification signed for this operator counts,
-    # so a forged "out of office" cannot push someone's tickets away.
-    found = tokens.extract(mail.to + mail.cc, mail.in_reply_to, mail.references)
-    secret = ctx.app.settings.secret
-    if not any(tokens.verify(secret, f.token, f.ticket, operator.address) for f in found):
-        ctx.note(f"auto-reply from {operator.address} does not answer their notification; not taken as an absence")
-        return
-    day = ctx.now.astimezone(ctx.office.tz).date().isoformat()
-    ctx.meta.auto_replies[operator.address] = day
-    ctx.note(f"{operator.address} is away today ({ctx.verdict.reason}); not assigned until tomorrow")
-    ticket = ctx.ticket
-    if ticket is None or ticket.assignee != operator.address or ticket.status.value == "closed":
-        return
-    chosen = reassign(ctx, ticket, "out of office")
-    if not chosen.operator:
-        ctx.note(f"{ticket.number} stays with {operator.address}: {chosen.reason}")
-        return
-    new = ctx.app.settings.operator(chosen.operator)
-    assert new is not None
-    ctx.send(
-        notification(
-            ctx.app,
-            ctx.office,
-            ticket,
-            new,
-            ctx.now,
-            reason=f"Tiket ini dialihkan kepada Anda karena {operator.name or operator.address} "
-            "sedang tidak di kantor (balasan otomatis).",
-        )
-    )
-    ctx.note(f"{ticket.number} moved from {operator.address} to {chosen.operator}: {chosen.reason}")

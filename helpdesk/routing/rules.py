@@ -186,7 +186,8 @@ def load_file(path: Path, rules: RuleSet, problems: list[str]) -> None:
 
 def load_rules(directory: Path) -> RuleSet:
     """Every *.toml under `directory`, in name order; raises RulesError listing every problem."""
-    rules, problems = RuleSet(), []
+    rules = RuleSet()
+    problems: list[str] = []
     directory = Path(directory)
     if not directory.is_dir():
         raise RulesError([f"{directory}: rules directory not found"])
@@ -199,7 +200,7 @@ def load_rules(directory: Path) -> RuleSet:
 
 def references(rules: RuleSet) -> list[tuple[str, str, str, str]]:
     """(office, "team"|"operator", value, where) for every name the rules point at, for `check`."""
-    out = []
+    out: list[tuple[str, str, str, str]] = []
     for office, actions in rules.defaults.items():
         for key in ("team", "operator"):
             if key in actions:

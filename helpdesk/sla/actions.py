@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from typing import Any
 
 from ..app import App
 from ..config import Office
 from ..kinds import EventType, Purpose
 from ..model import OutgoingMail, Status, Ticket, TicketEvent
-from ..outbound.notices import to_citizen, to_staff
-from ..routing.notify import signed_headers
+from ..outbound.notices import signed_headers, to_citizen, to_staff
+from ..outbound.wording import when_text
 from ..tickets import lifecycle
 from ..tickets.officemeta import OfficeMeta
 from .digest import digest_mail
 from .sweep import Action, due_actions
-from .wording import when_text
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
     return True
 
 
-def _texts(office: Office, ticket: Ticket, due: datetime | None) -> dict[str, str]:
+def _texts(office: Office, ticket: Ticket, due: datetime | None) -> dict[str, Any]:
     return {"due_text": when_text(office, due), "received_text": when_text(office, ticket.received_at)}
 
 

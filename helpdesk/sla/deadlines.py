@@ -3,6 +3,7 @@
 DESIGN.md "Deadline": the same local clock time on the Nth following working day. Mail received
 outside office hours counts as received at the next opening. A time past that day's closing is
 clamped to closing (Friday's longer hours, or an office with shorter hours on some day).
+`deadline_from` asks the same of a pipeline step's Context (its office's calendar and reply days).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ..step import Context
 from .workdays import WorkingCalendar
 
 
@@ -24,6 +26,13 @@ def due_at(received: datetime, cal: WorkingCalendar, days: int) -> datetime:
     # Same clock time, kept inside that day's hours (the later day may open later or close earlier).
     moment = start.replace(year=day.year, month=day.month, day=day.day)
     return min(max(moment, cal.opening(day)), cal.closing(day))
+
+
+def deadline_from(ctx: Context, received: datetime, days: int | None = None) -> tuple[datetime, datetime]:
+    """(clock start, deadline) for a citizen message received at `received`."""
+    cal = ctx.app.calendar(ctx.office)
+    days = days or (ctx.ticket.reply_days if ctx.ticket and ctx.ticket.reply_days else ctx.office.reply_days)
+    return cal.next_opening(received), due_at(received, cal, days)
 
 
 def explain_deadline(received: datetime, cal: WorkingCalendar, days: int) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from ..config import Office
 from ..kinds import MailState, Purpose
 from ..model import OutgoingMail, Ticket
 from ..outbound.notices import to_staff
+from ..outbound.wording import format_date, when_text
 from .sweep import digest_summary
-from .wording import format_date, when_text
 
 if TYPE_CHECKING:
     from ..app import App

@@ -20,8 +20,8 @@ from apscheduler.triggers.date import DateTrigger
 from ..app import App
 from ..config import Office
 from ..errors import LocalFault
-from ..insight.monthly import send_due_reports
 from .actions import last_digest_day, sweep_office
+from .reports import send_due_reports
 from .sweep import next_due
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from helpdesk.relay import tokens
+from helpdesk.outbound import tokens
 from tests.deskharness import KONSULTASI_3576
 from tests.e2e.harness import Helpdesk
 from tests.e2e.test_conversation import MON_0900, Conversation, operator_reply, plain

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.relay import tokens
+from helpdesk.outbound import tokens
 
 SECRET = "unit-test-secret-0123456789"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.relay import tokens
+from helpdesk.outbound import tokens
 from tests.deskharness import SECRET, Desk, reply_to, text_of, to_of
 from tests.mailfactory import citizen_mail
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk.inbound.classify import Verdict, classify, explain
+from helpdesk.inbound.classify import classify, explain
 from helpdesk.inbound.parse import parse
-from helpdesk.model import InboundMail, Kind
+from helpdesk.model import InboundMail, Kind, Verdict
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -16,8 +16,8 @@ from helpdesk.insight.monthly import (
     monthly_report_mail,
     previous_month,
     report_due,
-    send_due_reports,
 )
+from helpdesk.sla.reports import send_due_reports
 from helpdesk.tickets.store import Store
 
 from .conftest import NOW, OFFICE, OTHER, at, november

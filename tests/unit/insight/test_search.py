@@ -10,13 +10,13 @@ import pytest
 from helpdesk.app import App
 from helpdesk.clock import FixedClock
 from helpdesk.config import Settings, SmtpSettings
-from helpdesk.inbound.classify import Verdict
 from helpdesk.insight.consultations import ConsultationIndex
 from helpdesk.insight.search import public_suggestions, similar
 from helpdesk.insight.textindex import tokens
-from helpdesk.model import InboundMail, Kind
+from helpdesk.model import InboundMail, Kind, Verdict
 from helpdesk.outbound.acknowledge import acknowledge
-from helpdesk.pipeline import Context, record_ticket
+from helpdesk.pipeline import record_ticket, suggest_answers
+from helpdesk.step import Context
 from helpdesk.tickets.conversation import ThreadMatch
 
 from .conftest import ANI, NOW, OFFICE, Build, at
@@ -213,6 +213,7 @@ def acknowledgement_text(app: App, subject: str, text: str) -> str:
         thread=ThreadMatch(None, "none"),
     )
     record_ticket(ctx)
+    suggest_answers(ctx)  # the pipeline's step before the acknowledgement
     acknowledge(ctx)
     [out] = ctx.outgoing
     msg = email.message_from_string(out.raw, policy=default)

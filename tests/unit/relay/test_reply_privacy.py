@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpdesk.relay.staffcopy import words
+from helpdesk.outbound.staffcopy import words
 from tests.deskharness import Desk, reply_to, text_of, to_of
 from tests.mailfactory import citizen_mail
 from tests.replystyles import STYLES, reply, reply_html

@@ -8,7 +8,7 @@ import pytest
 
 from helpdesk.config import Operator
 from helpdesk.model import InboundMail
-from helpdesk.relay import tokens
+from helpdesk.outbound import tokens
 from helpdesk.relay.trust import Evidence, NoToken, PrivateAddress, Stranger, TokenVerifies, check
 
 SECRET = "s" * 20

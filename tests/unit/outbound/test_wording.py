@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpdesk.sla.wording import format_date, format_deadline
+from helpdesk.outbound.wording import format_date, format_deadline
 from tests.unit.sla.seed import UTC, WIB
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpdesk.relay.tokens import (
+from helpdesk.outbound.tokens import (
     Found,
     extract,
     mentions_token,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpdesk.relay.strip import new_text
+from helpdesk.outbound.strip import new_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "replies"
 SAMPLES = sorted(CORPUS.glob("*.txt"))

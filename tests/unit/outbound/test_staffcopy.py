@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from helpdesk.relay import staffcopy
-from helpdesk.relay.strip import new_text
+from helpdesk.outbound import staffcopy
+from helpdesk.outbound.strip import new_text
 from tests.replystyles import STYLES, reply
 
 # Three vocabularies that never share a word: the helpdesk's staff mail, the citizen's question,

@@ -1,4 +1,4 @@
-"""Reply tokens bound to (ticket, operator, purpose) and where replies carry them (stage 5, pure).
+"""Reply tokens bound to (ticket, operator, purpose) and where replies carry them (stages 3 and 5, pure).
 
 A notification to an operator carries a token in its Message-ID and in its Reply-To plus-address.
 The operator's mail client sends it back in In-Reply-To/References and/or To. `extract` finds every

@@ -1,4 +1,4 @@
-"""Only what the operator newly wrote: quotes, reply headers and signatures removed (stage 5, pure).
+"""Only what the operator newly wrote: quotes, reply headers and signatures removed (stages 3 and 5, pure).
 
 The body is cut at the first mark of quoted or appended text that a mail client writes (an
 attribution line, an Outlook header block, a phone footer, a "-- " signature delimiter); a trailing

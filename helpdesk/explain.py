@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..app import App
-from ..config import Office
-from ..inbound.classify import classify
-from ..inbound.parse import parse
-from .route import decide_for, pick_operator
+from .app import App
+from .config import Office
+from .inbound.classify import classify
+from .inbound.parse import parse
+from .routing.route import decide_for, pick_operator
 
 
 def office_for(app: App, to: list[str], code: str | None) -> Office | None:

@@ -1,4 +1,4 @@
-"""Dates and deadlines as citizens and staff read them, in Indonesian or English (stage 6, pure).
+"""Dates and deadlines as citizens and staff read them, in Indonesian or English (stage 3, pure).
 
 "Selasa, 29 Desember 2026 pukul 10.00 WIB": Indonesian writes the time with a dot (PUEBI); the
 zone label (WIB, WITA, WIT) is always shown, since offices and citizens span three zones.

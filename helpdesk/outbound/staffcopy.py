@@ -1,6 +1,6 @@
-"""What the helpdesk told its staff never goes back out in an operator's reply (stage 5, pure).
+"""What the helpdesk told its staff never goes back out in an operator's reply (stages 3 and 5, pure).
 
-Stripping quotes by their markers (relay.strip) fails whenever a client quotes differently: inline
+Stripping quotes by their markers (outbound.strip) fails whenever a client quotes differently: inline
 answers between quoted lines, HTML blockquotes turned into plain lines, Outlook re-flowing long
 lines. So the helpdesk remembers every staff mail it wrote for a ticket (notifications, reminders,
 refusal notices, forwarded follow-ups) as fingerprints on the ticket, and drops from a reply every
