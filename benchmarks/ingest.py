@@ -35,8 +35,10 @@ itself parses a mail only when a test reads `.message` (parsing every mail as it
 at about 250 mails/s over one SMTP session, below the target being measured).
 
 Targets (issue 2): >= 500 mails/s end to end; p95 latency < 2 s; cost at 100,000 closed tickets
-within 1.3x of the cost at 0. `--profile DIR` writes cProfile files of phases 1 and 3 (the
-helpdesk process's main thread only: the outbox; use py-spy --subprocesses for the mailbox thread).
+within 1.3x of the cost at 0 (issue 12: >= 1,000 mails/s). Phase 1 also prints the wall time the
+helpdesk process spent in Store.commit (count, ms a mail, share of run_once). `--profile DIR`
+writes cProfile files of phases 1 and 3 (the helpdesk process's main thread only: the outbox; use
+py-spy --subprocesses for the mailbox thread).
 """
 
 from __future__ import annotations
@@ -210,15 +212,42 @@ class Worker:
         self.proc.join(10)
 
 
+class CommitTimer:
+    """Wall time the helpdesk process spends in Store.commit (the store's share of a run, which
+    issue 12 hands to the store's rewrite): wraps the method in the helpdesk process only."""
+
+    def __init__(self) -> None:
+        self.count, self.seconds = 0, 0.0
+        inner = Store.commit
+
+        def commit(store: Store) -> None:
+            started = time.perf_counter()
+            try:
+                inner(store)
+            finally:
+                self.count += 1
+                self.seconds += time.perf_counter() - started
+
+        Store.commit = commit  # type: ignore[method-assign]
+
+    def take(self) -> tuple[int, float]:
+        taken, self.count, self.seconds = (self.count, self.seconds), 0, 0.0
+        return taken
+
+
 def _serve(conn) -> None:  # noqa: ANN001
     apps: dict[str, App] = {}
     profiler: cProfile.Profile | None = None
+    commits = CommitTimer()
     while True:
         command = conn.recv()
         name, args = command[0], command[1:]
         try:
             if name == "stop":
                 return
+            if name == "commits":  # how many Store.commit calls since the last ask, and their seconds
+                conn.send((True, commits.take()))
+                continue
             t0 = time.perf_counter()
             if name == "build":  # (key, settings path, env): App.build, timed
                 key, path, env = args
@@ -258,8 +287,14 @@ def throughput(worker: Worker, dovecot, sink, arrivals, tmp: Path, n: int, profi
     ids = {mid for mid, _ in made}
     t0 = time.perf_counter()
     worker.call("build", "throughput", str(desk.settings_path), desk.env)
-    worker.call("run_once", "throughput", bool(profile))
+    worker.call("commits")
+    ran = worker.call("run_once", "throughput", bool(profile))
     got, elapsed = arrivals.all_in(ids, t0)
+    count, seconds = worker.call("commits")
+    say(
+        f"  Store.commit: {count} commits, {seconds:.2f} s of the {ran:.2f} s run_once "
+        f"({seconds / max(got, 1) * 1000:.2f} ms a mail, {seconds / ran:.0%})"
+    )
     worker.call("forget", "throughput")
     if profile:
         worker.call("dump_profile", str(profile / "throughput.prof"))
@@ -477,6 +512,17 @@ def cost(
     return empty, full
 
 
+def start_servers(prefix: str) -> tuple[Path, LocalDovecot, SmtpSink, Arrivals]:
+    """A temporary folder with Dovecot and the SMTP sink running in it, acknowledgements timed."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(tmp, 0o755)  # Dovecot's mail processes run as the dovecot user
+    dovecot = LocalDovecot(tmp / "dovecot").start()
+    sink = SmtpSink()
+    arrivals = Arrivals(sink)
+    sink.start()
+    return tmp, dovecot, sink, arrivals
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=1000, help="mails for the throughput run (default 1000)")
@@ -500,12 +546,7 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
 
     worker = Worker()  # forked first, before any thread of the servers exists
-    tmp = Path(tempfile.mkdtemp(prefix="pst-bench-"))
-    os.chmod(tmp, 0o755)  # Dovecot's mail processes run as the dovecot user
-    dovecot = LocalDovecot(tmp / "dovecot").start()
-    sink = SmtpSink()
-    arrivals = Arrivals(sink)
-    sink.start()
+    tmp, dovecot, sink, arrivals = start_servers("pst-bench-")
     results: list[str] = []
     try:
         say(f"benchmarks/ingest.py  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, data in {tmp})")
@@ -519,7 +560,7 @@ def main() -> None:
             results.append(
                 f"throughput: {rate:.0f} mails/s IMAP -> acknowledgement accepted by SMTP, median of "
                 f"{len(rates)} runs ({', '.join(f'{r:.0f}' for r in rates)}; {args.n} mails each, "
-                f"run --once)   target >= 500: {'ok' if rate >= 500 else 'MISSED'}"
+                f"run --once)   target >= 1000 (issue 12): {'ok' if rate >= 1000 else 'MISSED'}"
             )
             say("   " + results[-1])
         if "latency" not in skip:

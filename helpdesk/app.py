@@ -22,15 +22,13 @@ class App:
     settings: Settings
     store: Store
     spool: Spool
-    templates: Templates
     clock: Clock
     calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock) -> App:
         # Imported here, so that a command that builds no App (`--help`, `check` of a bad file)
-        # starts without Jinja2 and the calendars.
-        from .outbound.compose import Templates
+        # starts without the calendars.
         from .sla.workdays import WorkingCalendar
 
         store = Store(settings.data_dir)
@@ -38,10 +36,17 @@ class App:
             settings=settings,
             store=store,
             spool=Spool(settings.data_dir),
-            templates=Templates(settings.templates_dir),
             clock=clock,
             calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices},
         )
+
+    @cached_property
+    def templates(self) -> Templates:
+        # Built at first use: the commands that only read the store (status, tickets, show...)
+        # start without Jinja2; `run` checks the templates before it builds the App.
+        from .outbound.compose import Templates
+
+        return Templates(self.settings.templates_dir)
 
     @cached_property
     def saved_answers(self) -> SavedAnswers:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
@@ -148,6 +147,8 @@ def cmd_settings(_: None, args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
+    import asyncio
+
     from .checks import problems
     from .daemon import Daemon
 

@@ -17,8 +17,6 @@ from .app import App
 from .argtypes import EXIT_QUARANTINED
 from .clock import Clock
 from .config import Settings
-from .inbound.intake import Intake
-from .inbound.parse import parse
 from .kinds import MailState
 from .runlock import AlreadyRunning, single_instance
 from .tickets.records import QuarantineEntry
@@ -73,6 +71,8 @@ def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -
 def retry(app: App, quarantined: QuarantineEntry) -> int:
     """Put the mail back in flight with fresh attempts and process it now; its mail goes out with
     the next `helpdesk run` (or run --once)."""
+    from .inbound.intake import Intake  # the whole mail stack: only a retry needs it
+
     store, key = app.store, quarantined.key
     entry = store.retry_quarantined(quarantined)
     Intake(app).process_pending(entry.office)
@@ -88,6 +88,8 @@ def retry(app: App, quarantined: QuarantineEntry) -> int:
 
 
 def _headers(app: App, entry: QuarantineEntry) -> tuple[str, str]:
+    from .inbound.parse import parse
+
     try:
         mail = parse(app.spool.read(entry.spool), entry.received_at)
         return mail.from_addr, mail.subject

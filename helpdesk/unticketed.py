@@ -6,7 +6,6 @@ A rule can misjudge a citizen (a web form that sets Auto-Submitted, say): nothin
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +14,6 @@ from typing import Any
 from .app import App
 from .clock import Clock
 from .config import Settings
-from .inbound.parse import parse
-from .model import Kind, Verdict
-from .tickets.conversation import ThreadMatch
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -50,10 +46,16 @@ def cmd_mails(settings: Settings, args: argparse.Namespace, clock: Clock) -> int
 
 
 def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    # Imported here: the other commands start without the mail-reading stack (issue 12, start-up).
+    import asyncio
+
     from . import pipeline
+    from .inbound.parse import parse
+    from .model import Kind, Verdict
     from .outbound.outbox import Outbox
     from .runlock import AlreadyRunning, single_instance
     from .step import Context
+    from .tickets.conversation import ThreadMatch
 
     try:
         # The daemon is the store's one writer: this command writes, so it holds the same lock.

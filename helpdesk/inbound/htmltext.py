@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 import time
 
-from lxml import etree
-
 CHUNK = 64 * 1024
 _HIDDEN = frozenset({"script", "style", "head", "title", "template", "noscript"})
 _BLOCKS = frozenset(
@@ -84,6 +82,8 @@ class _Collector:
 
 def html_to_text(markup: str, deadline: float | None = None) -> tuple[str, bool]:
     """(visible text, complete): `complete` is False when the deadline (time.monotonic()) cut it short."""
+    from lxml import etree  # imported at the first HTML mail: the daemon starts without it
+
     target = _Collector()
     parser = etree.HTMLParser(target=target, recover=True, no_network=True, remove_comments=True)
     complete = True

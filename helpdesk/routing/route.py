@@ -34,7 +34,9 @@ def rules_for(settings: Settings, now: datetime) -> RuleSet:
     are looked at again once `now` (the app's clock) is RECHECK past the last look, or went back.
 
     `helpdesk check` names a broken rule's file and line; the daemon refuses to start with one."""
-    directory = Path(settings.rules_dir)
+    directory = settings.rules_dir  # a Path already: making one for every mail cost more than the lookup
+    if not isinstance(directory, Path):
+        directory = Path(directory)
     cached, checked = _cache.get(directory), _checked.get(directory)
     if cached is not None and checked is not None and timedelta(0) <= now - checked < RECHECK:
         return cached[1]

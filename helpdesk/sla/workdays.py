@@ -38,6 +38,11 @@ def _package_holidays(year: int) -> tuple[tuple[date, str], ...]:
     return tuple(sorted(found.items()))
 
 
+def preload(year: int) -> None:
+    """Look the year's national holidays up now (the daemon does it in the background as it starts)."""
+    _package_holidays(year)
+
+
 class WorkingCalendar:
     """When one office works: pure, no clock reads; holiday years are looked up once and cached."""
 

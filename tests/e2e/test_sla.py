@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from helpdesk.daemon import Daemon
+from helpdesk.kinds import MailState
 from helpdesk.model import Status
 from helpdesk.tickets import lifecycle
 from tests.e2e.harness import Helpdesk
@@ -238,3 +240,28 @@ def test_run_once_sends_the_monthly_report_when_it_falls_due(hd):
     assert wait_for(hd, lambda: len(reports()) == 1)
     hd.run_once(now=datetime(2026, 12, 1, 9, 0, tzinfo=WIB))
     assert len(reports()) == 1  # sent once, remembered in the store
+
+
+def test_run_once_acknowledges_the_citizens_before_it_makes_the_monthly_report(hd, monkeypatch):
+    """The report of every office (charts included) takes seconds: the mail taken in by the same
+    run is acknowledged before the sweeps and the report are made, not after them, even when none
+    went out while the mailboxes were read (issue 12 item 5)."""
+
+    async def nothing_sent_while_fetching(self, fetching) -> None:
+        await fetching
+
+    waiting: list[list[str]] = []
+    sweep_and_report = Daemon.after_ingest
+
+    async def after_ingest(self) -> None:
+        waiting.append([m.purpose for m in self.app.store.outgoing(states=[MailState.QUEUED, MailState.SENDING])])
+        await sweep_and_report(self)
+
+    monkeypatch.setattr(Daemon, "_drain_while", nothing_sent_while_fetching)
+    monkeypatch.setattr(Daemon, "after_ingest", after_ingest)
+    hd.append(citizen_mail(), date=datetime(2026, 11, 10, 10, 0, tzinfo=WIB))
+    hd.append(citizen_mail(sender="Warga Dua <dua@example.org>"), date=datetime(2026, 11, 30, 20, 0, tzinfo=WIB))
+    hd.run_once(now=datetime(2026, 12, 1, 8, 5, tzinfo=WIB))
+    assert waiting == [[]]  # both acknowledgements (and the notifications) were out already
+    assert len(hd.to_citizens(2)) == 2
+    assert wait_for(hd, lambda: any("Laporan standar pelayanan" in str(m.message["Subject"]) for m in hd.sink.messages))

@@ -1,0 +1,65 @@
+"""Start-up stays cheap (issue 12 item 5): what each entry point imports, checked in a fresh interpreter.
+
+Timing is benchmarks/startup.py's job; these tests guard the property that keeps it low without
+timing anything: the heavy libraries load only when the work that needs them comes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+# Loaded only by search, a mail that needs them, or the first rendered mail.
+SEARCH = ("numpy", "helpdesk.insight.textindex", "helpdesk.insight.consultations")
+MAIL_READING = ("lxml", "flufl.bounce")
+DAEMON_ONLY = ("asyncio", "jinja2", "imapclient", "aiosmtplib", "apscheduler", "holidays", "helpdesk.pipeline")
+
+
+def loaded_after(code: str, watched: tuple[str, ...]) -> list[str]:
+    """The modules of `watched` present in sys.modules after running `code` in a new interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {list(watched)!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_command_line_and_its_parser_load_neither_search_nor_the_mail_stack():
+    code = "from helpdesk.cli import build_parser\nbuild_parser()"
+    assert loaded_after(code, SEARCH + MAIL_READING + DAEMON_ONLY) == []
+
+
+def test_the_daemon_loads_neither_search_nor_html_and_bounce_readers_at_import():
+    assert loaded_after("import helpdesk.daemon", SEARCH + MAIL_READING) == []
+
+
+def test_a_store_reading_command_builds_its_app_without_jinja2(tmp_path):
+    # status, tickets, show, export build an App only to read the store: templates come at first use.
+    code = (
+        "from helpdesk.app import App\nfrom helpdesk.clock import SystemClock\nfrom helpdesk import config\n"
+        f"app = App.build(config.load({str(settings_file(tmp_path))!r}, need_passwords=False), SystemClock())\n"
+        "app.store.open_tickets()"
+    )
+    assert loaded_after(code, ("jinja2", *SEARCH, *MAIL_READING)) == []
+
+
+def test_the_templates_still_come_when_first_used(tmp_path):
+    code = (
+        "from helpdesk.app import App\nfrom helpdesk.clock import SystemClock\nfrom helpdesk import config\n"
+        f"app = App.build(config.load({str(settings_file(tmp_path))!r}, need_passwords=False), SystemClock())\n"
+        "assert app.templates is app.templates"
+    )
+    assert loaded_after(code, ("jinja2",)) == ["jinja2"]
+
+
+def settings_file(tmp_path: Path) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        f'[helpdesk]\ndata_dir = "{tmp_path / "var"}"\nsecret = "not-a-secret-but-long-enough"\n'
+        '[smtp]\nhost = "127.0.0.1"\n'
+        '[[offices]]\ncode = "3576"\nname = "BPS Kota Mojokerto"\naddress = "bps3576@bps.go.id"\n'
+        'timezone = "Asia/Jakarta"\n'
+    )
+    return path
