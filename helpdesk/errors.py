@@ -19,10 +19,6 @@ class StoreCorrupt(HelpdeskError, RuntimeError):
     """A store file cannot be read: the daemon stops and the file is left untouched."""
 
 
-class Quarantine(HelpdeskError):
-    """Keep the raw mail aside for a human; never retry automatically."""
-
-
 class DeliveryFailure(HelpdeskError):
     """A mail the SMTP server did not take, with its reply code when it gave one (aiosmtplib's way):
     `refused` names the recipients turned down when others were accepted; `unreachable`, no server."""

@@ -41,7 +41,7 @@ def explain(app: App, raw: bytes, now: datetime, office_code: str | None = None)
     lines.append(f"kind: {verdict.kind.value} ({verdict.reason})")
     if verdict.kind.value != "new":
         lines.append("note: the daemon routes only new questions; shown as if this were one")
-    decision = decide_for(app.settings, mail, office.code)
+    decision = decide_for(app.settings, mail, office.code, now)
     lines.append("rules:")
     lines += [f"  {reason}" for reason in decision.reasons]
     days = f"{decision.reply_days} (rules)" if decision.reply_days else f"{office.reply_days} (office)"

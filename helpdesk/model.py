@@ -219,6 +219,15 @@ class Ticket:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
+    def copy(self) -> Ticket:
+        """A private copy, through the stored form: a step's changes reach the store only when applied."""
+        return Ticket.from_dict(self.to_dict())
+
+    @property
+    def reply_language(self) -> str:
+        """The language of mail to the citizen: English when they wrote English, else Indonesian."""
+        return "en" if self.language == "en" else "id"
+
     @property
     def year(self) -> int:
         return int(self.number.split("-")[2])

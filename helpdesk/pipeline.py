@@ -9,7 +9,7 @@ from __future__ import annotations
 from .errors import Discard
 from .insight.search import acknowledgement_suggestions
 from .kinds import EventType
-from .model import Kind, Status, Ticket
+from .model import Kind, Status
 from .outbound.acknowledge import acknowledge
 from .outbound.strip import new_text
 from .relay.relay import relay_reply
@@ -64,7 +64,7 @@ def load_ticket(ctx: Context) -> None:
     ticket = ctx.app.store.ticket(number) if number else None
     if ticket is None:
         raise Discard(f"thread names ticket {number}, which the store does not hold")
-    ctx.ticket = Ticket.from_dict(ticket.to_dict())
+    ctx.ticket = ticket.copy()
 
 
 def record_follow_up(ctx: Context) -> None:

@@ -95,7 +95,7 @@ class SavedAnswers:
         missing = [n for n in wanted if self.get(n) is None]
         if missing:
             raise UnknownAnswer(missing)
-        lang = "en" if ticket.language == "en" else "id"
+        lang = ticket.reply_language
         return "\n\n".join(render(self.get(n, lang), ticket, office) for n in wanted)  # type: ignore[arg-type]
 
     def check(self, ticket: Ticket, office: Office) -> list[str]:
@@ -111,7 +111,7 @@ class SavedAnswers:
 
 def variables(ticket: Ticket, office: Office) -> dict[str, str]:
     """What a saved answer may say about the citizen, the ticket and the office."""
-    english = ticket.language == "en"
+    english = ticket.reply_language == "en"
     link = office.consultation_url.replace("{number}", ticket.number) if office.consultation_url else ""
     return {
         "nama": ticket.requester_name or ("Sir/Madam" if english else "Bapak/Ibu"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Office
 from ..insight.scrub import excerpt, scrub
-from ..outbound.wording import format_deadline
+from ..outbound.wording import when_text
 from .saved import SavedAnswers
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def queue_text(office: Office, items: Sequence[QueueItem], whole_office: bool) -
         "",
     ]
     for i, item in enumerate(sorted(items, key=lambda t: (t.due is None, t.due or datetime.max, t.number)), 1):
-        due = format_deadline(item.due, office.zone_label, "id", tz=office.tz) if item.due else "-"
+        due = when_text(office, item.due)
         lines += [
             f"{i}. [{item.number}] {excerpt(item.subject, 80)}",
             f"   Pengguna: {item.citizen}",

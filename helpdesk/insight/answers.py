@@ -58,7 +58,6 @@ class FirstAnswer:
     deadline: datetime | None  # None while the clock is stopped (waiting for the citizen)
     answered_at: datetime | None
     answerer: str  # operator address, "" when unknown or unanswered
-    answer_text: str
     closed_at: datetime | None  # closed before any answer
 
     def outcome(self, now: datetime) -> str:
@@ -97,7 +96,7 @@ def first_answer(ticket: Ticket, cal: WorkingCalendar, reply_days: int) -> First
     start = ticket.received_at
     deadline: datetime | None = due_at(start, cal, days)
     answered: datetime | None = None
-    answerer = text = ""
+    answerer = ""
     closed: datetime | None = None
     limit = ticket.answered_at
     for ev in sorted(ticket.events, key=lambda e: e.at):
@@ -106,7 +105,6 @@ def first_answer(ticket: Ticket, cal: WorkingCalendar, reply_days: int) -> First
         to = str((ev.data or {}).get("to", "")) if ev.type == "status" else ""
         if (ev.type == "reply" and _says_something(ev)) or to == Status.ANSWERED.value:
             answered, answerer = ev.at, ev.actor
-            text = str((ev.data or {}).get("text", "")) if ev.type == "reply" else ""
             break
         if to == Status.WAITING_CITIZEN.value:
             deadline = None
@@ -126,6 +124,5 @@ def first_answer(ticket: Ticket, cal: WorkingCalendar, reply_days: int) -> First
         deadline=deadline,
         answered_at=answered,
         answerer=answerer,
-        answer_text=text,
         closed_at=closed,
     )

@@ -10,11 +10,12 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from ..app import App
+from ..argtypes import parse_now
 from ..clock import Clock
 from ..config import Settings
 
@@ -33,19 +34,6 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r}: expected YYYY-MM-DD, e.g. 2026-11-01") from None
 
 
-def _now(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        # argparse otherwise says "invalid fromisoformat value", naming a function, not the format.
-        raise argparse.ArgumentTypeError(f"{value!r}: expected e.g. 2026-12-01T08:00:00+07:00") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("--now needs an offset, e.g. 2026-12-01T08:00:00+07:00")
-    if not 1950 <= moment.year <= 2999:
-        raise argparse.ArgumentTypeError(f"{value!r}: year must be 1950-2999")
-    return moment
-
-
 def _output(value: str) -> Path:
     """A file to write: its folder must exist (checked before any work, not by a traceback after)."""
     path = Path(value)
@@ -59,7 +47,7 @@ def _output(value: str) -> Path:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register report, search and export on the `helpdesk` parser."""
     rep = sub.add_parser("report", help="monthly service-standard report")
-    rep.add_argument("--now", type=_now, help="compute as of this instant (default: the clock)")
+    rep.add_argument("--now", type=parse_now, help="compute as of this instant (default: the clock)")
     who = rep.add_mutually_exclusive_group(required=True)
     who.add_argument("--office", help="office code, e.g. 3576")
     who.add_argument("--all-offices", action="store_true", help="one row per office")
@@ -84,7 +72,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--office", help="only this office (default: every office)")
     exp.add_argument("--events", action="store_true", help="csv: one row per event instead of per ticket")
     exp.add_argument("--output", "-o", type=_output, help="write to this file instead of standard output")
-    exp.add_argument("--now", type=_now, help="judge outcomes as of this instant")
+    exp.add_argument("--now", type=parse_now, help="judge outcomes as of this instant")
 
 
 def _write(chunks: Iterable[str], output: str | None) -> None:

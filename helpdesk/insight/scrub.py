@@ -67,7 +67,11 @@ def scrub(answer: str, *, names: Iterable[str] = (), question: str = "", keep_ad
     return re.sub(r"\n{3,}", "\n\n", text).strip(" \t\n,")
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` whole when it fits `limit` characters, else cut at a word boundary and marked " [...]"."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip() + " " + REMOVED
+
+
 def excerpt(text: str, limit: int) -> str:
     """Whitespace folded, cut at a word boundary before `limit` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " [...]"
+    return clip(" ".join(text.split()), limit)

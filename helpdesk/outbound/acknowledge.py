@@ -16,7 +16,7 @@ from ..kinds import Purpose
 from ..step import Context
 from ..tickets import ratelimit
 from .notices import to_citizen, to_staff
-from .wording import format_deadline
+from .wording import when_text
 
 log = logging.getLogger(__name__)
 SUBJECT_LIMIT = 60  # characters of the sender's subject repeated in the acknowledgement
@@ -63,7 +63,7 @@ def _tell_supervisors(ctx: Context, until: datetime) -> None:
             Purpose.ACK_LIMIT,
             ctx.now,
             cap=office.ack_per_hour,
-            until=format_deadline(until, office.zone_label, "id", tz=office.tz),
+            until=when_text(office, until),
         )
     )
 
@@ -88,7 +88,6 @@ def acknowledge(ctx: Context) -> None:
         ctx.note(f"acknowledge skipped: {sent_today} already sent to {recipient} today")
         return
     ctx.count_sent(key, sent_today + 1)
-    lang = "en" if ticket.language == "en" else "id"
     outgoing = to_citizen(
         ctx.app,
         office,
@@ -99,7 +98,7 @@ def acknowledge(ctx: Context) -> None:
         # Nothing the sender wrote but a short subject, not even the display name ("Yth. Klaim
         # hadiah Anda ..."): the recipient may not be the sender. The template says Bapak/Ibu.
         subject=short_subject(ticket.subject),
-        due_text=format_deadline(ticket.due_at, office.zone_label, lang, tz=office.tz),
+        due_text=when_text(office, ticket.due_at, ticket.reply_language),
         # Only answers an operator marked public (#publik), looked up by the pipeline's earlier step
         # (insight.search): a private answer never reaches another citizen.
         suggestions=ctx.suggestions,

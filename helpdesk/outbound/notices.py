@@ -74,7 +74,7 @@ def to_citizen(
     """A mail to the ticket's citizen, from the office address, in the ticket's thread.
 
     Its Date header is written in the office's zone, like every other time in the mail."""
-    lang = "en" if ticket.language == "en" else "id"
+    lang = ticket.reply_language
     rendered = app.templates.render(template, lang, ticket=ticket, office=office, **context)
     in_reply_to, refs = thread_headers(ticket)
     return build_mail(

@@ -7,6 +7,10 @@ zone label (WIB, WITA, WIT) is always shown, since offices and citizens span thr
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import Office
 
 DAYS = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
@@ -52,6 +56,11 @@ def format_date(day: date, lang: str = "id") -> str:
     """ "Selasa, 29 Desember 2026" / "Tuesday, 29 December 2026"."""
     lang = _lang(lang)
     return f"{DAYS[lang][day.weekday()]}, {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def when_text(office: Office, moment: datetime | None, lang: str = "id") -> str:
+    """A moment in the office's zone with its label (WIB, WITA, WIT); "-" for none."""
+    return format_deadline(moment, office.zone_label, lang, tz=office.tz) if moment else "-"
 
 
 def format_deadline(moment: datetime, zone_label: str, lang: str = "id", tz: tzinfo | None = None) -> str:

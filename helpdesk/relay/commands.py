@@ -28,6 +28,17 @@ ALIASES: dict[str, str] = {
 # The rest of the line is the argument; without one, this is said to the operator.
 TAKES_ARGUMENT = {"assign": "perlu nama atau alamat petugas", "saved": "perlu nama jawaban tersimpan"}
 
+
+def _known() -> str:
+    indonesian: dict[str, str] = {}
+    for word, name in ALIASES.items():
+        indonesian.setdefault(name, word)  # each Indonesian spelling stands first
+    return ", ".join(f"#{word}" + (" NAMA" if name in TAKES_ARGUMENT else "") for name, word in indonesian.items())
+
+
+# The commands as the operator is told them (refusal notices, an unknown command): "#tutup, ...".
+KNOWN = _known()
+
 # "#word" opening a (stripped) line, or following one on it ("#tutup #publik"); "# Judul" and
 # "#123" are not commands, and "#tutup." ends at the dot.
 _COMMAND_WORD = re.compile(r"\s*#([A-Za-z][A-Za-z0-9_-]*)\b")

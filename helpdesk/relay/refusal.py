@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from ..config import Operator
 from ..kinds import EventType, Purpose
-from ..model import Ticket, TicketEvent
+from ..model import TicketEvent
 from ..outbound.notices import to_staff
 from ..step import Context
 from ..tickets import ratelimit
+from .commands import KNOWN
 
 NOTICES_PER_DAY = 20  # refusals told to one address per day: a forger must not flood an operator
 ADVICE = (
     "Untuk menjawab pengguna, balas (Reply) email pemberitahuan tiket dari alamat dinas Anda "
-    "yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: #tutup, "
-    "#tunggu, #alihkan NAMA, #catatan, #publik, #jawaban NAMA. Daftar lengkap perintah, jawaban "
-    "tersimpan dan contohnya: kirim email berjudul #bantuan (English: #help)."
+    f"yang terdaftar, tanpa mengubah alamat tujuan. Perintah ditulis di baris pertama: {KNOWN}. "
+    "Daftar lengkap perintah, jawaban tersimpan dan contohnya: kirim email berjudul #bantuan "
+    "(English: #help)."
 )
 
 
@@ -37,9 +38,7 @@ def refuse(
     stored = ctx.app.store.ticket(number) if number else None
     ticket = None
     if stored is not None and stored.office == ctx.office.code:
-        ticket = ctx.ticket = (
-            ctx.ticket if ctx.ticket and ctx.ticket.number == number else Ticket.from_dict(stored.to_dict())
-        )
+        ticket = ctx.ticket = ctx.ticket if ctx.ticket and ctx.ticket.number == number else stored.copy()
         ticket.events.append(
             TicketEvent(
                 at=ctx.now,

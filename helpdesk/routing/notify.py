@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..app import App
 from ..config import Office, Operator
+from ..insight.scrub import clip
 from ..insight.search import similar
 from ..kinds import EventType, Purpose
 from ..model import OutgoingMail, Ticket, TicketEvent
@@ -20,7 +21,7 @@ from ..outbound import staffcopy
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import signed_headers, to_staff
 from ..outbound.strip import new_text
-from ..outbound.wording import format_deadline
+from ..outbound.wording import when_text
 from ..step import Context
 from .route import reassign
 
@@ -32,10 +33,6 @@ CITIZEN_TYPES = (EventType.RECEIVED, EventType.FOLLOW_UP)
 THREAD_TYPES = CITIZEN_TYPES + (EventType.REPLY, EventType.NOTE, EventType.HANDOVER)
 
 
-def _when(office: Office, moment: datetime | None) -> str:
-    return format_deadline(moment, office.zone_label, "id", tz=office.tz) if moment else "-"
-
-
 def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list[dict[str, str]]:
     items = [e for e in ticket.events if e.type in THREAD_TYPES and e is not current]
     out = []
@@ -45,10 +42,8 @@ def _thread(office: Office, ticket: Ticket, current: TicketEvent | None) -> list
             "note": f"catatan internal {e.actor}",
             "handover": f"catatan serah terima {e.actor}",
         }.get(e.type, f"pengguna {e.actor}")
-        text = str(e.data.get("text", "")).strip()
-        if len(text) > THREAD_TEXT_LIMIT:
-            text = text[:THREAD_TEXT_LIMIT].rstrip() + " [...]"
-        out.append({"when": _when(office, e.at), "who": who, "text": text or "(tanpa isi)"})
+        text = clip(str(e.data.get("text", "")).strip(), THREAD_TEXT_LIMIT)
+        out.append({"when": when_text(office, e.at), "who": who, "text": text or "(tanpa isi)"})
     return out
 
 
@@ -90,8 +85,7 @@ def notification(
     if event is not None and event.type == "follow_up":
         # A citizen's reply quotes our answer; the thread below already shows it.
         question = new_text(question) or question
-    if len(question) > QUESTION_LIMIT:
-        question = question[:QUESTION_LIMIT].rstrip() + " [...]"
+    question = clip(question, QUESTION_LIMIT)
     earlier = [
         e.data["message_id"]
         for e in ticket.events
@@ -119,7 +113,7 @@ def notification(
         attachments=(files := _files(app, event)),
         operator_name=operator.name,
         reason=reason,
-        due_text=_when(office, ticket.due_at),
+        due_text=when_text(office, ticket.due_at),
         attachments_info=[
             {
                 "filename": a.filename,
@@ -129,7 +123,7 @@ def notification(
             }
             for a in (event.attachments if event else [])
         ],
-        message_time=_when(office, event.at if event else None),
+        message_time=when_text(office, event.at if event else None),
         question=question or "(tanpa isi)",
         thread=_thread(office, ticket, event),
         similar=hits,

@@ -7,9 +7,8 @@ promised the deadline that will actually be kept. Every reason is logged and kep
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..app import App
@@ -26,21 +25,22 @@ from .rules import RulesError, RuleSet, load_rules
 
 log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[tuple[tuple[str, float], ...], RuleSet]] = {}
-_checked: dict[Path, float] = {}
-RECHECK_SECONDS = 2.0  # an edited rule file is picked up within this; not a stat per mail
+_checked: dict[Path, datetime] = {}
+RECHECK = timedelta(seconds=2)  # an edited rule file is picked up within this; not a stat per mail
 
 
-def rules_for(settings: Settings) -> RuleSet:
-    """The rules, re-read when a file in rules_dir changes (an edit needs no restart).
+def rules_for(settings: Settings, now: datetime) -> RuleSet:
+    """The rules, re-read when a file in rules_dir changes (an edit needs no restart); the files
+    are looked at again once `now` (the app's clock) is RECHECK past the last look, or went back.
 
     `helpdesk check` names a broken rule's file and line; the daemon refuses to start with one."""
     directory = settings.rules_dir  # a Path already: making one for every mail cost more than the lookup
     if not isinstance(directory, Path):
         directory = Path(directory)
-    cached = _cache.get(directory)
-    if cached is not None and time.monotonic() - _checked.get(directory, 0.0) < RECHECK_SECONDS:
+    cached, checked = _cache.get(directory), _checked.get(directory)
+    if cached is not None and checked is not None and timedelta(0) <= now - checked < RECHECK:
         return cached[1]
-    _checked[directory] = time.monotonic()
+    _checked[directory] = now
     stamp = tuple((p.name, p.stat().st_mtime) for p in sorted(directory.glob("*.toml"))) if directory.is_dir() else ()
     cached = _cache.get(directory)
     if cached is None or cached[0] != stamp:
@@ -60,8 +60,8 @@ def rules_for(settings: Settings) -> RuleSet:
     return cached[1]
 
 
-def decide_for(settings: Settings, mail: InboundMail, office: str) -> Decision:
-    rules, default = rules_for(settings).for_office(office)
+def decide_for(settings: Settings, mail: InboundMail, office: str, now: datetime) -> Decision:
+    rules, default = rules_for(settings, now).for_office(office)
     decision = decide(rules, default, MailView.of(mail, office))
     if not decision.team and not decision.operator:
         # No rules of its own (the packaged neutral ones name no team): the office's first team.
@@ -160,7 +160,7 @@ def route(ctx: Context) -> None:
     """Rules -> team, category, priority, reply_days, tags; then the operator."""
     ticket = ctx.ticket
     assert ticket is not None
-    decision = decide_for(ctx.app.settings, ctx.mail, ctx.office.code)
+    decision = decide_for(ctx.app.settings, ctx.mail, ctx.office.code, ctx.now)
     # Each rule's verdict at DEBUG (`route --explain` shows them too); the result is logged at INFO
     # by the pipeline's note.
     for reason in decision.reasons:

@@ -17,7 +17,7 @@ from ..config import Office
 from ..kinds import EventType, Purpose
 from ..model import OutgoingMail, Status, Ticket, TicketEvent
 from ..outbound.notices import signed_headers, to_citizen, to_staff
-from ..outbound.wording import format_deadline
+from ..outbound.wording import when_text
 from ..tickets import lifecycle
 from ..tickets.officemeta import OfficeMeta
 from .digest import digest_mail
@@ -46,6 +46,7 @@ def sweep_office(app: App, office: Office, now: datetime) -> list[Action]:
                 log.exception("sla action %s failed; it will be tried at the next sweep", action.key)
         if done:
             store.commit()
+            log.info("office %s: %d sla actions done", office.code, len(done))
     return done
 
 
@@ -61,7 +62,7 @@ def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
     current = store.hot_ticket(action.ticket)
     if current is None or action.key in current.sla_done:
         return False
-    ticket = Ticket.from_dict(current.to_dict())  # a private copy until everything succeeded
+    ticket = current.copy()  # a private copy until everything succeeded
     mails = HANDLERS[action.kind](app, office, ticket, action, now)
     ticket.sla_done.append(action.key)
     ticket.sla_done.extend(action.data.get("covers", ()))  # earlier reminders this one stands for
@@ -75,15 +76,8 @@ def perform(app: App, office: Office, action: Action, now: datetime) -> bool:
     return True
 
 
-def when_text(app: App, office: Office, moment: datetime | None, lang: str = "id") -> str:
-    """A date and time in the office zone with its label (WIB, WITA, WIT)."""
-    if moment is None:
-        return "-"
-    return format_deadline(moment, office.zone_label, lang, tz=office.tz)
-
-
-def _texts(app: App, office: Office, ticket: Ticket, due: datetime | None) -> dict[str, Any]:
-    return {"due_text": when_text(app, office, due), "received_text": when_text(app, office, ticket.received_at)}
+def _texts(office: Office, ticket: Ticket, due: datetime | None) -> dict[str, Any]:
+    return {"due_text": when_text(office, due), "received_text": when_text(office, ticket.received_at)}
 
 
 def remind(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
@@ -109,7 +103,7 @@ def remind(app: App, office: Office, ticket: Ticket, action: Action, now: dateti
             message_id=message_id,
             reply_to=reply_to,
             operator_name=operator.name if operator else address,
-            **_texts(app, office, ticket, action.data["due_at"]),
+            **_texts(office, ticket, action.data["due_at"]),
         )
     ]
 
@@ -135,14 +129,14 @@ def escalate(app: App, office: Office, ticket: Ticket, action: Action, now: date
             ticket=ticket,
             cc=[operator.address] if operator else [],
             assignee=assignee,
-            **_texts(app, office, ticket, action.data["due_at"]),
+            **_texts(office, ticket, action.data["due_at"]),
         )
     ]
 
 
 def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
     """Tell a silent citizen, a day ahead, that the ticket will close."""
-    lang = "en" if ticket.language == "en" else "id"
+    lang = ticket.reply_language
     ticket.events.append(
         TicketEvent(
             at=now,
@@ -159,7 +153,7 @@ def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: 
             "close_notice",
             Purpose.CLOSE_NOTICE,
             now,
-            close_text=when_text(app, office, action.data["close_at"], lang),
+            close_text=when_text(office, action.data["close_at"], lang),
             answered=ticket.status is Status.ANSWERED,
         )
     ]
@@ -167,7 +161,7 @@ def close_notice(app: App, office: Office, ticket: Ticket, action: Action, now: 
 
 def auto_close(app: App, office: Office, ticket: Ticket, action: Action, now: datetime) -> list[OutgoingMail]:
     """Close a ticket whose citizen stayed silent for the office's waiting_close_days."""
-    lang = "en" if ticket.language == "en" else "id"
+    lang = ticket.reply_language
     reason = (
         f"no reply for {office.waiting_close_days} days"
         if lang == "en"
@@ -187,16 +181,8 @@ def closing_mail(app: App, office: Office, ticket: Ticket, now: datetime, actor:
         Purpose.RATING_REQUEST,
         now,
         reason=reason,
-        closed_text=when_text(app, office, now, "en" if ticket.language == "en" else "id"),
+        closed_text=when_text(office, now, ticket.reply_language),
     )
-
-
-def close_ticket(app: App, office: Office, ticket: Ticket, now: datetime, actor: str, reason: str) -> None:
-    """Close a ticket and queue the rating request, staged together (for the operator's #tutup)."""
-    mail = closing_mail(app, office, ticket, now, actor, reason)
-    ticket.message_ids.append(mail.message_id)
-    app.store.save_ticket(ticket)
-    app.store.queue_mail(mail)
 
 
 HANDLERS = {"reminder": remind, "escalation": escalate, "close_notice": close_notice, "auto_close": auto_close}

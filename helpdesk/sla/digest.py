@@ -14,7 +14,7 @@ from ..config import Office
 from ..kinds import MailState, Purpose
 from ..model import OutgoingMail, Ticket
 from ..outbound.notices import to_staff
-from ..outbound.wording import format_date, format_deadline
+from ..outbound.wording import format_date, when_text
 from .sweep import digest_summary
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
                 "subject": t.subject,
                 "assignee": names.get(t.assignee, t.assignee),
                 "status": t.status.value,
-                "due_text": format_deadline(t.due_at, office.zone_label, "id", tz=office.tz) if t.due_at else "-",
+                "due_text": when_text(office, t.due_at),
             }
             for t in tickets
         ]
@@ -55,7 +55,7 @@ def digest_context(app: App, office: Office, now: datetime) -> dict[str, Any]:
         problems.append(f"email tanpa tiket (24 jam terakhir): {unticketed}; lihat helpdesk mails --not-ticketed")
     return {
         "day_text": format_date(now.astimezone(office.tz).date(), "id"),
-        "as_of_text": format_deadline(now, office.zone_label, "id", tz=office.tz),
+        "as_of_text": when_text(office, now),
         "overdue": rows(summary["overdue"]),
         "due_today": rows(summary["due_today"]),
         "unassigned": rows(summary["unassigned"]),

@@ -205,7 +205,6 @@ class SlaScheduler:
                 # stored (and only then sent) by the first commit that succeeds.
                 actions = []
             if actions:
-                log.info("office %s: %d sla actions done", code, len(actions))
                 self.on_mail_queued()
             await asyncio.to_thread(self.reschedule, office, True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.insight.scrub import REMOVED, scrub
+from helpdesk.insight.scrub import REMOVED, clip, excerpt, scrub
 
 X = REMOVED
 
@@ -40,3 +40,20 @@ def test_scrub_drops_the_question_quoted_in_the_answer():
     question = "Saya Bambang, mohon data kemiskinan Kota Mojokerto tahun 2025 untuk skripsi saya."
     answer = f"> {question}\n\nData kemiskinan 2025 ada di tabel 3."
     assert scrub(answer, question=question) == "Data kemiskinan 2025 ada di tabel 3."
+
+
+@pytest.mark.parametrize(
+    "text, limit, clipped",
+    [
+        ("Data inflasi 2025", 17, "Data inflasi 2025"),  # fits: whole, unmarked
+        ("Data inflasi 2025", 15, "Data inflasi [...]"),  # never half a word
+        ("Data inflasi\n bulanan", 18, "Data inflasi [...]"),  # a line break left hanging is trimmed
+        ("x" * 20, 8, "xxxxxxxx [...]"),  # no word boundary: cut where the limit falls
+    ],
+)
+def test_clip_cuts_at_a_word_boundary_and_marks_the_cut(text, limit, clipped):
+    assert clip(text, limit) == clipped
+
+
+def test_excerpt_folds_whitespace_before_clipping():
+    assert excerpt("Data\n\n  inflasi   bulanan", 15) == "Data inflasi [...]"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpdesk.relay.commands import Command, parse_commands
+from helpdesk.relay.commands import KNOWN, TAKES_ARGUMENT, Command, parse_commands
 
 
 @pytest.mark.parametrize(
@@ -136,3 +136,11 @@ def test_never_raises(text):
 def test_a_long_run_of_commands_is_cheap_and_safe():
     result = parse_commands("#tutup " * 50000 + "\nTerima kasih.")
     assert result.commands == [Command("close", "", "#tutup")] and result.body == "Terima kasih."
+
+
+def test_the_commands_told_to_operators_are_the_indonesian_spellings_and_each_parses():
+    assert KNOWN == "#tutup, #tunggu, #alihkan NAMA, #catatan, #publik, #jawaban NAMA"
+    for written in KNOWN.split(", "):
+        parsed = parse_commands(written)
+        assert parsed.ok and [c.name for c in parsed.commands] != [] and parsed.body == ""
+        assert (" NAMA" in written) == (parsed.commands[0].name in TAKES_ARGUMENT)

@@ -9,7 +9,7 @@ import pytest
 from helpdesk.config import Operator
 from helpdesk.model import InboundMail
 from helpdesk.outbound import tokens
-from helpdesk.relay.trust import check
+from helpdesk.relay.trust import Evidence, NoToken, PrivateAddress, Stranger, TokenVerifies, check
 
 SECRET = "s" * 20
 RINA = Operator("Rina", "rina@bps.go.id", "3576")
@@ -146,3 +146,51 @@ def test_authentication_results_pass_from_the_trusted_server(results, authserv, 
     assert v.ok is ok
     if ok:
         assert (v.how, v.ticket) == ("authentication-results", T1)
+
+
+ELSEWHERE = Operator("Agus", "agus@bps.go.id", "3571")
+
+
+@pytest.mark.parametrize(
+    "m, rule",
+    [
+        (mail(from_trusted_form=False, in_reply_to=mid(T1, "rina@bps.go.id")), "untrusted_from"),
+        (mail(from_addr="rina@gmail.com", in_reply_to=mid(T1, "rina@bps.go.id")), "private_address"),
+        (mail(from_addr="x@evil.example", in_reply_to=mid(T1, "rina@bps.go.id", secret="t" * 20)), "stranger"),
+        (mail(from_addr="agus@bps.go.id", in_reply_to=mid(T1, "agus@bps.go.id")), "other_office"),
+        (mail(in_reply_to=mid(T1, "rina@bps.go.id")), "token_verifies"),
+        (mail(), "no_token"),
+        (mail(in_reply_to=mid(T1, "dimas@bps.go.id")), "token_of_another_operator"),
+        (mail(in_reply_to=mid(T1, "rina@bps.go.id", secret="t" * 20)), "token_does_not_verify"),
+    ],
+)
+def test_the_first_rule_that_decides_is_named_on_the_verdict(m, rule):
+    v = check(m, operators=(*OPS, ELSEWHERE), secret=SECRET, office="3576")
+    assert v.rule == rule
+
+
+def evidence(m: InboundMail, **kw) -> Evidence:
+    found = tuple(tokens.extract(m.to + m.cc, m.in_reply_to, m.references))
+    sender = next((op for op in OPS if op.address == m.from_addr), None)
+    return Evidence(m, OPS, SECRET, "3576", kw.get("thread_ticket"), kw.get("authserv_id", ""), found, sender)
+
+
+def test_a_private_address_is_told_apart_from_a_stranger_only_by_a_token_that_verifies():
+    genuine = evidence(mail(from_addr="rina@gmail.com", in_reply_to=mid(T1, "rina@bps.go.id")))
+    forged = evidence(mail(from_addr="rina@gmail.com", in_reply_to=mid(T1, "rina@bps.go.id", secret="t" * 20)))
+    told = PrivateAddress().check(genuine)
+    assert told is not None and (told.notify, told.explain_to, told.ticket) == ((RINA,), "rina@gmail.com", T1)
+    assert PrivateAddress().check(forged) is None
+    assert Stranger().check(forged).notify == ()  # a forger's victim is not told about a bad token
+
+
+def test_a_refusal_without_a_token_is_recorded_on_the_thread_ticket():
+    v = NoToken().check(evidence(mail(), thread_ticket=T1))
+    assert (v.ok, v.ticket, v.notify, v.operator) == (False, T1, (RINA,), RINA)
+
+
+def test_a_token_for_the_sender_outranks_the_thread_and_a_token_for_another_ticket():
+    t2 = "PST-3576-2026-000002"
+    ev = evidence(mail(references=[mid(t2, "dimas@bps.go.id"), mid(T1, "rina@bps.go.id")]), thread_ticket=t2)
+    v = TokenVerifies().check(ev)
+    assert (v.ok, v.ticket, v.named) == (True, T1, (T1, t2))  # References are read newest first

@@ -32,7 +32,7 @@ def decision(tmp_path, extra: str = "", subject: str = "Data inflasi"):
         to=["bps3576@bps.go.id"],
         subject=subject,
     )
-    return decide_for(settings, mail, "3576")
+    return decide_for(settings, mail, "3576", mail.received_at)
 
 
 def test_the_offices_first_declared_team_gets_the_ticket(tmp_path):

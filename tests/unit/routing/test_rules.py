@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,6 +10,7 @@ import pytest
 
 from helpdesk.config import Operator, Team
 from helpdesk.routing import rules as rules_mod
+from helpdesk.routing.route import RECHECK, rules_for
 from helpdesk.routing.rules import RulesError, load_rules
 
 REPO_RULES = Path(__file__).resolve().parents[3] / "rules"
@@ -199,3 +201,15 @@ def test_shipped_settings_and_rules_check_clean():
     for office in settings.offices:
         default = load_rules(settings.rules_dir).for_office(office.code)[1]
         assert any(op.office == office.code and op.team == default["team"] for op in settings.operators)
+
+
+def test_an_edited_rule_file_is_read_again_once_the_clock_passed_the_recheck_time(tmp_path):
+    rule = '[[rules]]\nname = "{name}"\nwhen.words = ["x"]\nthen.team = "t"\n'
+    write(tmp_path, {"10-a.toml": rule.format(name="lama")})
+    settings = SimpleNamespace(rules_dir=str(tmp_path))
+    start = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert [r.name for _, r in rules_for(settings, start).rules] == ["lama"]
+    write(tmp_path, {"10-a.toml": rule.format(name="baru"), "20-b.toml": rule.format(name="kedua")})
+    # The clock has not moved: the cache stands, however fast the machine looks at it.
+    assert [r.name for _, r in rules_for(settings, start + RECHECK / 2).rules] == ["lama"]
+    assert [r.name for _, r in rules_for(settings, start + RECHECK).rules] == ["baru", "kedua"]
