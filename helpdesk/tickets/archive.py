@@ -96,7 +96,8 @@ class Archive:
             source = _source(month)
             index = json.loads(month.with_suffix(".ids").read_bytes())
             if index.get("source") == source and isinstance(index.get("tickets"), dict):
-                return index["tickets"]
+                tickets: dict[str, list[str]] = index["tickets"]
+                return tickets
         except (OSError, ValueError, AttributeError):
             pass  # missing or unreadable: it is only derived data, rebuilt below
         return self._write_month_index(month, docs(month))

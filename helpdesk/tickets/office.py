@@ -34,9 +34,12 @@ log = logging.getLogger(__name__)
 OUTBOX_TEXT_INLINE = 256 * 1024  # characters of a queued mail's text kept in the hot file itself
 NOT_TICKETED_KEPT = 1_000  # mails without a ticket remembered for `helpdesk mails --not-ticketed`
 TABLES = ("tickets", "outbox", "mailboxes", "inflight", "quarantine", "not_ticketed", "meta")
+Signature = tuple[object, ...]  # what a commit compares to tell a changed record from an unchanged one
+# A table kept record by record: the records, what changes on one in place, its document.
+RecordTable = tuple[dict[str, Any], Callable[[Any], Signature], Callable[[str, Any], dict[str, Any]]]
 
 
-def _outbox_signature(mail: OutgoingMail) -> tuple:
+def _outbox_signature(mail: OutgoingMail) -> Signature:
     """What the outbox changes on a queued mail; the rest (the raw text above all) never changes."""
     return (
         mail.status,
@@ -69,7 +72,7 @@ class OfficeStore:
         self._ids: dict[str, dict[str, int]] = {name: {} for name in TABLES}  # key -> TinyDB doc id
         # table -> key -> (record, signature) as last stored: a record that is the same object with
         # the same signature is not converted, compared or serialised again at the next commit.
-        self._seen: dict[str, dict[str, tuple[Any, tuple]]] = {name: {} for name in TABLES}
+        self._seen: dict[str, dict[str, tuple[Any, Signature]]] = {name: {} for name in TABLES}
         self._dirty: set[str] = set()  # tickets saved since the last commit
         self._to_archive: dict[str, Ticket] = {}
         self.db, self.storage = open_db(self.hot_path)
@@ -206,7 +209,7 @@ class OfficeStore:
         self._dirty.clear()
         return bool(docs or gone)
 
-    def _records(self) -> dict[str, tuple[dict[str, Any], Callable[[Any], tuple], Callable[[str, Any], dict]]]:
+    def _records(self) -> dict[str, RecordTable]:
         """The tables kept record by record: records, what changes on one in place, its document."""
         return {
             "outbox": (self.outbox, _outbox_signature, lambda _, mail: self._outbox_doc(mail)),
@@ -267,11 +270,11 @@ class OfficeStore:
         return any(key not in self.inflight for key in self._ids["inflight"])
 
 
-def _attempts(entry: InflightEntry) -> tuple:
+def _attempts(entry: InflightEntry) -> Signature:
     return (entry.attempts, entry.last_error)
 
 
-def _never(_: object) -> tuple:
+def _never(_: object) -> Signature:
     return ()
 
 

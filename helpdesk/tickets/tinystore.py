@@ -132,4 +132,5 @@ def sync_table(table: Table, ids: dict[str, int], wanted: dict[str, dict[str, An
 
 def next_id(table: Table) -> int:
     """An id no document of the table has (TinyDB's own counter, so plain inserts agree with it)."""
-    return table._get_next_id()  # noqa: SLF001 - TinyDB's id counter, shared with Table.insert
+    # TinyDB's own id counter, shared with Table.insert (TinyDB leaves it untyped).
+    return int(table._get_next_id())  # type: ignore[no-untyped-call]  # noqa: SLF001
