@@ -130,9 +130,8 @@ class Daemon:
             await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
         from .sla.reports import send_due_reports  # numpy and the report's figures: only now, not at start
 
-        reported = await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now())
-        if reported:
-            log.info("monthly reports queued for %s", ", ".join(reported))
+        # Each report queued (or not mailed, for want of supervisors) is logged where it is decided.
+        await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now())
 
     async def _drain_while(self, fetching: asyncio.Future) -> None:
         """Drain the outbox each time a batch was stored, until the fetching is over."""
