@@ -35,15 +35,8 @@ from .tinystore import dumps
 
 log = logging.getLogger(__name__)
 STAGING, MARKER = "migrating", "DONE"
-# Tables of the old hot file and the field naming the office of each of their records.
-OFFICE_FIELD = {
-    "tickets": "office",
-    "outbox": "office",
-    "mailboxes": "office",
-    "inflight": "office",
-    "quarantine": "office",
-    "not_ticketed": "office",
-}
+# Tables of the old hot file split by office: each record names its office in its "office" field.
+OFFICE_TABLES = ("tickets", "outbox", "mailboxes", "inflight", "quarantine", "not_ticketed")
 
 
 def migrate(store_dir: Path, today: date) -> bool:
@@ -101,13 +94,13 @@ def split_hot(hot: dict[str, Any], codes: list[str] | None = None) -> dict[str, 
     """The one-file hot data as TinyDB tables per office. The meta table is read as the typed
     store reads it (officemeta.from_doc): what carries no office is dropped (a day's counts)."""
     records: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for table, field in OFFICE_FIELD.items():
+    for table in OFFICE_TABLES:
         for doc in hot.get(table, {}).values():
-            records[doc[field]][table].append(doc)
+            records[doc["office"]][table].append(doc)
     metas = officemeta.from_doc(hot.get("meta", {}).get("1", {}))
     result = {}
     for code in codes or sorted(set(records) | set(metas)):
-        tables = {table: _numbered(records[code][table]) for table in OFFICE_FIELD}
+        tables = {table: _numbered(records[code][table]) for table in OFFICE_TABLES}
         tables["meta"] = {"1": officemeta.to_doc({code: metas.get(code) or OfficeMeta()})}
         result[code] = tables
     return result
