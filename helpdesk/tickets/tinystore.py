@@ -24,6 +24,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from ..errors import StoreCorrupt
 from .atomic import read_json, write_atomic
 
 Tables = dict[str, dict[str, dict[str, Any]]]
@@ -42,8 +43,6 @@ class CommitStorage(Storage):
         if data is None:
             data = {}
         elif not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-            from ..errors import StoreCorrupt
-
             raise StoreCorrupt(f"{self.path}: expected a TinyDB file (a JSON object of tables)")
         self.tables: Tables = data
         self.exists = self.path.exists()
