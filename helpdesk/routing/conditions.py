@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import InboundMail
@@ -41,6 +41,14 @@ class MailView:
     body: str
     attachments: tuple[tuple[str, str], ...]  # (filename lower-case, content type)
     language: str
+    _folded: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def folded(self, name: str) -> str | None:
+        """A field lower-cased when it is ASCII, else None (see `WordsPattern`); once per mail."""
+        if name not in self._folded:
+            value: str = getattr(self, name)
+            self._folded[name] = value.lower() if value.isascii() else None
+        return self._folded[name]
 
     @classmethod
     def of(cls, mail: InboundMail, office: str) -> MailView:
@@ -67,11 +75,50 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
 SUFFIXES = ("nya", "kan", "an", "i", "lah", "kah", "pun", "s", "es")
 
 
-def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    # A phrase matches across any run of spaces or a line break ("indeks  harga", wrapped text).
-    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-    suffixes = "|".join(SUFFIXES)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?:{suffixes})?(?!\w)", re.IGNORECASE)
+class WordsPattern:
+    """Words, each also with one of the SUFFIXES, as whole words in any case.
+
+    `search` finds what `pattern` finds, at a fraction of its cost (a tenth of a millisecond a mail
+    for the seed rules): the pattern tries itself at every position of the text. For ASCII words
+    in ASCII text, where IGNORECASE matching is exactly matching in lower case, `search` first
+    asks whether the lower-cased text holds the longest piece of any word at all (a substring
+    test), and only then searches it with the lower-cased words, case-sensitively and without the
+    look-behind, checking the character before a hit itself (the engine skips to the words' first
+    letters in C)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        ordered = sorted(words, key=len, reverse=True)
+        self.pattern = self._compile(ordered, re.IGNORECASE, r"(?<!\w)")
+        self.fast: re.Pattern[str] | None = None
+        self.keys: tuple[str, ...] = ()
+        if all(w.isascii() for w in ordered):
+            lower = [w.lower() for w in ordered]
+            self.fast = self._compile(lower, 0, "")
+            self.keys = tuple(dict.fromkeys(max(w.split(" "), key=len) for w in lower))
+
+    @staticmethod
+    def _compile(words: list[str], flags: int, before: str) -> re.Pattern[str]:
+        # A phrase matches across any run of spaces or a line break ("indeks  harga", wrapped text).
+        alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+        return re.compile(rf"{before}(?:{alternatives})(?:{'|'.join(SUFFIXES)})?(?!\w)", flags)
+
+    def search(self, text: str, folded: str | None) -> str | None:
+        """The first whole-word hit in `text` as written there, or None; `folded` is
+        `text.lower()` when `text` is ASCII (MailView.folded), else None."""
+        if self.fast is None or folded is None:
+            m = self.pattern.search(text)
+            return m.group(0) if m else None
+        if not any(key in folded for key in self.keys):
+            return None
+        hit = self.fast.search(folded)
+        while hit is not None and hit.start() and _word_char(folded[hit.start() - 1]):
+            hit = self.fast.search(folded, hit.start() + 1)
+        return text[hit.start() : hit.end()] if hit else None
+
+
+def _word_char(char: str) -> bool:
+    """What `\\w` matches (str patterns): letters, digits and the underscore."""
+    return char.isalnum() or char == "_"
 
 
 class Matcher:
@@ -135,13 +182,13 @@ class _Words(Matcher):
     FIELDS: tuple[str, ...] = ()
 
     def __init__(self, value: Any) -> None:
-        self.pattern = _words_pattern(_strings(value, "a word"))
+        self.words = WordsPattern(_strings(value, "a word"))
 
     def check(self, mail: MailView) -> str | None:
         for name in self.FIELDS:
-            m = self.pattern.search(getattr(mail, name))
-            if m:
-                return f"{name} contains {m.group(0)!r}"
+            hit = self.words.search(getattr(mail, name), mail.folded(name))
+            if hit is not None:
+                return f"{name} contains {hit!r}"
         return None
 
 
@@ -236,7 +283,7 @@ class Complaint(Matcher):
     """Complaints (pengaduan) have their own channel and must not drown among data questions."""
 
     NAME = "complaint"
-    PATTERN = _words_pattern(COMPLAINT_WORDS)
+    WORDS = WordsPattern(COMPLAINT_WORDS)
 
     def __init__(self, value: Any) -> None:
         if not isinstance(value, bool):
@@ -244,10 +291,12 @@ class Complaint(Matcher):
         self.wanted = value
 
     def check(self, mail: MailView) -> str | None:
-        hit = self.PATTERN.search(mail.subject) or self.PATTERN.search(mail.body)
-        if bool(hit) != self.wanted:
+        hit = self.WORDS.search(mail.subject, mail.folded("subject"))
+        if hit is None:
+            hit = self.WORDS.search(mail.body, mail.folded("body"))
+        if (hit is not None) != self.wanted:
             return None
-        return f"looks like a complaint ({hit.group(0)!r})" if hit else "does not look like a complaint"
+        return f"looks like a complaint ({hit!r})" if hit is not None else "does not look like a complaint"
 
 
 MATCHERS: dict[str, type[Matcher]] = {
