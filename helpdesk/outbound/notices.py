@@ -6,7 +6,6 @@ the callers only say which template, to whom, and with what context.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ from ..config import Office
 from ..kinds import Purpose
 from ..model import OutgoingMail, Ticket
 from . import staffcopy, tokens
-from .compose import FileAttachment, build_mail, mint_message_id
+from .compose import FileAttachment, build_mail, mint_message_id, random_hex
 
 if TYPE_CHECKING:
     from ..app import App
@@ -31,7 +30,7 @@ def signed_headers(app: App, office: Office, ticket: str, operator: str) -> tupl
     Any staff mail the operator may answer (a reminder, say) can carry them, so a reply to it is
     trusted exactly like a reply to the notification."""
     token = tokens.mint(app.settings.secret, ticket, operator)
-    message_id = tokens.notification_message_id(ticket, token, secrets.token_hex(6), office_domain(office))
+    message_id = tokens.notification_message_id(ticket, token, random_hex(6), office_domain(office))
     return message_id, tokens.reply_address(office.address, ticket, token)
 
 
