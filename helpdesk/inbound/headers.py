@@ -131,6 +131,10 @@ def decode_words(value: str) -> str:
 
 def clean(value: str, limit: int = 998) -> str:
     """One line of display text: control characters (CR, LF, NUL...) to spaces, whitespace collapsed."""
+    if value.isascii() and value.isprintable() and "  " not in value:
+        # Nearly every value: printable ASCII holds no control character and no whitespace but
+        # the space, so the two substitutions below would change nothing.
+        return value.strip()[:limit]
     return _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()[:limit]
 
 

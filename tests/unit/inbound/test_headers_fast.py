@@ -7,7 +7,7 @@ from email.utils import getaddresses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpdesk.inbound.headers import addresses, parse_from, plain_addresses
+from helpdesk.inbound.headers import _CONTROL, _SPACES, addresses, clean, parse_from, plain_addresses
 
 # Addresses built from parts that are mostly plain, with the characters that make address headers
 # hard mixed in: quotes, comments, dots, brackets, encoded words, runs of spaces, non-ASCII.
@@ -56,3 +56,13 @@ def test_from_and_recipients_read_the_same_with_the_shortcut():
         "bps3576@bps.go.id",
         "pst3576@bps.go.id",
     ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        st.sampled_from(list("aZ9 .<>@") * 4 + [" ", "\t", "\r", "\n", "\x00", "\x7f", "\x85", "\xa0", "\u2028", "é"])
+    )
+)
+def test_clean_reads_printable_ascii_as_the_substitutions_do(value):
+    assert clean(value, 20) == _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()[:20]
