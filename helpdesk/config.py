@@ -12,6 +12,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -219,10 +220,37 @@ class Settings:
     )
 
     def office(self, code: str) -> Office:
+        try:
+            return self._offices_by_code[code]
+        except KeyError:
+            raise KeyError(code) from None
+
+    def operators_of(self, code: str) -> tuple[Operator, ...]:
+        """The office's operators, in settings order."""
+        return self._staff_by_office.get(code, ((), ()))[0]
+
+    def teams_of(self, code: str) -> tuple[Team, ...]:
+        """The office's teams, in settings order."""
+        return self._staff_by_office.get(code, ((), ()))[1]
+
+    @cached_property
+    def _staff_by_office(self) -> dict[str, tuple[tuple[Operator, ...], tuple[Team, ...]]]:
+        # Routing asks for every mail: the lists of 550 offices' staff are split once.
+        operators: dict[str, list[Operator]] = {}
+        teams: dict[str, list[Team]] = {}
+        for op in self.operators:
+            operators.setdefault(op.office, []).append(op)
+        for team in self.teams:
+            teams.setdefault(team.office, []).append(team)
+        return {code: (tuple(operators.get(code, ())), tuple(teams.get(code, ()))) for code in {*operators, *teams}}
+
+    @cached_property
+    def _offices_by_code(self) -> dict[str, Office]:
+        # Looked up for every mail: with 550 offices a scan of the list cost more than the lookup.
+        found: dict[str, Office] = {}
         for office in self.offices:
-            if office.code == code:
-                return office
-        raise KeyError(code)
+            found.setdefault(office.code, office)  # the first of a code, as the scan found it
+        return found
 
     def office_by_address(self, address: str) -> Office | None:
         address = address.lower()
@@ -232,9 +260,11 @@ class Settings:
         address = address.lower()
         return next((o for o in self.operators if o.address.lower() == address), None)
 
-    @property
+    @cached_property
     def own_addresses(self) -> frozenset[str]:
-        """Every address the helpdesk sends from: mail from these is our own and never answered."""
+        """Every address the helpdesk sends from: mail from these is our own and never answered.
+
+        Computed once (the settings are frozen): it is asked three times for every mail."""
         return frozenset(o.address.lower() for o in self.offices)
 
 

@@ -45,7 +45,8 @@ def record_ticket(ctx: Context) -> None:
     local = ctx.mail.received_at.astimezone(ctx.office.tz)
     number = ctx.app.store.next_number(ctx.office.code, local.year)
     start, due = deadline_from(ctx, ctx.mail.received_at, ctx.office.reply_days)
-    staff = ctx.app.settings.own_addresses | ctx.app.operator_addresses
+    # Only a Reply-To is compared with the staff's addresses (hundreds of offices: made only then).
+    staff = ctx.app.settings.own_addresses | ctx.app.operator_addresses if ctx.mail.reply_to else frozenset()
     ctx.ticket = lifecycle.open_ticket(
         number,
         ctx.office.code,

@@ -75,8 +75,8 @@ def decide_for(settings: Settings, mail: InboundMail, office: str, now: datetime
 def first_team(settings: Settings, office: str) -> str:
     """The office's first `[[teams]]` entry, else its first operator's team ("" with neither)."""
     return next(
-        (t.name for t in settings.teams if t.office == office),
-        next((op.team for op in settings.operators if op.office == office), ""),
+        (t.name for t in settings.teams_of(office)),
+        next((op.team for op in settings.operators_of(office)), ""),
     )
 
 
@@ -101,8 +101,10 @@ def pick_operator(
         office=office,
         team=team,
         operator=operator,
-        operators=settings.operators,
-        teams=settings.teams,
+        # Only the office's own: assign keeps those of `office` alone, and a scan of every
+        # office's staff for every mail grew with the number of offices.
+        operators=settings.operators_of(office),
+        teams=settings.teams_of(office),
         tickets=_OpenTickets(app, office),
         day=day,
         auto_replies={**stored.auto_replies, **changes.auto_replies},

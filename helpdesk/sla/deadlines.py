@@ -17,9 +17,13 @@ from .workdays import WorkingCalendar
 
 def due_at(received: datetime, cal: WorkingCalendar, days: int) -> datetime:
     """The deadline, aware and in the office zone, for a message received at `received`."""
+    return _due_after(cal.next_opening(received), cal, days)
+
+
+def _due_after(start: datetime, cal: WorkingCalendar, days: int) -> datetime:
+    """The deadline of a message whose clock starts at `start` (the next opening after it came)."""
     if days < 1:
         raise ValueError(f"a deadline needs at least 1 working day, got {days}")
-    start = cal.next_opening(received)
     day = start.date()
     for _ in range(days):
         day = cal.next_working_day(day)
@@ -32,7 +36,8 @@ def deadline_from(ctx: Context, received: datetime, days: int | None = None) -> 
     """(clock start, deadline) for a citizen message received at `received`."""
     cal = ctx.app.calendar(ctx.office)
     days = days or (ctx.ticket.reply_days if ctx.ticket and ctx.ticket.reply_days else ctx.office.reply_days)
-    return cal.next_opening(received), due_at(received, cal, days)
+    start = cal.next_opening(received)
+    return start, _due_after(start, cal, days)
 
 
 def explain_deadline(received: datetime, cal: WorkingCalendar, days: int) -> dict[str, Any]:
