@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DATEFMT = "%Y-%m-%dT%H:%M:%S%z"
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -22,12 +26,32 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _Formatter(logging.Formatter):
+    """The line format, its time written once per second (a mail logs several lines in one)."""
+
+    _last: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        second = int(record.created)
+        last = self._last
+        if last[0] != second:
+            last = self._last = (second, time.strftime(datefmt or DATEFMT, self.converter(second)))
+        return last[1]
+
+
 def setup(level: str = "INFO") -> None:
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
+    handler.setFormatter(_Formatter(FORMAT, DATEFMT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # The line shows none of these, and a record gathered them at every call: the caller's file
+    # and line by walking the stack, the thread, the process and its name (half of a line's cost;
+    # the daemon writes several lines a mail).
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # imapclient logs every command at DEBUG, LOGIN included: keep it quiet unless asked.
     logging.getLogger("imapclient").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -121,7 +121,7 @@ class BounceSubject(Rule):
     NAME, KIND = "bounce_subject", Kind.BOUNCE
 
     def check(self, mail: InboundMail, known: Known) -> str | None:
-        if not bounces.SUBJECT.search(mail.subject):
+        if not bounces.bounce_subject(mail.subject):
             return None
         if bounces.robot_sender(mail):
             return f"subject {mail.subject[:60]!r} from {mail.from_addr or 'an empty From'}"

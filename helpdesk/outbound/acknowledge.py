@@ -26,7 +26,12 @@ HOURS_AHEAD = 24  # how far a flood's acknowledgements are spread at most
 
 def short_subject(subject: str) -> str:
     """The sender's subject as the acknowledgement may repeat it: no links, cut short."""
-    text = " ".join(_LINKISH.sub(" ", subject or "").split())
+    subject = subject or ""
+    # Every link-like form needs one of these; without them the substitution (slow on long words)
+    # would change nothing.
+    if "." in subject or "@" in subject or "://" in subject:
+        subject = _LINKISH.sub(" ", subject)
+    text = " ".join(subject.split())
     if len(text) > SUBJECT_LIMIT:
         text = text[:SUBJECT_LIMIT].rsplit(" ", 1)[0] + " ..."
     return text or "(tanpa perihal)"

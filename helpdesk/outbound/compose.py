@@ -44,7 +44,12 @@ RELOAD_SECONDS = 2.0  # an edited template is used from at most this long after 
 
 def header_safe(text: str, limit: int = 200) -> str:
     """Text from outside made fit for a header: no CR, LF or control characters (CVE-2024-6923)."""
-    return " ".join(_CONTROL.sub(" ", text or "").split())[:limit]
+    text = text or ""
+    if text.isascii() and text.isprintable() and "  " not in text:
+        # Printable ASCII holds no control character and no whitespace but single spaces: the
+        # substitution and the split would only strip its ends (ten header values a mail).
+        return text.strip()[:limit]
+    return " ".join(_CONTROL.sub(" ", text).split())[:limit]
 
 
 class _RandomHex:

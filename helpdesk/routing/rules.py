@@ -49,10 +49,15 @@ class RuleSet:
     defaults: dict[str, dict[str, Any]] = field(default_factory=dict)  # office ("" shared) -> actions
     default_where: dict[str, str] = field(default_factory=dict)
 
+    _by_office: dict[str, list[Rule]] = field(default_factory=dict, repr=False, compare=False)
+
     def for_office(self, office: str) -> tuple[list[Rule], dict[str, Any] | None]:
         """The rules that apply to this office, in order, and its default (or the shared one)."""
-        rules = [rule for scope, rule in self.rules if scope in ("", office)]
-        return rules, self.defaults.get(office, self.defaults.get(""))
+        rules = self._by_office.get(office)
+        if rules is None:
+            # Kept per office: every mail asks, and 550 offices' rules are thousands to filter.
+            rules = self._by_office[office] = [rule for scope, rule in self.rules if scope in ("", office)]
+        return list(rules), self.defaults.get(office, self.defaults.get(""))
 
 
 class _File:

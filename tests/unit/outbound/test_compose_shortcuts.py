@@ -1,4 +1,4 @@
-"""The per-batch shortcuts of compose give what the standard library gave (issue 12 item 5)."""
+"""The shortcuts of compose and acknowledge give what the code before them gave (issue 12 item 5)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
-from helpdesk.outbound.compose import _date, random_hex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpdesk.outbound.acknowledge import _LINKISH, SUBJECT_LIMIT, short_subject
+from helpdesk.outbound.compose import _CONTROL, _date, header_safe, random_hex
 
 
 def test_random_hex_is_fresh_hex_of_the_length_asked():
@@ -38,3 +42,23 @@ def test_the_date_header_is_format_datetime_whatever_the_zone_and_second():
         for zone in zones:
             moment = (base + timedelta(milliseconds=step)).astimezone(zone)
             assert _date(moment) == format_datetime(moment)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Data", "www", ".", "@", "://", "http", "x.id", "/", " ", "é", "a" * 70]), max_size=12)
+)
+def test_the_short_subject_is_the_one_the_link_pattern_gives(pieces):
+    subject = "".join(pieces)
+    text = " ".join(_LINKISH.sub(" ", subject).split())
+    if len(text) > SUBJECT_LIMIT:
+        text = text[:SUBJECT_LIMIT].rsplit(" ", 1)[0] + " ..."
+    assert short_subject(subject) == (text or "(tanpa perihal)")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(st.sampled_from(list("aZ9 .<>@") * 4 + ["\t", "\r", "\n", "\x00", "\x7f", "\x85", "\xa0", "\u2028", "é"]))
+)
+def test_a_header_value_is_made_safe_as_the_substitution_and_split_did(value):
+    assert header_safe(value, 20) == " ".join(_CONTROL.sub(" ", value).split())[:20]
