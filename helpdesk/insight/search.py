@@ -18,7 +18,10 @@ from ..model import Ticket
 from .figures import is_complaint
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..app import App
+    from ..tickets.store import Store
     from .consultations import ConsultationIndex, Hit
 
 log = logging.getLogger(__name__)
@@ -32,9 +35,17 @@ def _index(app: App, office: str | None) -> ConsultationIndex:
 
     numpy and the index modules take a quarter of a second to import: a command that never
     searches (`--help`, `status`, `check`...) does not pay for them."""
-    from .index_cache import office_index as cached
+    global _office_index
+    if _office_index is None:
+        # Imported once, not at every call: the import statement's lookups were a fifth of an
+        # acknowledgement's search for suggestions.
+        from .index_cache import office_index
 
-    return cached(app.store, office)
+        _office_index = office_index
+    return _office_index(app.store, office)
+
+
+_office_index: Callable[[Store, str | None], ConsultationIndex] | None = None
 
 
 def search(app: App, text: str, office: str | None = None, k: int = 10) -> list[Hit]:

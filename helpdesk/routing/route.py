@@ -165,8 +165,9 @@ def route(ctx: Context) -> None:
     decision = decide_for(ctx.app.settings, ctx.mail, ctx.office.code, ctx.now)
     # Each rule's verdict at DEBUG (`route --explain` shows them too); the result is logged at INFO
     # by the pipeline's note.
-    for reason in decision.reasons:
-        log.debug("%s routing: %s", ticket.number, reason)
+    if log.isEnabledFor(logging.DEBUG):
+        for reason in decision.reasons:
+            log.debug("%s routing: %s", ticket.number, reason)
     apply_decision(ticket, decision)
     if decision.reply_days and decision.reply_days != ctx.office.reply_days:
         ticket.clock_started_at, ticket.due_at = deadline_from(ctx, ticket.received_at, decision.reply_days)

@@ -9,6 +9,7 @@ clamped to closing (Friday's longer hours, or an office with shorter hours on so
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ..step import Context
@@ -24,12 +25,20 @@ def _due_after(start: datetime, cal: WorkingCalendar, days: int) -> datetime:
     """The deadline of a message whose clock starts at `start` (the next opening after it came)."""
     if days < 1:
         raise ValueError(f"a deadline needs at least 1 working day, got {days}")
-    day = start.date()
-    for _ in range(days):
-        day = cal.next_working_day(day)
+    day, opens, closes = _due_day(cal, start.date(), days)
     # Same clock time, kept inside that day's hours (the later day may open later or close earlier).
     moment = start.replace(year=day.year, month=day.month, day=day.day)
-    return min(max(moment, cal.opening(day)), cal.closing(day))
+    return min(max(moment, opens), closes)
+
+
+@lru_cache(maxsize=4096)
+def _due_day(cal: WorkingCalendar, start: date, days: int) -> tuple[date, datetime, datetime]:
+    """The `days`-th working day after `start`, with its opening and closing: the same for every
+    mail of a day (a calendar never changes once made), so looked up once a day per office."""
+    day = start
+    for _ in range(days):
+        day = cal.next_working_day(day)
+    return day, cal.opening(day), cal.closing(day)
 
 
 def deadline_from(ctx: Context, received: datetime, days: int | None = None) -> tuple[datetime, datetime]:
