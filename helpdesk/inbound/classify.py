@@ -178,6 +178,8 @@ class AutoResponseSuppress(Rule):
     VALUES = frozenset({"oof", "autoreply", "all"})
 
     def check(self, mail: InboundMail, known: Known) -> str | None:
+        if not mail.x_auto_response_suppress:
+            return None  # nearly every mail: no header, nothing to split
         tokens = {t.strip().lower() for t in mail.x_auto_response_suppress.split(",")}
         hit = sorted(tokens & self.VALUES)
         return f"X-Auto-Response-Suppress: {', '.join(hit)}" if hit else None

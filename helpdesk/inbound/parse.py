@@ -259,9 +259,9 @@ def _visit(part: Message, out: _Body, in_report: bool, shallow: bool) -> list[Me
             inside = kids
         elif in_report and ctype in ("text/rfc822-headers", "message/rfc822-headers", "message/rfc822"):
             out.embedded.append(mime.headers_only(_decoded(part)))
-        elif ctype in ("text/plain", "text/html") and not _named(part):
+        elif ctype in ("text/plain", "text/html") and not _named(part, content_type := part.get("content-type")):
             data = _decoded(part)
-            text, problem = h.decode_bytes(data, _charset(part))
+            text, problem = h.decode_bytes(data, _charset(part, content_type))
             if problem:
                 out.defect(f"{ctype}: {problem}")
             text = _CTRL_BODY.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -276,15 +276,17 @@ def _visit(part: Message, out: _Body, in_report: bool, shallow: bool) -> list[Me
     return inside
 
 
-def _charset(part: Message) -> str | None:
-    """part.get_content_charset(), read directly from the common form of the header: the parameter
-    parse behind it was a tenth of the whole parse of a mail."""
-    value = part.get("content-type")
-    plain = _PLAIN_CHARSET.fullmatch(value) if isinstance(value, str) else None
+def _charset(part: Message, content_type: object) -> str | None:
+    """part.get_content_charset(), read directly from the common form of its Content-Type (the
+    header's value, given): the parameter parse behind it was a tenth of the whole parse of a mail."""
+    plain = _PLAIN_CHARSET.fullmatch(content_type) if isinstance(content_type, str) else None
     return plain.group(2).lower() if plain else part.get_content_charset()
 
 
-def _named(part: Message) -> bool:
+def _named(part: Message, content_type: object) -> bool:
+    """An attachment by its Content-Disposition, or a part with a file name (Content-Type given)."""
+    if part.get("content-disposition") is None and "name" not in str(content_type or "").lower():
+        return False  # the common text part: neither header can name a file (as _filename looks)
     return part.get_content_disposition() == "attachment" or bool(_filename(part))
 
 

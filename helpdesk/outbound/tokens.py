@@ -162,6 +162,8 @@ def _from_message_ids(value: object, newest_first: bool) -> list[Found]:
 def _from_addresses(value: object) -> list[Found]:
     found: list[Found] = []
     for text in _strings(value):
+        if "+" not in text:
+            continue  # a reply address always has one (name+t-...@): most recipients are skipped here
         text = text.strip()[:1000]
         m = _ANGLE_ADDR.search(text)
         address = m.group(1).strip() if m else text
