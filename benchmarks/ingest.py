@@ -51,6 +51,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import statistics
@@ -237,6 +238,11 @@ class CommitTimer:
         return taken
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _serve(conn) -> None:  # noqa: ANN001
     apps: dict[str, App] = {}
     profiler: cProfile.Profile | None = None
@@ -249,6 +255,9 @@ def _serve(conn) -> None:  # noqa: ANN001
                 return
             if name == "commits":  # how many Store.commit calls since the last ask, and their seconds
                 conn.send((True, commits.take()))
+                continue
+            if name == "cpu":  # CPU seconds of this process and of its ended children (the sending process)
+                conn.send((True, (cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN))))
                 continue
             t0 = time.perf_counter()
             if name == "build":  # (key, settings path, env): App.build, timed
@@ -276,6 +285,25 @@ def _serve(conn) -> None:  # noqa: ANN001
             conn.send((False, traceback.format_exc()))
 
 
+class CpuShares:
+    """CPU seconds of the helpdesk process, of its SMTP sending process (a child of the helpdesk
+    process, counted once it has ended: run --once ends it) and of the SMTP sink's thread, from
+    now to `taken()`: where the machine's cores go."""
+
+    def __init__(self, worker: Worker, sink: SmtpSink) -> None:
+        self.worker, self.sink = worker, sink
+        self.start = (*worker.call("cpu"), sink.cpu_seconds())
+
+    def taken(self, mails: int, elapsed: float) -> str:
+        now = (*self.worker.call("cpu"), self.sink.cpu_seconds())
+        used = [b - a for a, b in zip(self.start, now, strict=True)]
+        per = 1000 / max(mails, 1)
+        names = ("helpdesk", "its sending process", "SMTP sink")
+        return "CPU per 1,000 mails: " + ", ".join(
+            f"{name} {u * per:.2f} s ({u / elapsed:.0%} of a core)" for name, u in zip(names, used, strict=True)
+        )
+
+
 # -- 1. throughput -----------------------------------------------------------------------------------
 
 
@@ -287,12 +315,14 @@ def throughput(worker: Worker, dovecot, sink, arrivals, tmp: Path, n: int, profi
     fill(dovecot, desk.users["3576"], [raw for _, raw in made])
     say(f"  filled the mailbox with {n} mails in {time.perf_counter() - t0:.1f} s")
     ids = {mid for mid, _ in made}
+    cpu = CpuShares(worker, sink)
     t0 = time.perf_counter()
     worker.call("build", "throughput", str(desk.settings_path), desk.env)
     worker.call("commits")
     ran = worker.call("run_once", "throughput", bool(profile))
     got, elapsed = arrivals.all_in(ids, t0)
     count, seconds = worker.call("commits")
+    say("  " + cpu.taken(got, elapsed))
     say(
         f"  Store.commit: {count} commits, {seconds:.2f} s of the {ran:.2f} s run_once "
         f"({seconds / max(got, 1) * 1000:.2f} ms a mail, {seconds / ran:.0%})"
