@@ -10,6 +10,7 @@ import asyncio
 import email
 import email.policy
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -157,14 +158,27 @@ class SmtpSink:
     """`start()`/`stop()`; `messages` holds what was accepted, in order."""
 
     def __init__(
-        self, port: int | None = None, data_size_limit: int = 64 * 1024 * 1024, pipelining: bool = True
+        self,
+        port: int | None = None,
+        data_size_limit: int = 64 * 1024 * 1024,
+        pipelining: bool = True,
+        tls: str = "none",
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls` as the helpdesk's `smtp.tls` setting (`starttls` or `ssl` with `tls_context`, the
+        server's certificate), for the tests of the clients' TLS."""
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = RecordingHandler(pipelining)
         # Above data_size_limit aiosmtpd answers 552, as a mail server does for a mail too big.
         self.controller = SinkController(
-            self.handler, hostname=self.host, port=self.port, data_size_limit=data_size_limit
+            self.handler,
+            hostname=self.host,
+            port=self.port,
+            data_size_limit=data_size_limit,
+            ssl_context=tls_context if tls == "ssl" else None,
+            tls_context=tls_context if tls == "starttls" else None,
+            require_starttls=tls == "starttls",
         )
 
     def start(self) -> SmtpSink:

@@ -4,8 +4,10 @@ Temporary/PermanentFailure as with the daemon's own client, pipelined or not (ag
 from __future__ import annotations
 
 import socket
+import ssl
 
 import pytest
+import trustme
 
 from helpdesk.config import SmtpSettings
 from helpdesk.demo.sink import SmtpSink
@@ -96,3 +98,41 @@ def test_no_server_is_unreachable_a_temporary_failure():
     with pytest.raises(TemporaryFailure) as down:
         session(port).send(mail("warga@example.org"))
     assert down.value.unreachable
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+def tls_sink(authority: trustme.CA, tls: str) -> SmtpSink:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    return SmtpSink(tls=tls, tls_context=context).start()
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_tls_as_configured_with_the_servers_certificate_checked(tls, authority, tmp_path, monkeypatch):
+    # A STARTTLS server that takes no mail before STARTTLS, or one that speaks only TLS: the mail
+    # arriving proves the session went encrypted.
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # the system's trusted authorities
+    sink = tls_sink(authority, tls)
+    try:
+        s = SmtpSession(SmtpSettings(port=sink.port, timeout=5, tls=tls))
+        answer = s.send(mail("warga@example.org"))
+        s.close()
+    finally:
+        sink.stop()
+    assert "accepted" in answer and [m.rcpt_tos for m in sink.messages] == [["warga@example.org"]]
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_a_certificate_nobody_trusts_is_refused_and_nothing_is_sent(tls, authority):
+    sink = tls_sink(authority, tls)
+    try:
+        with pytest.raises(TemporaryFailure, match="CERTIFICATE_VERIFY_FAILED") as refused:
+            SmtpSession(SmtpSettings(port=sink.port, timeout=5, tls=tls)).send(mail("warga@example.org"))
+    finally:
+        sink.stop()
+    assert refused.value.unreachable and sink.messages == []
