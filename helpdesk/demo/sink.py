@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import MISSING, SMTP
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
 from .dovecot import free_port
 
@@ -154,6 +154,16 @@ class SinkController(Controller):
         return SinkServer(self.handler, **self.SMTP_kwargs)
 
 
+class _Authenticator:
+    """AUTH PLAIN/LOGIN with one user and password."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.login = LoginPassword(user.encode(), password.encode())
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:  # noqa: ANN001
+        return AuthResult(success=auth_data == self.login, handled=False)  # aiosmtpd answers 535
+
+
 class SmtpSink:
     """`start()`/`stop()`; `messages` holds what was accepted, in order."""
 
@@ -164,9 +174,11 @@ class SmtpSink:
         pipelining: bool = True,
         tls: str = "none",
         tls_context: ssl.SSLContext | None = None,
+        login: tuple[str, str] | None = None,
     ) -> None:
         """`tls` as the helpdesk's `smtp.tls` setting (`starttls` or `ssl` with `tls_context`, the
-        server's certificate), for the tests of the clients' TLS."""
+        server's certificate), and `login` (user, password) required before any mail (over TLS
+        only): for the tests of the clients' TLS and login."""
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = RecordingHandler(pipelining)
@@ -179,6 +191,8 @@ class SmtpSink:
             ssl_context=tls_context if tls == "ssl" else None,
             tls_context=tls_context if tls == "starttls" else None,
             require_starttls=tls == "starttls",
+            auth_required=login is not None,
+            authenticator=None if login is None else _Authenticator(*login),
         )
 
     def start(self) -> SmtpSink:

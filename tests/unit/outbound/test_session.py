@@ -105,10 +105,10 @@ def authority() -> trustme.CA:
     return trustme.CA()
 
 
-def tls_sink(authority: trustme.CA, tls: str) -> SmtpSink:
+def tls_sink(authority: trustme.CA, tls: str, login: tuple[str, str] | None = None) -> SmtpSink:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
-    return SmtpSink(tls=tls, tls_context=context).start()
+    return SmtpSink(tls=tls, tls_context=context, login=login).start()
 
 
 @pytest.mark.parametrize("tls", ["starttls", "ssl"])
@@ -136,3 +136,22 @@ def test_a_certificate_nobody_trusts_is_refused_and_nothing_is_sent(tls, authori
     finally:
         sink.stop()
     assert refused.value.unreachable and sink.messages == []
+
+
+def test_the_session_logs_in_when_a_username_is_set_and_a_wrong_password_is_permanent(authority, tmp_path, monkeypatch):
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    sink = tls_sink(authority, "starttls", login=("pst3576", "rahasia"))
+    try:
+        good = SmtpSession(
+            SmtpSettings(port=sink.port, timeout=5, tls="starttls", username="pst3576", password="rahasia")
+        )
+        answer = good.send(mail("warga@example.org"))
+        good.close()
+        bad = SmtpSettings(port=sink.port, timeout=5, tls="starttls", username="pst3576", password="salah")
+        with pytest.raises(PermanentFailure) as refused:
+            SmtpSession(bad).send(mail("warga@example.org"))
+    finally:
+        sink.stop()
+    assert "accepted" in answer and len(sink.messages) == 1
+    assert refused.value.code == 535
