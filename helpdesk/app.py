@@ -37,7 +37,7 @@ class App:
             store=store,
             spool=Spool(settings.data_dir),
             clock=clock,
-            calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices},
+            calendars={o.code: WorkingCalendar.for_office(o, settings.cache_dir) for o in settings.offices},
         )
 
     @cached_property

@@ -263,7 +263,7 @@ def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clo
     from .sla.workdays import WorkingCalendar
 
     office = _office(settings, args.office)
-    cal = WorkingCalendar.for_office(office)
+    cal = WorkingCalendar.for_office(office, settings.cache_dir)
     year = args.year if args.year is not None else clock.now().astimezone(office.tz).year
     from .outbound.wording import DAYS
 
@@ -281,7 +281,8 @@ def cmd_deadline(settings: config.Settings, args: argparse.Namespace, clock: Clo
     if args.days is not None and args.days < 1:
         print("--days must be at least 1", file=sys.stderr)
         return 2
-    info = explain_deadline(args.received, WorkingCalendar.for_office(office), args.days or office.reply_days)
+    cal = WorkingCalendar.for_office(office, settings.cache_dir)
+    info = explain_deadline(args.received, cal, args.days or office.reply_days)
     print(info["deadline"].isoformat() if isinstance(info["deadline"], datetime) else info["deadline"])
     if args.json:
         print(json.dumps(info, default=lambda v: v.isoformat(), ensure_ascii=False))

@@ -233,6 +233,11 @@ class Settings:
         return next((o for o in self.operators if o.address.lower() == address), None)
 
     @property
+    def cache_dir(self) -> Path:
+        """What is kept only to start faster (sla.holidaycache); deleting it loses nothing."""
+        return self.data_dir / "cache"
+
+    @property
     def own_addresses(self) -> frozenset[str]:
         """Every address the helpdesk sends from: mail from these is our own and never answered."""
         return frozenset(o.address.lower() for o in self.offices)

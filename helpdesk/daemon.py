@@ -42,15 +42,16 @@ SUPERVISOR_PURPOSES = {
 
 def warm_up(app: App) -> threading.Thread:
     """Load in the background what the first mail needs and the start does not: the national
-    holidays (the `holidays` package imports every country's module to find Indonesia's) and the
-    consultation search (numpy), a second of CPU on a busy machine. Meanwhile the mailboxes log in
-    and fetch, waiting on the IMAP server, so the first mail finds both ready."""
+    holidays (from their file in the data folder; without it the `holidays` package imports every
+    country's module to find Indonesia's) and the consultation search (numpy), up to a second of
+    CPU on a busy machine. Meanwhile the mailboxes log in and fetch, waiting on the IMAP server, so
+    the first mail finds both ready."""
 
     def load() -> None:
         try:
             from .sla.workdays import preload
 
-            preload(app.clock.now().year)  # first: every new ticket's deadline needs it
+            preload(app.clock.now().year, app.settings.cache_dir)  # first: every deadline needs it
             from .insight import index_cache  # noqa: F401  (numpy, the index modules)
         except Exception:  # noqa: BLE001 - only a head start: the first mail loads them and meets any fault
             log.debug("warm-up failed; the first mail loads what it needs", exc_info=True)

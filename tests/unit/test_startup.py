@@ -54,6 +54,22 @@ def test_the_templates_still_come_when_first_used(tmp_path):
     assert loaded_after(code, ("jinja2",)) == ["jinja2"]
 
 
+def test_a_deadline_with_the_years_holidays_kept_on_disk_does_not_import_the_holidays_package(tmp_path):
+    from helpdesk import config
+    from helpdesk.sla.holidaycache import national_holidays
+
+    path = settings_file(tmp_path)
+    national_holidays(
+        2026, config.load(path, need_passwords=False).cache_dir
+    )  # as the daemon's warm-up, or an earlier command
+    for command in (
+        "['calendar', '3576', '--year', '2026']",
+        "['deadline', '3576', '--received', '2026-12-23T10:00+07:00']",
+    ):
+        code = f"from helpdesk.cli import main\nassert main(['--config', {str(path)!r}] + {command}) == 0"
+        assert loaded_after(code, ("holidays",)) == [], command
+
+
 def settings_file(tmp_path: Path) -> Path:
     path = tmp_path / "settings.toml"
     path.write_text(
