@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
 from ..defaults import TEMPLATES
 from ..kinds import Purpose
 from ..model import OutgoingMail
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 # The message text is written here directly: the same MIME structure and headers as
@@ -73,6 +74,10 @@ class Templates:
     alternative is only taken from the folder the text came from."""
 
     def __init__(self, directory: Path | None = None) -> None:
+        # Jinja2 is imported with the first Templates, not with this module: build_mail alone
+        # serves the daemon's start, the sending process and the store-reading commands.
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
         self.dirs = ([Path(directory)] if directory else []) + [TEMPLATES]
         self.env = Environment(
             loader=FileSystemLoader([str(d) for d in self.dirs]),
@@ -118,6 +123,8 @@ class Templates:
         return loaded[0]
 
     def render(self, name: str, lang: str, **context: Any) -> Rendered:
+        from jinja2 import TemplateError
+
         text_name = self._name(name, lang, "txt")
         if text_name is None:
             raise TemplateError(f"template {name}.id.txt not found in {', '.join(map(str, self.dirs))}")
@@ -131,6 +138,8 @@ class Templates:
 
     def check(self, names: Iterable[str]) -> list[str]:
         """Every problem with the templates: missing files and syntax errors, with file names."""
+        from jinja2 import TemplateError
+
         problems = []
         for name in names:
             if self._name(name, "id", "txt") is None:

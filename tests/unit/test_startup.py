@@ -35,6 +35,35 @@ def test_the_daemon_loads_neither_search_nor_html_and_bounce_readers_at_import()
     assert loaded_after("import helpdesk.daemon", SEARCH + MAIL_READING) == []
 
 
+# What the daemon's first mail needs and its start does not: its warm-up thread loads them.
+FIRST_MAIL = (
+    "jinja2",
+    "aiosmtplib",
+    "holidays",
+    "helpdesk.pipeline",
+    "helpdesk.inbound.parse",
+    "helpdesk.inbound.classify",
+    "helpdesk.outbound.notices",
+    "helpdesk.tickets.migrate",
+)
+
+
+def test_the_daemon_leaves_the_first_mails_modules_to_its_warm_up():
+    assert loaded_after("import helpdesk.daemon", FIRST_MAIL) == []
+
+
+def test_the_warm_up_loads_what_the_first_mail_needs(tmp_path):
+    code = (
+        "from helpdesk.app import App\nfrom helpdesk.clock import SystemClock\nfrom helpdesk import config\n"
+        "from helpdesk.daemon import warm_up\n"
+        f"app = App.build(config.load({str(settings_file(tmp_path))!r}, need_passwords=False), SystemClock())\n"
+        "warm_up(app).join()"
+    )
+    wanted = ("jinja2", "holidays", "helpdesk.pipeline", "helpdesk.inbound.parse", "helpdesk.inbound.classify")
+    assert loaded_after(code, wanted) == sorted(wanted)
+    assert (tmp_path / "var" / "cache").is_dir()  # the year's holidays kept for the next start
+
+
 def test_a_store_reading_command_builds_its_app_without_jinja2(tmp_path):
     # status, tickets, show, export build an App only to read the store: templates come at first use.
     code = (
