@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from ..config import Office
 from ..model import Ticket
 
 if TYPE_CHECKING:
+    from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
 
 _FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]{0,40})(?:\.(?P<lang>en|id))?\.(?:md|txt)")
@@ -136,4 +137,11 @@ def variables(ticket: Ticket, office: Office) -> dict[str, str]:
 
 
 def render(answer: SavedAnswer, ticket: Ticket, office: Office) -> str:
-    return _env().from_string(answer.text).render(variables(ticket, office)).strip()
+    return _compiled(answer.text).render(variables(ticket, office)).strip()
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    """Each answer's text compiled once per process: `check` renders it for every office and
+    language, the daemon at each `#jawaban` (an edited file is a new text, compiled anew)."""
+    return _env().from_string(text)

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email
-import mimetypes
 import re
 import secrets
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -73,14 +70,18 @@ class Templates:
     may replace only its acknowledgement and keep every other text as shipped. The HTML
     alternative is only taken from the folder the text came from."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, cache_dir: Path | None = None) -> None:
         # Jinja2 is imported with the first Templates, not with this module: build_mail alone
         # serves the daemon's start, the sending process and the store-reading commands.
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+        from .templatecache import TemplateCache
+
         self.dirs = ([Path(directory)] if directory else []) + [TEMPLATES]
         self.env = Environment(
             loader=FileSystemLoader([str(d) for d in self.dirs]),
+            # Compiled code kept between runs (outbound.templatecache); None: compiled every run.
+            bytecode_cache=TemplateCache(cache_dir) if cache_dir is not None else None,
             undefined=StrictUndefined,
             autoescape=select_autoescape(["html"]),
             keep_trailing_newline=True,
@@ -190,7 +191,7 @@ def build_mail(
         head.append(_header("Reply-To", header_safe(reply_to, 254)))
     head += [
         _header("Subject", _text_header(header_safe(subject, 250))),
-        _header("Date", format_datetime(now)),
+        _header("Date", _date(now)),
         _header("Message-ID", header_safe(message_id, 998)),
     ]
     if in_reply_to:
@@ -262,6 +263,8 @@ def _multipart(subtype: str, parts: list[Part]) -> Part:
 def _attachment(att: FileAttachment) -> Part:
     ctype = (att.content_type or "").strip().lower()
     if not _TOKEN.match(ctype):
+        import mimetypes  # with the first attachment: it reads the system's type tables
+
         ctype = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
     if ctype.partition("/")[0] in ("message", "multipart"):
         # RFC 2046 forbids base64 for these; a forwarded mail goes as the file it is.
@@ -299,12 +302,23 @@ def _text_header(value: str) -> str:
 
 
 def _address(name: str, addr: str) -> str:
+    from email.utils import formataddr
+
     return formataddr((name, addr), charset="utf-8") if name else addr
+
+
+def _date(now: datetime) -> str:
+    # email.utils is imported with the first mail built, not with the templates (`helpdesk check`).
+    from email.utils import format_datetime
+
+    return format_datetime(now)
 
 
 def without_attachments(raw: str) -> str:
     """The same mail with only its text (a server refused it for size): a multipart/mixed keeps its
     first part, the text and HTML the helpdesk wrote; the headers, Message-ID included, stay."""
+    import email
+
     msg = email.message_from_string(raw)
     if msg.get_content_type() != "multipart/mixed" or not msg.is_multipart():
         return raw

@@ -43,6 +43,8 @@ def national_holidays(year: int, directory: Path | None = None) -> Holidays:
     if kept is not None:
         return kept
     days = from_package(year)
+    if not directory.parent.is_dir():
+        return days  # the data folder is made by the installation (owner, mode), never by a lookup
     try:
         write_atomic(path, json.dumps(_stamped(year, version, days), ensure_ascii=False, indent=1).encode())
     except OSError as exc:  # LocalFault included: the next lookup computes again, nothing else is lost

@@ -53,6 +53,7 @@ def test_the_daemon_leaves_the_first_mails_modules_to_its_warm_up():
 
 
 def test_the_warm_up_loads_what_the_first_mail_needs(tmp_path):
+    (tmp_path / "var").mkdir()
     code = (
         "from helpdesk.app import App\nfrom helpdesk.clock import SystemClock\nfrom helpdesk import config\n"
         "from helpdesk.daemon import warm_up\n"
@@ -88,9 +89,9 @@ def test_a_deadline_with_the_years_holidays_kept_on_disk_does_not_import_the_hol
     from helpdesk.sla.holidaycache import national_holidays
 
     path = settings_file(tmp_path)
-    national_holidays(
-        2026, config.load(path, need_passwords=False).cache_dir
-    )  # as the daemon's warm-up, or an earlier command
+    (tmp_path / "var").mkdir()  # the data folder of an installation that has run
+    # Kept as by the daemon's warm-up, or an earlier command:
+    national_holidays(2026, config.load(path, need_passwords=False).cache_dir)
     for command in (
         "['calendar', '3576', '--year', '2026']",
         "['deadline', '3576', '--received', '2026-12-23T10:00+07:00']",

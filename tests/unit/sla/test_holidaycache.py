@@ -115,3 +115,10 @@ def test_the_offices_own_closures_apply_on_top_of_the_kept_days(tmp_path):
     assert days[date(2026, 11, 23)] == ADDED_NAME
     assert date(2026, 12, 24) not in days
     assert days[date(2026, 12, 25)] == dict(package(2026))[date(2026, 12, 25)]
+
+
+def test_a_lookup_never_makes_the_data_folder_itself(tmp_path):
+    # The installation makes it with the service's owner and mode; a command run as another user must not.
+    missing = tmp_path / "var" / "cache"
+    assert list(national_holidays(2026, missing)) == package(2026)
+    assert not (tmp_path / "var").exists()
