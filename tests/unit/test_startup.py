@@ -31,6 +31,13 @@ def test_the_command_line_and_its_parser_load_neither_search_nor_the_mail_stack(
     assert loaded_after(code, SEARCH + MAIL_READING + DAEMON_ONLY) == []
 
 
+def test_help_loads_neither_the_settings_nor_the_store():
+    # `helpdesk --help` or a mistyped command: argparse exits before any settings are read.
+    code = "from helpdesk.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    watched = ("helpdesk.config", "helpdesk.app", "helpdesk.model", "helpdesk.tickets.store", "tinydb", "tomllib")
+    assert loaded_after(code, watched) == []
+
+
 def test_the_daemon_loads_neither_search_nor_html_and_bounce_readers_at_import():
     assert loaded_after("import helpdesk.daemon", SEARCH + MAIL_READING) == []
 
