@@ -5,8 +5,10 @@ more than a whole `helpdesk calendar` or `deadline` may take, and CPU the starti
 takes from the mail intake. So the year's list, once computed, is kept as
 `<data_dir>/cache/holidays-ID-<year>.json`, stamped with the package's version and the question asked
 of it: an upgraded package (a new decree of cuti bersama) or a changed question makes it stale, and
-the package is asked again. The file is only a shortcut: one that cannot be read, parsed or written
-is logged and the package answers, so a deadline never depends on it.
+the package is asked again. The file is only a shortcut, so a deadline never depends on it: a
+damaged one is logged as a warning and the package answers; a folder that cannot be read or written
+(a full or read-only data disk, which `check`, `status` and `run` report themselves) is logged at
+debug level.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def national_holidays(year: int, directory: Path | None = None) -> Holidays:
     try:
         write_atomic(path, json.dumps(_stamped(year, version, days), ensure_ascii=False, indent=1).encode())
     except OSError as exc:  # LocalFault included: the next lookup computes again, nothing else is lost
-        log.warning("holiday cache %s not written (%s): the package is asked again next time", path, exc)
+        # A full or read-only data disk is reported where it matters (check, status, run: one line).
+        log.debug("holiday cache %s not written (%s): the package is asked again next time", path, exc)
     return days
 
 
@@ -70,8 +73,8 @@ def read_kept(path: Path, year: int, version: str) -> Holidays | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        log.warning("holiday cache %s unreadable (%s): asking the package", path, exc)
+    except OSError as exc:  # not a folder, no permission: as when it cannot be written
+        log.debug("holiday cache %s not read (%s): asking the package", path, exc)
         return None
     try:
         kept = json.loads(raw)
