@@ -21,4 +21,4 @@ fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 \
   | grep -vE "^WARNING: (Location|Running pip as)" || true
-python3 -c "import helpdesk, imapclient, aiosmtplib, mailparser, apscheduler, tinydb, holidays, jinja2, aiosmtpd, pytest_asyncio, hypothesis, wheel, importlinter, mypy, matplotlib, numpy, Sastrawi, authres, lxml, flufl.bounce"
+python3 -c "import helpdesk, imapclient, aiosmtplib, mailparser, apscheduler, tinydb, holidays, jinja2, aiosmtpd, pytest_asyncio, hypothesis, wheel, importlinter, mypy, matplotlib, numpy, Sastrawi, authres, lxml, flufl.bounce, trustme"

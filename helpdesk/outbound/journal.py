@@ -10,6 +10,7 @@ with their original Message-ID (which lets mail clients recognise the copy).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 
@@ -17,12 +18,16 @@ class SentJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
+        self._opening = threading.Lock()  # the sending process's sessions note from their threads
 
     def note(self, message_id: str) -> None:
-        """Remember that the server accepted this mail (before the store knows it)."""
+        """Remember that the server accepted this mail (before the store knows it); one write of
+        a whole line to a file opened for appending, so lines noted side by side never mix."""
         if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with self._opening:
+                if self._fd is None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.write(self._fd, message_id.encode("ascii", "replace") + b"\n")
 
     def accepted(self) -> set[str]:

@@ -21,7 +21,8 @@ from ..model import OutgoingMail, TicketEvent
 from ..tickets.store import Store
 from .compose import without_attachments
 from .journal import SentJournal
-from .sender import Failure, SenderDied, SenderProcess, attempt, failure_from_dict, failure_kind, send_lanes
+from .sender import SenderDied, SenderProcess, attempt, send_lanes
+from .sending import Failure, failure_from_dict, failure_kind
 from .smtp import SmtpSender
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,15 @@ class Outbox:
                     changed = bool(outcomes)
                     self._record_batch(outcomes, rest, result)
                     outcomes, rest = [], []
-                    batch = [m for m in self.due(self.clock.now()) if m.message_id not in done]
-                    batch = batch[: self.batch_size]
+                    # After the first batch, only mail a commit has written: the intake stages
+                    # a batch's acknowledgements one by one and commits them together, then wakes
+                    # the outbox. Taking them as they are staged made a commit (the whole hot
+                    # file, synced) for every few mails the sessions had sent meanwhile.
+                    batch = [
+                        m
+                        for m in self.due(self.clock.now())
+                        if m.message_id not in done and (not done or self.store.written(m))
+                    ][: self.batch_size]
                     for mail in batch:
                         mail.status = MailState.SENDING
                     if batch or changed:

@@ -1,17 +1,14 @@
-"""The SMTP conversations in a process of their own, beside the daemon (stage 3).
+"""The SMTP conversations in a process of their own, beside the daemon (stage 3): the daemon's side.
 
 The daemon's intake holds the interpreter's lock for most of a busy minute; an SMTP session in the
-same process waits for it on each of its four round trips a mail, and sending fell behind the
-intake. In its own process the sending uses the machine's other core.
+same process waits for it on each of its round trips a mail, and sending fell behind the intake.
+In its own process (outbound/sending.py) the sending uses the machine's other core.
 
 The store stays single-writer: the daemon marks a batch `sending` and commits it before handing it
-over, and records what comes back. This process only talks SMTP and notes each accepted mail in the
-sent journal before reporting it, so a daemon killed in between never sends that mail again.
-
-Protocol, one JSON object a line: the daemon writes the settings, then per batch
-`{"lanes": N}`, one `{"lane": i, "mail": {...}}` per mail and `{"go": true}`; this process answers
-one result per mail as it is known and `{"done": true, "untried": [...]}`. `{"idle": true}` closes
-the SMTP sessions until the next batch. End of input: finish the mail in hand and exit.
+over, and records what comes back. The sending process only talks SMTP and notes each accepted
+mail in the sent journal before reporting it, so a daemon killed in between never sends that mail
+again. `send_lanes` and `attempt` are the same lanes in the daemon's own event loop, for
+`[smtp] process = false`.
 """
 
 from __future__ import annotations
@@ -20,29 +17,28 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .. import faults
 from ..config import SmtpSettings
 from ..errors import PermanentFailure, TemporaryFailure
 from ..model import OutgoingMail
 from .journal import SentJournal
+from .sending import Failure, accepted
 from .smtp import SmtpSender
 
 log = logging.getLogger(__name__)
-LINE_LIMIT = 1 << 30  # one mail a line, attachments included
+LINE_LIMIT = 1 << 24  # the longest answer line the daemon reads (a result, or the mail left untried)
 
 
 class SenderDied(Exception):
     """The sending process ended in the middle of a batch."""
 
 
-# -- lanes: the same in both processes ----------------------------------------------------------
+# -- lanes in the daemon's own event loop ([smtp] process = false; outbound/sending.py has its own) --
 
 
 async def send_lanes(
@@ -81,9 +77,6 @@ async def send_lanes(
     return untried
 
 
-Failure = TemporaryFailure | PermanentFailure
-
-
 async def attempt(
     sender: SmtpSender, mail: OutgoingMail, journal: SentJournal, in_sending_process: bool
 ) -> str | Failure:
@@ -93,28 +86,8 @@ async def attempt(
         reply = await sender.send(mail)
     except (TemporaryFailure, PermanentFailure) as exc:
         return exc
-    journal.note(mail.message_id)
-    faults.failpoint("after_smtp_accept", daemon=in_sending_process)
+    accepted(mail.message_id, journal, in_sending_process)
     return reply
-
-
-def failure_kind(exc: Failure) -> str:
-    return "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
-
-
-def failure_to_dict(exc: Failure) -> dict[str, Any]:
-    return {
-        "kind": failure_kind(exc),
-        "error": str(exc),
-        "code": getattr(exc, "code", None),
-        "refused": getattr(exc, "refused", None),
-        "unreachable": bool(getattr(exc, "unreachable", False)),
-    }
-
-
-def failure_from_dict(d: dict[str, Any]) -> Failure:
-    kind = TemporaryFailure if d["kind"] == "temporary" else PermanentFailure
-    return kind(d["error"], code=d.get("code"), refused=d.get("refused"), unreachable=bool(d.get("unreachable")))
 
 
 # -- the daemon's side -----------------------------------------------------------------------------
@@ -141,7 +114,7 @@ class SenderProcess:
         self._proc = proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "helpdesk.outbound.sender",
+            "helpdesk.outbound.sending",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=LINE_LIMIT,
@@ -169,16 +142,11 @@ class SenderProcess:
         proc = await self._running()
         by_id = {m.message_id: m for lane in lanes for m in lane}
         try:
-            await self._write(
-                proc,
-                [{"lanes": len(lanes)}]
-                + [
-                    {"lane": i, "mail": {"id": m.message_id, "from": m.mail_from, "to": m.recipients, "raw": m.raw}}
-                    for i, lane in enumerate(lanes)
-                    for m in lane
-                ]
-                + [{"go": True}],
-            )
+            batch = [
+                [{"id": m.message_id, "from": m.mail_from, "to": m.recipients, "raw": m.raw} for m in lane]
+                for lane in lanes
+            ]
+            await self._write(proc, [{"batch": batch}])
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise SenderDied(f"SMTP sender process {proc.pid} is gone: {exc}") from exc
         assert proc.stdout is not None
@@ -193,7 +161,8 @@ class SenderProcess:
             on_result(by_id[message["id"]], message)
 
     async def idle(self) -> None:
-        """Close the SMTP sessions until the next batch (a server drops an idle session anyway)."""
+        """Nothing more for now: the sending process closes its SMTP sessions unless a batch follows
+        within seconds (sending.IDLE_HOLD; a session the server dropped meanwhile is opened again)."""
         if self._proc is not None and self._proc.returncode is None and self._loop is asyncio.get_running_loop():
             try:
                 await self._write(self._proc, [{"idle": True}])
@@ -224,94 +193,3 @@ def _child_env() -> dict[str, str]:
     here = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
     return env
-
-
-# -- the sending process ---------------------------------------------------------------------------
-
-
-async def _serve() -> None:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=LINE_LIMIT)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    first = json.loads(await reader.readline() or b"null")
-    if not isinstance(first, dict):
-        sys.exit("helpdesk.outbound.sender: started without settings (the daemon runs it)")
-    journal_path = Path(first.pop("journal"))
-    settings = SmtpSettings(**first)
-    out = sys.stdout.buffer
-    senders = [SmtpSender(settings) for _ in range(max(1, settings.sessions))]
-    batches: asyncio.Queue[list[list[OutgoingMail]] | None] = asyncio.Queue()
-    ended = asyncio.Event()  # the daemon is gone or done: finish the mail in hand, then exit
-
-    def answer(message: dict[str, Any]) -> None:
-        out.write(json.dumps(message).encode() + b"\n")
-        out.flush()
-
-    async def read() -> None:
-        lanes: list[list[OutgoingMail]] = []
-        while line := await reader.readline():
-            message = json.loads(line)
-            if "lanes" in message:
-                lanes = [[] for _ in range(message["lanes"])]
-            elif "lane" in message:
-                m = message["mail"]
-                lanes[message["lane"]].append(
-                    OutgoingMail(
-                        message_id=m["id"], office="", mail_from=m["from"], recipients=m["to"], raw=m["raw"], purpose=""
-                    )
-                )
-            elif "go" in message:
-                await batches.put(lanes)
-            elif "idle" in message:
-                await batches.put([])
-        ended.set()
-        await batches.put(None)
-
-    journal = SentJournal(journal_path)
-
-    async def send_one(sender: SmtpSender, mail: OutgoingMail) -> bool:
-        reply = await attempt(sender, mail, journal, in_sending_process=True)
-        if isinstance(reply, str):
-            answer({"id": mail.message_id, "kind": "sent", "answer": reply})
-            return True
-        answer(dict(failure_to_dict(reply), id=mail.message_id))
-        return not getattr(reply, "unreachable", False)
-
-    reading = asyncio.create_task(read())
-    while (lanes := await batches.get()) is not None:
-        if not lanes:
-            for sender in senders:
-                await sender.close()
-            continue
-        # This batch's own stop: an unreachable server ends this batch, never the ones after it.
-        stop = asyncio.Event()
-        relay = asyncio.create_task(_set_when(ended, stop))
-        try:
-            untried = await send_lanes(lanes, senders, send_one, stop)
-        finally:
-            relay.cancel()
-            journal.close()  # the daemon removes the file once its commit holds the outcomes
-        answer({"done": True, "untried": [m.message_id for m in untried]})
-    for sender in senders:
-        await sender.close()
-    await reading
-
-
-async def _set_when(source: asyncio.Event, target: asyncio.Event) -> None:
-    await source.wait()
-    target.set()
-
-
-def main() -> None:
-    # The daemon decides when sending stops (it closes this process's input): a SIGTERM to the
-    # whole service must not cut an SMTP conversation halfway.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format=f"%(asctime)s sender[{os.getpid()}] %(levelname)s %(message)s"
-    )
-    asyncio.run(_serve())
-
-
-if __name__ == "__main__":
-    main()

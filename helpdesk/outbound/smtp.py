@@ -1,4 +1,8 @@
-"""Hand mail to the SMTP server with aiosmtplib; answers become Temporary/PermanentFailure (stage 3)."""
+"""Hand mail to the SMTP server with aiosmtplib, in the daemon's own event loop (stage 3).
+
+The daemon's SMTP sending process has its own client (outbound/session.py, smtplib in a thread per
+session); both read the server's answers with session.failure.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,14 @@ import logging
 from typing import TYPE_CHECKING
 
 from ..config import SmtpSettings
-from ..errors import DeliveryFailure, PermanentFailure, TemporaryFailure
+from ..errors import PermanentFailure, TemporaryFailure
 from ..model import OutgoingMail
+from .session import failure as _failure
 
 if TYPE_CHECKING:
     import aiosmtplib
 
 log = logging.getLogger(__name__)
-
-
-def _failure(code: int, text: str, refused: list[str] | None = None) -> DeliveryFailure:
-    """4xx means try again later, 5xx means give up: decided from the code, never the text.
-
-    `refused` names the recipients the server turned down when others were accepted, so a retry
-    goes to those alone and nobody receives the mail twice.
-    """
-    cls = TemporaryFailure if 400 <= code < 500 else PermanentFailure
-    return cls(f"{code} {text}".strip(), code=code, refused=refused)
 
 
 def smtp_client(s: SmtpSettings) -> aiosmtplib.SMTP:

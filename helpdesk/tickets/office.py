@@ -235,6 +235,10 @@ class OfficeStore:
         replace_docs(table, docs, [ids.pop(key) for key in gone])
         return bool(docs or gone)
 
+    def written(self, message_id: str) -> bool:
+        """Whether a commit has written this queued mail (as it was then; it may have changed since)."""
+        return message_id in self._seen["outbox"]
+
     def outbox_changed(self) -> bool:
         """Whether a queued mail was added, removed, or changed in place since the last commit."""
         seen = self._seen["outbox"]

@@ -261,6 +261,15 @@ class Store:
             ]
             return found
 
+    def written(self, mail: OutgoingMail) -> bool:
+        """Whether a commit has written this queued mail (false while the change that queued it is
+        still staged: the intake's batch in the making)."""
+        with self.lock:
+            if mail.message_id in self.notices.outbox:
+                return True
+            office = self._offices.get(mail.office)
+            return office is not None and office.written(mail.message_id)
+
     def remove_mail(self, mail: OutgoingMail) -> None:
         """A mail leaves the outbox (it was sent); staged until commit."""
         with self.lock:

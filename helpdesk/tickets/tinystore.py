@@ -46,8 +46,8 @@ class CommitStorage(Storage):
             raise StoreCorrupt(f"{self.path}: expected a TinyDB file (a JSON object of tables)")
         self.tables: Tables = data
         self.exists = self.path.exists()
-        # table -> (its dict, id -> (document, JSON), the table's JSON), as last written
-        self._json: dict[str, tuple[Any, dict[str, tuple[Any, bytes]], bytes]] = {}
+        # table -> (its dict, id -> (document, JSON), the table's JSON in pieces), as last written
+        self._json: dict[str, tuple[Any, dict[str, tuple[Any, bytes]], list[bytes]]] = {}
 
     def read(self) -> Tables:
         return self.tables
@@ -63,9 +63,11 @@ class CommitStorage(Storage):
         write_atomic(self.path, self.serialise())
         self.exists = True
 
-    def serialise(self) -> bytes:
-        parts = []
-        cache: dict[str, tuple[Any, dict[str, tuple[Any, bytes]], bytes]] = {}
+    def serialise(self) -> list[bytes]:
+        """The file's text in pieces, in order (written as they are, never joined: the file is
+        megabytes, and each copy of it cost a commit as much as serialising what changed)."""
+        out = [b"{"]
+        cache: dict[str, tuple[Any, dict[str, tuple[Any, bytes]], list[bytes]]] = {}
         for name, table in self.tables.items():
             before = self._json.get(name)
             if before is not None and before[0] is table:
@@ -78,12 +80,17 @@ class CommitStorage(Storage):
                     else _piece(doc_id, doc)
                     for doc_id, doc in table.items()
                 }
-                text = b"%s:{%s}" % (dumps(name).encode(), b",".join([c[1] for c in kept.values()]))
-                cache[name] = (table, kept, text)
-            parts.append(cache[name][2])
+                pieces = [b"%s:{" % dumps(name).encode()]
+                for _, piece in kept.values():
+                    pieces += (piece, b",")
+                pieces[-1 if kept else len(pieces) :] = [b"}"]
+                cache[name] = (table, kept, pieces)
+            if len(out) > 1:
+                out.append(b",")
+            out += cache[name][2]
+        out.append(b"}")
         self._json = cache
-        # One join of cached pieces: the file is megabytes, every extra copy of it counts.
-        return b"{%s}" % b",".join(parts)
+        return out
 
 
 def _piece(doc_id: str, doc: Any) -> tuple[Any, bytes]:

@@ -89,3 +89,33 @@ async def test_after_the_server_was_unreachable_the_next_drain_sends(tmp_path, p
             sink.stop()
     assert sorted(second.sent) == sorted(outgoing_mail(i).message_id for i in range(3))
     assert len(sink.messages) == 3
+
+
+async def test_mail_staged_during_a_batch_waits_for_the_commit_that_writes_it(tmp_path, smtp_sink, process):
+    # The intake stages a batch's acknowledgements one by one while the outbox sends, and commits
+    # them together: a drain that took each as staged made a commit of the whole hot file for
+    # every few mails. The drain takes them once a commit wrote them (the intake's, then its wake).
+    store = queued_outbox(tmp_path, 2)
+    commits = []
+    commit = store.commit
+    store.commit = lambda: (commits.append(1), commit())[1]
+    handler = smtp_sink.handler
+    inner = handler.handle_DATA
+
+    async def handle_DATA(server, session, envelope):  # noqa: N802, ANN001
+        if len(store.outgoing()) == 2:  # the intake, in the middle of its next batch
+            store.queue_mail(outgoing_mail(2))
+        return await inner(server, session, envelope)
+
+    handler.handle_DATA = handle_DATA
+    try:
+        _, first = await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, process=process))
+        assert sorted(first.sent) == [outgoing_mail(i).message_id for i in range(2)]
+        assert len(commits) == 2  # `sending`, then the outcomes
+        assert [m.status for m in store.outgoing()] == ["queued"]
+        commit()  # the intake's commit of its batch
+        _, second = await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, process=process))
+    finally:
+        del handler.handle_DATA
+    assert second.sent == [outgoing_mail(2).message_id] and not store.outgoing()
+    assert len(smtp_sink.messages) == 3

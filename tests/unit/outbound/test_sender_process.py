@@ -78,3 +78,29 @@ async def test_mail_the_journal_saw_accepted_counts_as_sent_when_the_process_die
         await outbox.close()
     assert result.sent == [outgoing_mail(0).message_id]
     assert [m.message_id for m in store.outgoing()] == [outgoing_mail(1).message_id]
+
+
+async def test_the_sessions_stay_open_from_one_drain_to_the_next(tmp_path, smtp_sink):
+    # run --once drains after each batch the intake stored: a new session each time cost both
+    # sides more than the mail it carried.
+    store = queued_outbox(tmp_path, 2)
+    outbox = Outbox(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1), FixedClock(OUTBOX_NOW))
+    handler = smtp_sink.handler
+    greeted = []
+    inner = handler.handle_EHLO
+
+    async def handle_EHLO(server, session, envelope, hostname, responses):  # noqa: N802, ANN001
+        greeted.append(hostname)
+        return await inner(server, session, envelope, hostname, responses)
+
+    handler.handle_EHLO = handle_EHLO
+    try:
+        first = await outbox.drain()
+        store.queue_mail(outgoing_mail(2))
+        store.commit()
+        second = await outbox.drain()
+    finally:
+        del handler.handle_EHLO
+        await outbox.close()
+    assert len(first.sent) == 2 and len(second.sent) == 1
+    assert len(greeted) == 1

@@ -4,6 +4,7 @@ serialised again."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,16 @@ def test_the_readme_example_reads_a_store_the_helpdesk_wrote(tmp_path, capsys):
     exec(example.replace("/var/lib/pst-helpdesk", str(tmp_path)))  # noqa: S102 - the README's own code
     out = capsys.readouterr().out
     assert "PST-3576-2026-000124" in out and "Data PDRB" in out and "'3576-2026': 124" in out
+
+
+def test_the_file_written_in_pieces_is_whole_even_when_a_write_stops_short(tmp_path, monkeypatch):
+    # The file goes out as its pieces (never joined); a write that takes only part of them, as a
+    # write may, goes on from where it stopped.
+    db, storage = open_db(tmp_path / "hot.json")
+    replace_docs(db.table("tickets"), {i: {"n": i, "text": "ü" * i} for i in range(1, 300)})
+    real = os.writev
+    monkeypatch.setattr(os, "writev", lambda fd, pieces: real(fd, [bytes(pieces[0])[:100]]))
+    storage.flush()
+    assert json.loads((tmp_path / "hot.json").read_bytes()) == {
+        "tickets": {str(i): {"n": i, "text": "ü" * i} for i in range(1, 300)}
+    }

@@ -1,0 +1,205 @@
+"""The daemon's SMTP sending process: `python -m helpdesk.outbound.sending`, started by the daemon
+(outbound/sender.py SenderProcess), never by hand (stage 3).
+
+Each SMTP session has a thread here and talks through the standard library's smtplib
+(outbound/session.py): an asyncio client spent several times as much CPU a mail on its round
+trips, and this process shares the machine's cores with the intake. It imports only what it uses
+(no asyncio, no settings parser): it starts once per `run --once`.
+
+Protocol, one JSON object a line: the daemon writes the settings, then per batch
+`{"batch": [[mail, ...], ...]}` (one list of mails per session, each mail in order); this process
+answers one result per mail as it is known (those known together in one write) and
+`{"done": true, "untried": [...]}`. `{"idle": true}`: nothing more for now; the SMTP sessions close
+unless a batch comes within IDLE_HOLD seconds.
+End of input: finish the mail in hand and exit.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
+
+from .. import faults
+from ..errors import PermanentFailure, TemporaryFailure
+from .journal import SentJournal
+from .session import SmtpSession
+
+Failure = TemporaryFailure | PermanentFailure
+# Seconds the sessions stay open after the daemon said it has nothing more: `run --once` drains
+# after each batch the intake stored, and a new session costs both sides more than a mail does.
+IDLE_HOLD = 10.0
+
+
+class Settings(NamedTuple):
+    """The [smtp] settings this process uses, from the daemon's first line (config.SmtpSettings)."""
+
+    host: str
+    port: int
+    tls: str
+    username: str
+    password: str
+    timeout: float
+    sessions: int
+
+
+class Mail(NamedTuple):
+    """A mail as the daemon hands it over: what goes to the server, and its Message-ID."""
+
+    message_id: str
+    mail_from: str
+    recipients: list[str]
+    raw: str
+
+
+def accepted(message_id: str, journal: SentJournal, in_sending_process: bool) -> None:
+    """The server took the mail: noted in the sent journal before anyone hears of it, so a crash
+    after this never sends it again (both processes' lanes call this)."""
+    journal.note(message_id)
+    faults.failpoint("after_smtp_accept", daemon=in_sending_process)
+
+
+def failure_kind(exc: Failure) -> str:
+    return "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
+
+
+def failure_to_dict(exc: Failure) -> dict[str, Any]:
+    return {
+        "kind": failure_kind(exc),
+        "error": str(exc),
+        "code": exc.code,
+        "refused": exc.refused,
+        "unreachable": exc.unreachable,
+    }
+
+
+def failure_from_dict(d: dict[str, Any]) -> Failure:
+    kind = TemporaryFailure if d["kind"] == "temporary" else PermanentFailure
+    return kind(d["error"], code=d.get("code"), refused=d.get("refused"), unreachable=bool(d.get("unreachable")))
+
+
+def serve(stdin: BinaryIO, out: BinaryIO) -> None:
+    first = json.loads(stdin.readline() or b"null")
+    if not isinstance(first, dict):
+        sys.exit("helpdesk.outbound.sending: started without settings (the daemon runs it)")
+    journal = SentJournal(Path(first["journal"]))
+    settings = Settings(**{name: first[name] for name in Settings._fields})
+    sessions = [SmtpSession(settings) for _ in range(max(1, settings.sessions))]
+    inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+    ended = threading.Event()  # the daemon is gone or done: finish the mail in hand, then exit
+
+    def read() -> None:
+        for line in stdin:
+            inbox.put(json.loads(line))
+        ended.set()
+        inbox.put(None)
+
+    threading.Thread(target=read, name="daemon-input", daemon=True).start()
+    idle = False
+    while True:
+        try:
+            message = inbox.get(timeout=IDLE_HOLD if idle else None)
+        except queue.Empty:
+            for session in sessions:
+                session.close()
+            idle = False
+            continue
+        if message is None:
+            break
+        idle = "idle" in message
+        if "batch" in message:
+            lanes = [[Mail(m["id"], m["from"], m["to"], m["raw"]) for m in lane] for lane in message["batch"]]
+            try:
+                untried = send_batch(lanes, sessions, journal, ended, out)
+            finally:
+                journal.close()  # the daemon removes the file once its commit holds the outcomes
+            out.write(json.dumps({"done": True, "untried": [m.message_id for m in untried]}).encode() + b"\n")
+            out.flush()
+    for session in sessions:
+        session.close()
+
+
+def send_batch(
+    lanes: list[list[Mail]], sessions: list[SmtpSession], journal: SentJournal, ended: threading.Event, out: BinaryIO
+) -> list[Mail]:
+    """The lanes side by side, a thread per session, each lane's mail in order over its session;
+    the answers go to the daemon as they come, those that came together in one write. Returns the
+    mail not tried: after a mail that found the server unreachable (every other would fail the
+    same way), or once the daemon went away. When a lane fails with an exception, the others
+    finish the mail in hand and stop (no SMTP conversation cut halfway), then it goes on."""
+    changed = threading.Condition()
+    answers: list[bytes] = []
+    untried: list[Mail] = []
+    errors: list[BaseException] = []
+    running = [len(lanes)]
+    stop = threading.Event()  # this batch's own: an unreachable server ends this batch only
+
+    def lane(session: SmtpSession, mails: list[Mail]) -> None:
+        try:
+            for i, mail in enumerate(mails):
+                if stop.is_set() or ended.is_set():
+                    untried.extend(mails[i:])
+                    return
+                try:
+                    reply: str | Failure = session.send(mail)
+                except (TemporaryFailure, PermanentFailure) as exc:
+                    reply = exc
+                else:
+                    accepted(mail.message_id, journal, in_sending_process=True)
+                with changed:
+                    answers.append(json.dumps(_answer(mail, reply)).encode() + b"\n")
+                    changed.notify()
+                if not isinstance(reply, str) and reply.unreachable:
+                    stop.set()
+                    untried.extend(mails[i + 1 :])
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised again once the other lanes are done
+            stop.set()
+            errors.append(exc)
+        finally:
+            with changed:
+                running[0] -= 1
+                changed.notify()
+
+    threads = [
+        threading.Thread(target=lane, args=(session, mails), name=f"smtp-{i}")
+        for i, (session, mails) in enumerate(zip(sessions, lanes, strict=False))
+    ]
+    for thread in threads:
+        thread.start()
+    finished = False
+    while not finished:
+        with changed:
+            changed.wait_for(lambda: answers or not running[0])
+            taken, answers[:] = answers[:], []
+            finished = not running[0]
+        if taken:
+            out.write(b"".join(taken))
+            out.flush()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return untried
+
+
+def _answer(mail: Mail, reply: str | Failure) -> dict[str, Any]:
+    if isinstance(reply, str):
+        return {"id": mail.message_id, "kind": "sent", "answer": reply}
+    return dict(failure_to_dict(reply), id=mail.message_id)
+
+
+def main() -> None:
+    # The daemon decides when sending stops (it closes this process's input): a SIGTERM to the
+    # whole service must not cut an SMTP conversation halfway.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main()
