@@ -37,7 +37,7 @@ class App:
             store=store,
             spool=Spool(settings.data_dir),
             clock=clock,
-            calendars={o.code: WorkingCalendar.for_office(o) for o in settings.offices},
+            calendars={o.code: WorkingCalendar.for_office(o, settings.cache_dir) for o in settings.offices},
         )
 
     @cached_property
@@ -46,7 +46,7 @@ class App:
         # start without Jinja2; `run` checks the templates before it builds the App.
         from .outbound.compose import Templates
 
-        return Templates(self.settings.templates_dir)
+        return Templates(self.settings.templates_dir, self.settings.cache_dir)
 
     @cached_property
     def saved_answers(self) -> SavedAnswers:

@@ -27,7 +27,7 @@ REQUIRED_TEMPLATES = tuple(CONTEXTS)  # every template some part of the helpdesk
 
 def problems(settings: Settings) -> list[str]:
     """Problems in settings, rules and templates that stop the daemon from starting."""
-    templates = Templates(settings.templates_dir)
+    templates = Templates(settings.templates_dir, settings.cache_dir)
     found = templates.check(REQUIRED_TEMPLATES)
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
         found.append(f"{settings.path}: helpdesk.templates_dir: {settings.templates_dir} is not a folder")
@@ -35,8 +35,13 @@ def problems(settings: Settings) -> list[str]:
         found += unused_overrides(settings.templates_dir)
     if not found:
         found += render_problems(templates, settings.offices)
-    found += rules.check(settings)  # rules/*.toml: bad rules with file and line, names they point at
-    found += team_problems(settings)
+    try:
+        ruleset = rules.load_rules(settings.rules_dir)
+    except rules.RulesError as exc:
+        found += exc.problems  # rules/*.toml: bad rules with file and line
+    else:
+        found += rules.check(settings, ruleset)  # names the rules point at
+        found += team_problems(settings, ruleset)
     found += saved_answers(settings)
     for office in settings.offices:
         if office.imap is None:
@@ -94,12 +99,9 @@ def _where(templates: Templates, name: str, lang: str, exc: Exception) -> str:
     return f"{path}:{line}: {exc} (rendered with a sample ticket, language {lang})"
 
 
-def team_problems(settings: Settings) -> list[str]:
+def team_problems(settings: Settings, ruleset: rules.RuleSet) -> list[str]:
     """An operator's team must be one the office knows: a `teams[]` entry or a team its rules name."""
-    try:
-        named = rules.named_teams(rules.load_rules(settings.rules_dir))
-    except rules.RulesError:
-        return []  # reported by rules.check
+    named = rules.named_teams(ruleset)
     found = []
     for i, op in enumerate(settings.operators):
         known = sorted(

@@ -10,14 +10,19 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import __version__, argtypes, config, logs, unticketed
-from .app import App
+from . import __version__, argtypes, logs, unticketed
 from .clock import Clock, FixedClock, SystemClock
 from .errors import ConfigError, LocalFault, StoreCorrupt
 from .insight import commands as insight_commands
-from .kinds import MailState
+
+if TYPE_CHECKING:
+    from . import config
+    from .app import App
+
+# The settings, the store and what reads them are imported once a command runs, not for `--help`
+# or a mistyped command: see App.build's callers below and tests/unit/test_startup.py.
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(args.log_level)
     if args.command in ("check", "settings"):
         return COMMANDS[args.command](None, args, SystemClock())
+    from . import config
+
     try:
         # Only the daemon and `check` log in to mailboxes; the other commands need no passwords.
         settings = config.load(args.config, need_passwords=args.command in ("run", "check"))
@@ -117,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_check(_: None, args: argparse.Namespace, clock: Clock) -> int:
     """Every problem in one run: settings, then rules, templates and the data folder, then servers."""
+    from . import config
     from .checks import data_dir_problems, problems
 
     settings, found = config.read(args.config)
@@ -140,6 +148,7 @@ def cmd_check(_: None, args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_settings(_: None, args: argparse.Namespace, clock: Clock) -> int:
+    from . import config
     from .declare import table_rows
 
     print("\n".join(table_rows(config.SECTIONS)))
@@ -168,7 +177,7 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
         with single_instance(Path(settings.data_dir)):
             if removed := remove_leftovers(Path(settings.data_dir)):
                 log.info("removed %d temporary files left by writes that were cut short", removed)
-            app = App.build(settings, clock)
+            app = _app(settings, clock)
             daemon = Daemon(app)
             if not args.once:
                 asyncio.run(daemon.run())
@@ -189,6 +198,8 @@ def cmd_run(settings: config.Settings, args: argparse.Namespace, clock: Clock) -
 
 def _troubles(app: App) -> tuple[set[str], set[str]]:
     """(quarantined mails, permanently failed outgoing mails) in the store now."""
+    from .kinds import MailState
+
     return {e.key for e in app.store.quarantined()}, {
         m.message_id for m in app.store.outgoing(states=[MailState.FAILED])
     }
@@ -220,7 +231,7 @@ def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Cloc
 
     if args.office is not None:
         _office(settings, args.office)  # a mistyped code must not look like an empty office
-    app = App.build(settings, clock)
+    app = _app(settings, clock)
     tickets = list(app.store.all_tickets() if args.all else app.store.open_tickets())
     tickets = [t for t in tickets if args.office in (None, t.office)]
     tickets.sort(key=lambda t: t.number)
@@ -238,7 +249,7 @@ def cmd_tickets(settings: config.Settings, args: argparse.Namespace, clock: Cloc
 def cmd_show(settings: config.Settings, args: argparse.Namespace, clock: Clock) -> int:
     from .views import thread_text
 
-    app = App.build(settings, clock)
+    app = _app(settings, clock)
     ticket = app.store.ticket(args.number)
     if ticket is None:
         print(f"no ticket {args.number}", file=sys.stderr)
@@ -252,7 +263,7 @@ def cmd_status(settings: config.Settings, args: argparse.Namespace, clock: Clock
     from .tickets.atomic import unwritable
     from .views import status_text
 
-    app = App.build(settings, clock)
+    app = _app(settings, clock)
     if disk := unwritable(Path(settings.data_dir)):
         print(f"DATA DISK: {disk}: intake is paused until it can be written")
     print(status_text(settings, app.store, Path(settings.data_dir) / "status"))
@@ -263,7 +274,7 @@ def cmd_calendar(settings: config.Settings, args: argparse.Namespace, clock: Clo
     from .sla.workdays import WorkingCalendar
 
     office = _office(settings, args.office)
-    cal = WorkingCalendar.for_office(office)
+    cal = WorkingCalendar.for_office(office, settings.cache_dir)
     year = args.year if args.year is not None else clock.now().astimezone(office.tz).year
     from .outbound.wording import DAYS
 
@@ -281,7 +292,8 @@ def cmd_deadline(settings: config.Settings, args: argparse.Namespace, clock: Clo
     if args.days is not None and args.days < 1:
         print("--days must be at least 1", file=sys.stderr)
         return 2
-    info = explain_deadline(args.received, WorkingCalendar.for_office(office), args.days or office.reply_days)
+    cal = WorkingCalendar.for_office(office, settings.cache_dir)
+    info = explain_deadline(args.received, cal, args.days or office.reply_days)
     print(info["deadline"].isoformat() if isinstance(info["deadline"], datetime) else info["deadline"])
     if args.json:
         print(json.dumps(info, default=lambda v: v.isoformat(), ensure_ascii=False))
@@ -298,7 +310,7 @@ def cmd_route(settings: config.Settings, args: argparse.Namespace, clock: Clock)
         print(f"cannot read {args.explain}: {exc}", file=sys.stderr)
         return 2
     try:
-        text, status = explain(App.build(settings, clock), raw, clock.now(), args.office)
+        text, status = explain(_app(settings, clock), raw, clock.now(), args.office)
     except RulesError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 2
@@ -310,6 +322,12 @@ def quarantine_command(settings: config.Settings, args: argparse.Namespace, cloc
     from .quarantine import cmd_quarantine
 
     return cmd_quarantine(settings, args, clock)
+
+
+def _app(settings: config.Settings, clock: Clock) -> App:
+    from .app import App
+
+    return App.build(settings, clock)
 
 
 def _office(settings: config.Settings, code: str) -> config.Office:

@@ -260,6 +260,11 @@ class Settings:
         address = address.lower()
         return next((o for o in self.operators if o.address.lower() == address), None)
 
+    @property
+    def cache_dir(self) -> Path:
+        """What is kept only to start faster (sla.holidaycache); deleting it loses nothing."""
+        return self.data_dir / "cache"
+
     @cached_property
     def own_addresses(self) -> frozenset[str]:
         """Every address the helpdesk sends from: mail from these is our own and never answered.

@@ -18,11 +18,8 @@ from .inbound.mailbox import MailboxWorker
 from .inbound.waiter import Waiter
 from .kinds import Purpose
 from .model import OutgoingMail
-from .outbound.notices import to_staff
 from .outbound.outbox import Outbox
-from .outbound.refused import too_big_notice
 from .outbound.store_alert import tell_broken
-from .sla.actions import sweep_office
 from .tickets.officemeta import OfficeMeta
 
 if TYPE_CHECKING:
@@ -41,16 +38,21 @@ SUPERVISOR_PURPOSES = {
 
 
 def warm_up(app: App) -> threading.Thread:
-    """Load in the background what the first mail needs and the start does not: the national
-    holidays (the `holidays` package imports every country's module to find Indonesia's) and the
-    consultation search (numpy), a second of CPU on a busy machine. Meanwhile the mailboxes log in
-    and fetch, waiting on the IMAP server, so the first mail finds both ready."""
+    """Load in the background what the first mail needs and the start does not: the mail readers
+    (inbound.parse, classify), the pipeline's steps with the templates (Jinja2) they render, the
+    national holidays (from their file in the data folder; without it the `holidays` package
+    imports every country's module to find Indonesia's) and the consultation search (numpy), up to
+    a second of CPU on a busy machine. Meanwhile the mailboxes log in and fetch, waiting on the
+    IMAP server, so the first mail finds them ready."""
 
     def load() -> None:
         try:
+            from . import pipeline  # noqa: F401  (every step; first, as Intake._process imports it)
+            from .inbound import classify, parse  # noqa: F401
             from .sla.workdays import preload
 
-            preload(app.clock.now().year)  # first: every new ticket's deadline needs it
+            _ = app.templates  # Jinja2's environment made now; each template is compiled at first use
+            preload(app.clock.now().year, app.settings.cache_dir)  # every deadline needs it
             from .insight import index_cache  # noqa: F401  (numpy, the index modules)
         except Exception:  # noqa: BLE001 - only a head start: the first mail loads them and meets any fault
             log.debug("warm-up failed; the first mail loads what it needs", exc_info=True)
@@ -126,6 +128,8 @@ class Daemon:
     async def after_ingest(self) -> None:
         """Everything due by the clock's now: reminders, escalations, closes, digests, and the
         monthly reports (cron's `run --once` owes them as much as the long-running scheduler)."""
+        from .sla.actions import sweep_office  # the staff mail builders: after the mail, not at start
+
         for office in self.app.offices:
             await asyncio.to_thread(sweep_office, self.app, office, self.app.clock.now())
         from .sla.reports import send_due_reports  # numpy and the report's figures: only now, not at start
@@ -225,6 +229,9 @@ class Daemon:
         notice an hour per office (thirty spam senders made thirty notices); the digest lists them all."""
         if failed.purpose in SUPERVISOR_PURPOSES:
             return  # reporting a failed report would only fail again, or loop
+        from .outbound.notices import to_staff
+        from .outbound.refused import too_big_notice
+
         if notice := too_big_notice(self.app, failed):
             self.app.store.queue_mail(notice)  # the operator who wrote it can send it smaller
         office = self.app.settings.office(failed.office)

@@ -9,18 +9,18 @@ data folder's lock: with the daemon running they say so and change nothing.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .app import App
 from .argtypes import EXIT_QUARANTINED
 from .clock import Clock
-from .config import Settings
-from .kinds import MailState
 from .runlock import AlreadyRunning, single_instance
-from .tickets.records import QuarantineEntry
-from .views import table
+
+if TYPE_CHECKING:  # the store and its records come with the command, not with `helpdesk --help`
+    from .app import App
+    from .config import Settings
+    from .tickets.records import QuarantineEntry
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +37,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_quarantine(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    import difflib
+
+    from .app import App
+
     app = App.build(settings, clock)
     if args.action == "list":
         print(list_text(app))
@@ -82,6 +86,8 @@ def retry(app: App, quarantined: QuarantineEntry) -> int:
     if still := store.in_flight_entry(entry.office, key):
         print(f"{key} failed again ({still.last_error}); the daemon retries it", file=sys.stderr)
         return EXIT_QUARANTINED
+    from .kinds import MailState
+
     queued = len(store.outgoing(states=[MailState.QUEUED]))
     print(f"{key} processed; {queued} mail(s) queued, sent by the next `helpdesk run`")
     return 0
@@ -118,6 +124,8 @@ def list_text(app: App) -> str:
         )
     if not rows:
         return "no quarantined mail"
+    from .views import table
+
     return table(rows, ["key", "received_at", "sender", "subject", "reason"])
 
 

@@ -9,11 +9,12 @@ import argparse
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .app import App
 from .clock import Clock
-from .config import Settings
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +31,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_mails(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
+    from .app import App  # with the command, not with `helpdesk --help`
+
     store = App.build(settings, clock).store
     since = args.since
     if since is not None and since.tzinfo is None:
@@ -50,6 +53,7 @@ def cmd_ticket_from(settings: Settings, args: argparse.Namespace, clock: Clock) 
     import asyncio
 
     from . import pipeline
+    from .app import App
     from .inbound.parse import parse
     from .model import Kind, Verdict
     from .outbound.outbox import Outbox

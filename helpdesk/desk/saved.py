@@ -14,20 +14,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from ..config import Office
 from ..model import Ticket
 
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
+
 _FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9_-]{0,40})(?:\.(?P<lang>en|id))?\.(?:md|txt)")
-_ENV = SandboxedEnvironment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True
-)
+
+
+@cache
+def _env() -> SandboxedEnvironment:
+    """Made at the first answer rendered: the daemon and the commands start without Jinja2."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True
+    )
 
 
 class UnknownAnswer(LookupError):
@@ -100,6 +110,8 @@ class SavedAnswers:
 
     def check(self, ticket: Ticket, office: Office) -> list[str]:
         """Every problem: unreadable files and answers that do not render for a sample ticket."""
+        from jinja2 import TemplateError
+
         found = list(self.problems)
         for answer in self.answers.values():
             try:
@@ -125,4 +137,11 @@ def variables(ticket: Ticket, office: Office) -> dict[str, str]:
 
 
 def render(answer: SavedAnswer, ticket: Ticket, office: Office) -> str:
-    return _ENV.from_string(answer.text).render(variables(ticket, office)).strip()
+    return _compiled(answer.text).render(variables(ticket, office)).strip()
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    """Each answer's text compiled once per process: `check` renders it for every office and
+    language, the daemon at each `#jawaban` (an edited file is a new text, compiled anew)."""
+    return _env().from_string(text)

@@ -7,6 +7,10 @@ The order is the durability promise of DESIGN.md:
   3. only then does the mailbox worker mark the messages processed on the IMAP server.
 An in-flight mail left by a crash is processed again from the spool at the next start; one that has
 failed three times is quarantined, so a poisonous mail never becomes a crash loop.
+
+What reads and answers a mail (parse, classify, the pipeline's steps, the mail builders) is imported
+at the first mail, not with the daemon: its warm-up thread loads them while the mailboxes log in
+(daemon.warm_up), so the daemon starts sooner and the first mail does not wait for them either.
 """
 
 from __future__ import annotations
@@ -18,20 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from .. import faults, pipeline
+from .. import faults
 from ..app import App
 from ..config import Office
 from ..errors import LocalFault, StoreCorrupt
 from ..kinds import Purpose
 from ..model import InboundMail
-from ..outbound.compose import FileAttachment
 from ..outbound.disk_alert import DiskAlert
-from ..outbound.notices import to_staff
-from ..step import Context
 from ..tickets.conversation import match_thread
 from ..tickets.records import InflightEntry, NotTicketed, entry_key
-from .classify import classify
-from .parse import minted_id, parse, parse_headers
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -162,6 +161,8 @@ class Intake:
         """The raw mail parsed within the time budget, or why it could not be read."""
         try:
             # The bytes just written to the spool are still in memory; a leftover is read back.
+            from .parse import parse
+
             raw = self._fetched.get(entry.spool) or self.app.spool.read(entry.spool)
             started = time.monotonic()
             mail = parse(raw, entry.received_at, self.app.settings.mail_seconds)
@@ -206,6 +207,10 @@ class Intake:
             log.info("%s already seen (uid %s): one message, one event", mail.message_id, entry.uid)
             self._not_ticketed(entry, mail, "duplicate", "already taken in")
             return
+        from .. import pipeline  # first: see the module's docstring
+        from ..step import Context
+        from .classify import classify
+
         ctx = Context(
             app=app,
             office=office,
@@ -259,6 +264,8 @@ class Intake:
             first.actor,
             number,
         )
+        from .parse import minted_id
+
         mail.message_id = minted_id(raw())
         return store.ticket_for_message(mail.message_id) is not None
 
@@ -276,6 +283,10 @@ class Intake:
         office = app.settings.office(entry.office)
         if not office.supervisors:
             return
+        from ..outbound.compose import FileAttachment
+        from ..outbound.notices import to_staff
+        from .parse import parse_headers
+
         # Headers only: the body may be what made the mail fail, and this runs under the lock.
         mail = parse_headers(raw, entry.received_at)
         sender, subject = mail.from_addr, mail.subject

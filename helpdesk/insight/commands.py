@@ -12,12 +12,14 @@ import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..app import App
 from ..argtypes import parse_now
 from ..clock import Clock
-from ..config import Settings
+
+if TYPE_CHECKING:  # the settings and the store come with the command, not with `helpdesk --help`
+    from ..app import App
+    from ..config import Settings
 
 
 def _month(value: str) -> str:
@@ -84,6 +86,12 @@ def _write(chunks: Iterable[str], output: str | None) -> None:
         sys.stdout.writelines(chunks)
 
 
+def _app(settings: Settings, clock: Clock) -> App:
+    from ..app import App
+
+    return App.build(settings, clock)
+
+
 def _check_office(settings: Settings, code: str | None) -> None:
     if code is not None and code not in {o.code for o in settings.offices}:
         raise SystemExit(f"no office {code!r}; configured: {', '.join(o.code for o in settings.offices)}")
@@ -95,7 +103,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
     from .render import all_offices_text, report_csv, report_html, report_text
 
     _check_office(settings, args.office)
-    app = App.build(settings, clock)
+    app = _app(settings, clock)
     now = clock.now()
     tallies = {
         o.code: MonthTally(o, app.calendar(o), args.month or previous_month(now.astimezone(o.tz).date()), now)
@@ -120,7 +128,7 @@ def cmd_search(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
     from .search import search
 
     _check_office(settings, args.office)
-    app = App.build(settings, clock)
+    app = _app(settings, clock)
     hits = search(app, args.query, office=args.office, k=args.limit)
     lines = []
     for rank, hit in enumerate(hits, start=1):
@@ -157,7 +165,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace, clock: Clock) -> in
     from . import export
 
     _check_office(settings, args.office)
-    app = App.build(settings, clock)
+    app = _app(settings, clock)
     offices = {o.code: o for o in settings.offices}
     tickets = list(export.select(app.store.all_tickets(), offices, args.since, args.office))
     if args.format == "jsonl":

@@ -9,14 +9,16 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from ..outbound.wording import MONTHS
 from .charts import answer_time_chart, mail_per_day_chart
 from .figures import GroupFigures, MonthlyFigures
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 CSV_COLUMNS = (
     "office",
@@ -215,27 +217,36 @@ def charts_for(f: MonthlyFigures) -> list[Chart]:
     ]
 
 
-_ENV = Environment(
-    loader=FileSystemLoader(str(Path(__file__).parent)),
-    undefined=StrictUndefined,
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+@cache
+def _env() -> Environment:
+    """Made for the first HTML report: the text and CSV ones, and `helpdesk report`, go without Jinja2."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(str(Path(__file__).parent)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def report_html(reports: Sequence[MonthlyFigures], with_charts: bool = True) -> str:
     """One HTML page: a summary table per office (several offices: one row each) plus detail."""
     single = len(reports) == 1
-    return _ENV.get_template("report.html.j2").render(
-        reports=reports,
-        single=single,
-        month_title=month_title,
-        summary_lines=summary_lines,
-        group_cells=group_cells,
-        group_head=GROUP_HEAD,
-        num=num,
-        charts=charts_for(reports[0]) if single and with_charts else [],
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            reports=reports,
+            single=single,
+            month_title=month_title,
+            summary_lines=summary_lines,
+            group_cells=group_cells,
+            group_head=GROUP_HEAD,
+            num=num,
+            charts=charts_for(reports[0]) if single and with_charts else [],
+        )
     )
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import email
-import mimetypes
 import os
 import re
 import threading
@@ -18,17 +16,17 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError, select_autoescape
 
 from ..defaults import TEMPLATES
 from ..kinds import Purpose
 from ..model import OutgoingMail
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 # The message text is written here directly: the same MIME structure and headers as
@@ -103,21 +101,6 @@ class FileAttachment:
     payload: bytes
 
 
-@lru_cache(maxsize=64)
-def _environment(dirs: tuple[str, ...]) -> Environment:
-    # One per folder list and process: its compiled templates serve every App built on them (a
-    # benchmark, `run --once` after `check`), instead of compiling each file again. Jinja still
-    # compares each file's mtime when asked (auto_reload), so an edit is read as before.
-    return Environment(
-        loader=FileSystemLoader(list(dirs)),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(["html"]),
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 class Templates:
     """Loads templates by name and language, falling back to Indonesian.
 
@@ -125,9 +108,24 @@ class Templates:
     may replace only its acknowledgement and keep every other text as shipped. The HTML
     alternative is only taken from the folder the text came from."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, cache_dir: Path | None = None) -> None:
+        # Jinja2 is imported with the first Templates, not with this module: build_mail alone
+        # serves the daemon's start, the sending process and the store-reading commands.
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+        from .templatecache import TemplateCache
+
         self.dirs = ([Path(directory)] if directory else []) + [TEMPLATES]
-        self.env = _environment(tuple(str(d) for d in self.dirs))
+        self.env = Environment(
+            loader=FileSystemLoader([str(d) for d in self.dirs]),
+            # Compiled code kept between runs (outbound.templatecache); None: compiled every run.
+            bytecode_cache=TemplateCache(cache_dir) if cache_dir is not None else None,
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html"]),
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self._names: dict[tuple[str, str, str], str | None] = {}
         self._loaded: dict[str, tuple[Template, float]] = {}
 
@@ -169,6 +167,8 @@ class Templates:
         return loaded[0]
 
     def render(self, name: str, lang: str, **context: Any) -> Rendered:
+        from jinja2 import TemplateError
+
         text_name = self._name(name, lang, "txt")
         if text_name is None:
             raise TemplateError(f"template {name}.id.txt not found in {', '.join(map(str, self.dirs))}")
@@ -182,6 +182,8 @@ class Templates:
 
     def check(self, names: Iterable[str]) -> list[str]:
         """Every problem with the templates: missing files and syntax errors, with file names."""
+        from jinja2 import TemplateError
+
         problems = []
         for name in names:
             if self._name(name, "id", "txt") is None:
@@ -304,6 +306,8 @@ def _multipart(subtype: str, parts: list[Part]) -> Part:
 def _attachment(att: FileAttachment) -> Part:
     ctype = (att.content_type or "").strip().lower()
     if not _TOKEN.match(ctype):
+        import mimetypes  # with the first attachment: it reads the system's type tables
+
         ctype = mimetypes.guess_type(att.filename)[0] or "application/octet-stream"
     if ctype.partition("/")[0] in ("message", "multipart"):
         # RFC 2046 forbids base64 for these; a forwarded mail goes as the file it is.
@@ -343,6 +347,8 @@ def _text_header(value: str) -> str:
 @lru_cache(maxsize=1024)
 def _address(name: str, addr: str) -> str:
     # Cached: the From of an office's mail is always one of a few (its name and address).
+    from email.utils import formataddr
+
     return formataddr((name, addr), charset="utf-8") if name else addr
 
 
@@ -357,6 +363,9 @@ def _date(now: datetime) -> str:
     key = (now.timestamp() // 1, now.utcoffset())
     last = _last_date
     if last[0] != key:
+        # email.utils is imported with the first mail built, not with the templates (`helpdesk check`).
+        from email.utils import format_datetime
+
         last = _last_date = (key, format_datetime(now))
     return last[1]
 
@@ -364,6 +373,8 @@ def _date(now: datetime) -> str:
 def without_attachments(raw: str) -> str:
     """The same mail with only its text (a server refused it for size): a multipart/mixed keeps its
     first part, the text and HTML the helpdesk wrote; the headers, Message-ID included, stay."""
+    import email
+
     msg = email.message_from_string(raw)
     if msg.get_content_type() != "multipart/mixed" or not msg.is_multipart():
         return raw

@@ -12,7 +12,6 @@ import threading
 from typing import TYPE_CHECKING
 
 from ..kinds import Purpose
-from .compose import build_mail, mint_message_id
 from .smtp import SmtpSender
 
 if TYPE_CHECKING:
@@ -49,6 +48,8 @@ class DiskAlert:
         supervisors = sorted({s for o in settings.offices for s in o.supervisors})
         if not supervisors:
             return
+        from .compose import build_mail, mint_message_id  # rarely needed: not with the daemon's start
+
         office = settings.offices[0]
         domain = office.address.split("@", 1)[1]
         mail = build_mail(

@@ -7,19 +7,25 @@ session); both read the server's answers with session.failure.
 from __future__ import annotations
 
 import logging
-
-import aiosmtplib
+from typing import TYPE_CHECKING
 
 from ..config import SmtpSettings
 from ..errors import PermanentFailure, TemporaryFailure
 from ..model import OutgoingMail
 from .session import failure as _failure
 
+if TYPE_CHECKING:
+    import aiosmtplib
+
 log = logging.getLogger(__name__)
 
 
 def smtp_client(s: SmtpSettings) -> aiosmtplib.SMTP:
     """An unconnected client for the configured server (TLS mode, login), for sending and for probing."""
+    # Imported at the first mail out: the daemon's own process starts without it when a sending
+    # process does the sending (outbound.sender), and `import aiosmtplib` is a twentieth of a second.
+    import aiosmtplib
+
     return aiosmtplib.SMTP(
         hostname=s.host,
         port=s.port,
@@ -45,6 +51,8 @@ class SmtpSender:
 
     async def send(self, mail: OutgoingMail) -> str:
         """Send one mail; returns the server's answer or raises Temporary/PermanentFailure."""
+        import aiosmtplib
+
         try:
             if self._client is None or not self._client.is_connected:
                 self._client = await self._connect()
@@ -73,6 +81,8 @@ class SmtpSender:
         return answer
 
     async def close(self) -> None:
+        import aiosmtplib
+
         client, self._client = self._client, None
         if client is not None and client.is_connected:
             try:

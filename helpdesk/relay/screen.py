@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from jinja2 import TemplateError
-
 from ..config import Operator
 from ..desk.saved import UnknownAnswer
 from ..model import Status, Ticket
@@ -166,6 +164,8 @@ def fill_saved_answers(reply: Reply) -> None:
     if not names or not commands.ok:
         return
     saved = ctx.app.saved_answers
+    from jinja2 import TemplateError  # loaded by the first answer composed, not with the relay
+
     try:
         text = saved.compose(names, reply.ticket, ctx.office)
     except UnknownAnswer as exc:

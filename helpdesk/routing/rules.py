@@ -226,13 +226,14 @@ def named_teams(rules: RuleSet) -> dict[str, set[str]]:
     return out
 
 
-def check(settings: Any) -> list[str]:
+def check(settings: Any, loaded: RuleSet | None = None) -> list[str]:
     """`helpdesk check`: rule problems with file and line, and names no configured operator has.
 
     An office with no operators configured yet is not an error (its tickets wait unassigned and the
-    digest lists them); once it has some, a team or operator a rule names must exist."""
+    digest lists them); once it has some, a team or operator a rule names must exist. `loaded`: the
+    rules already read from `settings.rules_dir`, so that one check reads them once."""
     try:
-        rules = load_rules(settings.rules_dir)
+        rules = loaded if loaded is not None else load_rules(settings.rules_dir)
     except RulesError as exc:
         return exc.problems
     problems = []

@@ -83,7 +83,14 @@ class SlaScheduler:
 
     async def monthly_reports(self) -> None:
         async with self._job():
-            if await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now()):
+            try:
+                queued = await asyncio.to_thread(send_due_reports, self.app, self.app.clock.now())
+            except LocalFault:
+                # As in run_office: the store said once that the disk is full; the reports queued in
+                # memory go out after the first commit that succeeds (on the 1st of a month this ran
+                # into a full disk and logged the store's fault as a job's traceback).
+                return
+            if queued:
                 self.on_mail_queued()
 
     def shutdown(self) -> None:

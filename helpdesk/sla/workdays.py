@@ -1,46 +1,30 @@
-"""An office's working calendar: weekdays, office hours, Indonesian holidays and cuti bersama (stage 6, pure).
+"""An office's working calendar: weekdays, office hours, Indonesian holidays and cuti bersama (stage 6).
 
 DESIGN.md "Working day": Monday to Friday in the office's zone, minus national holidays and collective
 leave (cuti bersama) from the `holidays` package (categories public + government), plus dates the
 settings add, minus dates they remove. Holidays are plain local dates: a holiday in a WIT office is
 closed from 00:00 to 24:00 WIT. Every datetime this module returns is aware and in the office zone.
+Pure but for the national holidays, which sla.holidaycache looks up once a year (in its file, or the package).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..config import DEFAULT_HOURS, Office
+from .holidaycache import national_holidays
 
 ADDED_NAME = "Libur tambahan (pengaturan kantor)"  # a date settings.toml adds, e.g. a new decree
 WEEKDAY_NAMES_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 SEARCH_DAYS = 400  # no office is closed for more than a year; beyond that the calendar is broken
 
 
-@lru_cache(maxsize=32)
-def _package_holidays(year: int) -> tuple[tuple[date, str], ...]:
-    """The package's national holidays and cuti bersama for one year, named in Indonesian.
-
-    Shared by every office's calendar (550 offices, one lookup a year); a tuple, so none can change it.
-    """
-    # Imported at the first deadline, not when a command starts: with its country modules it takes
-    # about 0.15 s, which `helpdesk --help`, `status` or `tickets` never need. The daemon computes
-    # every office's next deadline as it starts, before it takes in any mail.
-    import holidays as holidays_pkg
-
-    try:
-        found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year, language="id")
-    except (NotImplementedError, ValueError):  # an older package without Indonesian names
-        found = holidays_pkg.country_holidays("ID", categories=("public", "government"), years=year)
-    return tuple(sorted(found.items()))
-
-
-def preload(year: int) -> None:
+def preload(year: int, cache: Path | None = None) -> None:
     """Look the year's national holidays up now (the daemon does it in the background as it starts)."""
-    _package_holidays(year)
+    national_holidays(year, cache)
 
 
 class WorkingCalendar:
@@ -52,22 +36,24 @@ class WorkingCalendar:
         hours: Mapping[int, tuple[time, time]] | None = None,
         add: tuple[date, ...] = (),
         remove: tuple[date, ...] = (),
+        cache: Path | None = None,
     ) -> None:
         self.tz = tz
         self.hours = dict(DEFAULT_HOURS if hours is None else hours)
         self.add = frozenset(add)
         self.remove = frozenset(remove)
+        self.cache = cache  # where the national holidays are kept (sla.holidaycache); None: always the package
         self._years: dict[int, dict[date, str]] = {}
 
     @classmethod
-    def for_office(cls, office: Office) -> WorkingCalendar:
-        return cls(office.tz, office.hours, office.holidays_add, office.holidays_remove)
+    def for_office(cls, office: Office, cache: Path | None = None) -> WorkingCalendar:
+        return cls(office.tz, office.hours, office.holidays_add, office.holidays_remove, cache)
 
     # -- days ------------------------------------------------------------------------------------
     def holidays(self, year: int) -> dict[date, str]:
         """Closed days of a year (any weekday) with their Indonesian names, after the overrides."""
         if year not in self._years:
-            days = {d: n for d, n in _package_holidays(year) if d not in self.remove}
+            days = {d: n for d, n in national_holidays(year, self.cache) if d not in self.remove}
             days.update({d: ADDED_NAME for d in self.add if d.year == year and d not in days})
             self._years[year] = days
         return self._years[year]

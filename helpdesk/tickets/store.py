@@ -29,7 +29,6 @@ from pathlib import Path
 from .. import runlock
 from ..errors import LocalFault, StoreCorrupt
 from ..model import OutgoingMail, Status, Ticket
-from .migrate import migrate
 from .notices import DaemonStore
 from .numbering import format_number
 from .office import OfficeStore
@@ -76,6 +75,8 @@ class Store:
         """The one-file layout is migrated by the one process working on the data directory."""
         if not (self.dir / "hot.json").exists() and not (self.dir / "migrating").exists():
             return
+        from .migrate import migrate  # once per data directory: not with every start
+
         data_dir = self.dir.parent
         if data_dir.resolve() in runlock.HELD:
             migrate(self.dir, today)

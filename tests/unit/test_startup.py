@@ -31,8 +31,45 @@ def test_the_command_line_and_its_parser_load_neither_search_nor_the_mail_stack(
     assert loaded_after(code, SEARCH + MAIL_READING + DAEMON_ONLY) == []
 
 
+def test_help_loads_neither_the_settings_nor_the_store():
+    # `helpdesk --help` or a mistyped command: argparse exits before any settings are read.
+    code = "from helpdesk.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    watched = ("helpdesk.config", "helpdesk.app", "helpdesk.model", "helpdesk.tickets.store", "tinydb", "tomllib")
+    assert loaded_after(code, watched) == []
+
+
 def test_the_daemon_loads_neither_search_nor_html_and_bounce_readers_at_import():
     assert loaded_after("import helpdesk.daemon", SEARCH + MAIL_READING) == []
+
+
+# What the daemon's first mail needs and its start does not: its warm-up thread loads them.
+FIRST_MAIL = (
+    "jinja2",
+    "aiosmtplib",
+    "holidays",
+    "helpdesk.pipeline",
+    "helpdesk.inbound.parse",
+    "helpdesk.inbound.classify",
+    "helpdesk.outbound.notices",
+    "helpdesk.tickets.migrate",
+)
+
+
+def test_the_daemon_leaves_the_first_mails_modules_to_its_warm_up():
+    assert loaded_after("import helpdesk.daemon", FIRST_MAIL) == []
+
+
+def test_the_warm_up_loads_what_the_first_mail_needs(tmp_path):
+    (tmp_path / "var").mkdir()
+    code = (
+        "from helpdesk.app import App\nfrom helpdesk.clock import SystemClock\nfrom helpdesk import config\n"
+        "from helpdesk.daemon import warm_up\n"
+        f"app = App.build(config.load({str(settings_file(tmp_path))!r}, need_passwords=False), SystemClock())\n"
+        "warm_up(app).join()"
+    )
+    wanted = ("jinja2", "holidays", "helpdesk.pipeline", "helpdesk.inbound.parse", "helpdesk.inbound.classify")
+    assert loaded_after(code, wanted) == sorted(wanted)
+    assert (tmp_path / "var" / "cache").is_dir()  # the year's holidays kept for the next start
 
 
 def test_a_store_reading_command_builds_its_app_without_jinja2(tmp_path):
@@ -52,6 +89,22 @@ def test_the_templates_still_come_when_first_used(tmp_path):
         "assert app.templates is app.templates"
     )
     assert loaded_after(code, ("jinja2",)) == ["jinja2"]
+
+
+def test_a_deadline_with_the_years_holidays_kept_on_disk_does_not_import_the_holidays_package(tmp_path):
+    from helpdesk import config
+    from helpdesk.sla.holidaycache import national_holidays
+
+    path = settings_file(tmp_path)
+    (tmp_path / "var").mkdir()  # the data folder of an installation that has run
+    # Kept as by the daemon's warm-up, or an earlier command:
+    national_holidays(2026, config.load(path, need_passwords=False).cache_dir)
+    for command in (
+        "['calendar', '3576', '--year', '2026']",
+        "['deadline', '3576', '--received', '2026-12-23T10:00+07:00']",
+    ):
+        code = f"from helpdesk.cli import main\nassert main(['--config', {str(path)!r}] + {command}) == 0"
+        assert loaded_after(code, ("holidays",)) == [], command
 
 
 def settings_file(tmp_path: Path) -> Path:

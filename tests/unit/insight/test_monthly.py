@@ -93,6 +93,23 @@ async def test_scheduler_job_queues_due_reports_and_wakes_the_outbox(app):
     assert [m.purpose for m in app.store.outgoing()] == ["report"]
 
 
+async def test_scheduler_job_on_a_full_disk_leaves_the_report_to_the_next_commit(app, monkeypatch, caplog):
+    from helpdesk.errors import LocalFault
+    from helpdesk.sla.scheduler import SlaScheduler
+
+    app.clock = FixedClock(at(12, 1, 8, 5))
+    woken = []
+    scheduler = SlaScheduler(app, on_mail_queued=lambda: woken.append(True))
+    full = OSError(28, "No space left on device")
+    monkeypatch.setattr(app.store, "commit", lambda: (_ for _ in ()).throw(LocalFault("data disk full", "x", full)))
+    await scheduler.monthly_reports()  # the job ends quietly: the store has said it
+    assert woken == [] and not [r for r in caplog.records if r.exc_info]
+    monkeypatch.undo()
+    app.store.commit()  # the disk has room again: the next commit stores what waited
+    assert [m.purpose for m in Store(app.settings.data_dir).outgoing()] == ["report"]
+    assert Store(app.settings.data_dir).office_meta("3576").monthly_report == "2026-11"
+
+
 def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
     settings = Settings(
         path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32, smtp=SmtpSettings(), offices=(OFFICE,)
