@@ -96,17 +96,18 @@ def due_reports(app: App, now: datetime) -> dict[str, tuple[str, OutgoingMail | 
             tallies[office.code] = MonthTally(office, app.calendar(office), month, now)
     if not tallies:
         return {}
-    seen: set[str] = set()
+    seen: set[str] = set()  # offices with a ticket from before the month's end
     for ticket in store.all_tickets():  # the archives are read once for every office due
         tally = tallies.get(ticket.office)
         if tally is not None:
             tally.add(ticket)
-            seen.add(ticket.office)
+            if ticket.received_at < tally.end:
+                seen.add(ticket.office)
     mails: dict[str, OutgoingMail | None] = {}
     for code, tally in tallies.items():
         office = tally.office
         if sent_for.get(code) is None and code not in seen:
-            # A new installation: no month before it is owed a report (it would be all zeros).
+            # A new installation: no month before its first ticket is owed a report (all zeros).
             log.info("office %s: no tickets yet, no monthly report for %s", code, tally.month)
             mails[code] = None
             continue

@@ -110,6 +110,20 @@ async def test_scheduler_job_on_a_full_disk_leaves_the_report_to_the_next_commit
     assert Store(app.settings.data_dir).office_meta("3576").monthly_report == "2026-11"
 
 
+def test_an_installation_whose_first_tickets_are_of_this_month_owes_no_report_for_the_last(tmp_path, build):
+    settings = Settings(
+        path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32, smtp=SmtpSettings(), offices=(OFFICE,)
+    )
+    fresh = App.build(settings, FixedClock(at(12, 1, 8, 5)))
+    [first] = [t for t in november(build)][:1]
+    first.received_at = at(12, 1, 8)  # taken in on the morning the report falls due
+    fresh.store.save_ticket(first)
+    fresh.store.commit()
+    assert send_due_reports(fresh, at(12, 1, 8, 5)) == ["3576"]
+    assert [m for m in fresh.store.outgoing() if m.purpose == "report"] == []
+    assert fresh.store.office_meta("3576").monthly_report == "2026-11"
+
+
 def test_a_new_installation_sends_no_report_for_the_month_before_it(tmp_path):
     settings = Settings(
         path=tmp_path / "settings.toml", data_dir=tmp_path, secret="s" * 32, smtp=SmtpSettings(), offices=(OFFICE,)
