@@ -28,6 +28,20 @@ def make_ticket(store: Store, n: int = 0, status: Status = Status.OPEN) -> Ticke
     )
 
 
+def acknowledgement(ticket: str = "") -> OutgoingMail:
+    """One queued acknowledgement of office 3576, to a citizen."""
+    return OutgoingMail(
+        message_id="<a@x>",
+        office="3576",
+        mail_from="bps3576@bps.go.id",
+        recipients=["c0@example.org"],
+        raw="Subject: x\n\nhi",
+        purpose="acknowledgement",
+        ticket=ticket,
+        created_at=T0,
+    )
+
+
 def test_committed_ticket_survives_reopen(tmp_path):
     store = Store(tmp_path)
     ticket = make_ticket(store)
@@ -126,18 +140,7 @@ def test_outbox_is_committed_with_the_ticket(tmp_path):
     store = Store(tmp_path)
     ticket = make_ticket(store)
     store.save_ticket(ticket)
-    store.queue_mail(
-        OutgoingMail(
-            message_id="<a@x>",
-            office="3576",
-            mail_from="bps3576@bps.go.id",
-            recipients=["c0@example.org"],
-            raw="Subject: x\n\nhi",
-            purpose="acknowledgement",
-            ticket=ticket.number,
-            created_at=T0,
-        )
-    )
+    store.queue_mail(acknowledgement(ticket=ticket.number))
     store.commit()
     again = Store(tmp_path)
     assert [m.message_id for m in again.outgoing()] == ["<a@x>"]
@@ -187,17 +190,7 @@ def test_a_commit_writes_only_the_office_it_changed_once(tmp_path, monkeypatch):
 
 def test_a_queued_mail_changed_in_place_is_written_by_the_next_commit(tmp_path, monkeypatch):
     store = Store(tmp_path)
-    store.queue_mail(
-        OutgoingMail(
-            message_id="<a@x>",
-            office="3576",
-            mail_from="bps3576@bps.go.id",
-            recipients=["c0@example.org"],
-            raw="Subject: x\n\nhi",
-            purpose="acknowledgement",
-            created_at=T0,
-        )
-    )
+    store.queue_mail(acknowledgement())
     store.commit()
     paths = written(monkeypatch)
     [mail] = store.outgoing(states=["queued"])
