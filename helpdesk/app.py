@@ -46,7 +46,7 @@ class App:
         # start without Jinja2; `run` checks the templates before it builds the App.
         from .outbound.compose import Templates
 
-        return Templates(self.settings.templates_dir, self.settings.cache_dir)
+        return Templates(self.settings.templates_dir, self.settings.cache_dir, self.settings.secret)
 
     @cached_property
     def saved_answers(self) -> SavedAnswers:

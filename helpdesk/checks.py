@@ -27,7 +27,7 @@ REQUIRED_TEMPLATES = tuple(CONTEXTS)  # every template some part of the helpdesk
 
 def problems(settings: Settings) -> list[str]:
     """Problems in settings, rules and templates that stop the daemon from starting."""
-    templates = Templates(settings.templates_dir, settings.cache_dir)
+    templates = Templates(settings.templates_dir, settings.cache_dir, settings.secret)
     found = templates.check(REQUIRED_TEMPLATES)
     if settings.templates_dir is not None and not settings.templates_dir.is_dir():
         found.append(f"{settings.path}: helpdesk.templates_dir: {settings.templates_dir} is not a folder")

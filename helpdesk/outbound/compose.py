@@ -108,7 +108,7 @@ class Templates:
     may replace only its acknowledgement and keep every other text as shipped. The HTML
     alternative is only taken from the folder the text came from."""
 
-    def __init__(self, directory: Path | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, cache_dir: Path | None = None, secret: str = "") -> None:
         # Jinja2 is imported with the first Templates, not with this module: build_mail alone
         # serves the daemon's start, the sending process and the store-reading commands.
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -118,8 +118,9 @@ class Templates:
         self.dirs = ([Path(directory)] if directory else []) + [TEMPLATES]
         self.env = Environment(
             loader=FileSystemLoader([str(d) for d in self.dirs]),
-            # Compiled code kept between runs (outbound.templatecache); None: compiled every run.
-            bytecode_cache=TemplateCache(cache_dir) if cache_dir is not None else None,
+            # Compiled code kept between runs, signed with a key from the secret (outbound.templatecache);
+            # without a folder or a secret, compiled every run.
+            bytecode_cache=TemplateCache(cache_dir, secret) if cache_dir is not None and secret else None,
             undefined=StrictUndefined,
             autoescape=select_autoescape(["html"]),
             keep_trailing_newline=True,

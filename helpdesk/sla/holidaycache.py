@@ -5,10 +5,12 @@ more than a whole `helpdesk calendar` or `deadline` may take, and CPU the starti
 takes from the mail intake. So the year's list, once computed, is kept as
 `<data_dir>/cache/holidays-ID-<year>.json`, stamped with the package's version and the question asked
 of it: an upgraded package (a new decree of cuti bersama) or a changed question makes it stale, and
-the package is asked again. The file is only a shortcut, so a deadline never depends on it: a
-damaged one is logged as a warning and the package answers; a folder that cannot be read or written
-(a full or read-only data disk, which `check`, `status` and `run` report themselves) is logged at
-debug level.
+the package is asked again. The file is data, never code (JSON, read only as dates and names), and is
+held to what the package can answer: at most MAX_BYTES, each day a date of that year once, in order,
+each name a short line of printable text; anything else counts as damaged. The file is only a
+shortcut, so a deadline never depends on it: a damaged one is logged as a warning and the package
+answers; a folder that cannot be read or written (a full or read-only data disk, which `check`,
+`status` and `run` report themselves) is logged at debug level.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ Holidays = tuple[tuple[date, str], ...]
 # What is asked of the package; a file that answered another question is stale.
 QUERY: dict[str, Any] = {"country": "ID", "categories": ["public", "government"], "language": "id"}
 FORMAT = 1
+MAX_BYTES = 64 * 1024  # a year's list is about 2 KB
+MAX_NAME = 120  # the longest Indonesian holiday name is under 60 characters
 
 
 @lru_cache(maxsize=64)
@@ -70,6 +74,9 @@ def from_package(year: int) -> Holidays:
 def read_kept(path: Path, year: int, version: str) -> Holidays | None:
     """The kept list when the file is current; None when it is missing, stale or damaged."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            log.warning("holiday cache %s damaged (over %d bytes): asking the package", path, MAX_BYTES)
+            return None
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
@@ -84,12 +91,18 @@ def read_kept(path: Path, year: int, version: str) -> Holidays | None:
         if kept["year"] != year:
             raise ValueError(f"it holds {kept['year']!r}")
         days = tuple((date.fromisoformat(day), name) for day, name in kept["days"])
-        if any(d.year != year or not isinstance(n, str) or not n for d, n in days) or list(days) != sorted(days):
-            raise ValueError("a day outside the year, unnamed, or out of order")
+        if any(d.year != year or not _is_name(n) for d, n in days):
+            raise ValueError("a day outside the year, or a name that is not a short line of text")
+        if any(a[0] >= b[0] for a, b in zip(days, days[1:], strict=False)):
+            raise ValueError("days out of order or repeated")
     except (ValueError, TypeError, KeyError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         log.warning("holiday cache %s damaged (%s): asking the package and writing it again", path, exc)
         return None
     return days
+
+
+def _is_name(name: object) -> bool:
+    return isinstance(name, str) and 0 < len(name) <= MAX_NAME and name.isprintable()
 
 
 def _stamped(year: int, version: str, days: Holidays) -> dict[str, Any]:

@@ -78,6 +78,10 @@ def test_a_file_of_another_package_version_is_stale_and_replaced(tmp_path):
         b"\xff\xfe",
         "year",  # stamped right, but another year's days inside
         "days",  # stamped right, a day that is not a date
+        "name",  # stamped right, a name carrying a line of its own into `calendar`'s output
+        "repeated",  # stamped right, one day twice (the later name would win silently)
+        "number",  # stamped right, a name that is not text
+        b'{"format": 1, "days": [' + b'["2026-01-01", "x"], ' * 4000 + b"]}",  # far over a year's size
     ],
 )
 def test_a_damaged_file_is_logged_and_the_package_answers(tmp_path, caplog, content):
@@ -85,7 +89,14 @@ def test_a_damaged_file_is_logged_and_the_package_answers(tmp_path, caplog, cont
     if isinstance(content, str):
         national_holidays(2026, tmp_path)
         kept = json.loads(path.read_text())
-        kept.update(year=2025) if content == "year" else kept["days"].append(["kemarin", "?"])
+        change = {
+            "year": lambda: kept.update(year=2025),
+            "days": lambda: kept["days"].append(["kemarin", "?"]),
+            "name": lambda: kept["days"][0].__setitem__(1, "Tahun Baru\nPST ditutup selamanya"),
+            "repeated": lambda: kept["days"].insert(1, [kept["days"][0][0], "Libur lain"]),
+            "number": lambda: kept["days"][0].__setitem__(1, 7),
+        }
+        change[content]()
         content = json.dumps(kept).encode()
     path.write_bytes(content)
     national_holidays.cache_clear()
