@@ -41,19 +41,22 @@ def warm_up(app: App) -> threading.Thread:
     """Load in the background what the first mail needs and the start does not: the mail readers
     (inbound.parse, classify), the pipeline's steps with the templates (Jinja2) they render, the
     national holidays (from their file in the data folder; without it the `holidays` package
-    imports every country's module to find Indonesia's) and the consultation search (numpy), up to
-    a second of CPU on a busy machine. Meanwhile the mailboxes log in and fetch, waiting on the
-    IMAP server, so the first mail finds them ready."""
+    imports every country's module to find Indonesia's) and the consultation search's modules, up
+    to a second of CPU on a busy machine (numpy only comes with a search that needs it). Meanwhile
+    the mailboxes log in and fetch, waiting on the IMAP server, so the first mail finds them ready."""
 
     def load() -> None:
         try:
+            from .insight import textindex
+
+            textindex.searches_often()  # a search for every mail: numpy as soon as it scores faster
             from . import pipeline  # noqa: F401  (every step; first, as Intake._process imports it)
             from .inbound import classify, parse  # noqa: F401
             from .sla.workdays import preload
 
             _ = app.templates  # Jinja2's environment made now; each template is compiled at first use
             preload(app.clock.now().year, app.settings.cache_dir)  # every deadline needs it
-            from .insight import index_cache  # noqa: F401  (numpy, the index modules)
+            from .insight import index_cache  # noqa: F401  (the index modules; numpy when a search needs it)
         except Exception:  # noqa: BLE001 - only a head start: the first mail loads them and meets any fault
             log.debug("warm-up failed; the first mail loads what it needs", exc_info=True)
 

@@ -5,7 +5,8 @@ figures.py    a month of one office's tickets -> MonthlyFigures                 
 charts.py     matplotlib PNG charts of a month (mail per working day, answer times)       (pure)
 render.py     MonthlyFigures -> text, CSV, self-contained HTML                             (pure)
 monthly.py    the report mail to supervisors, due on the first working day of a month
-textindex.py  Indonesian tokens (PySastrawi stemmer) and a BM25 index                      (pure)
+textindex.py  Indonesian tokens (PySastrawi stemmer) and a BM25 index, scored in plain Python (pure)
+bm25numpy.py  the same scores with numpy, for an index of NUMPY_FROM documents or more      (pure)
 consultations.py  answered tickets as search documents; the index with its public mask    (pure)
 index_cache.py    each office's index in memory, rebuilt only when its tickets changed
 search.py     search, similar (internal), public_suggestions (citizens: public answers only)

@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-
 from ..model import Ticket
 from .figures import is_complaint
 from .scrub import excerpt, scrub
@@ -114,7 +112,7 @@ class ConsultationIndex:
 
     consultations: list[Consultation]
     index: BM25Index
-    public: np.ndarray
+    public: bytes  # one byte per consultation: 1 when public
     _public_view: BM25Index | None = None
 
     def public_view(self) -> BM25Index:
@@ -122,12 +120,7 @@ class ConsultationIndex:
         a public-only search (every acknowledgement) then touches a fraction of the postings
         instead of every answered consultation in history, and scores exactly the same."""
         if self._public_view is None:
-            postings = {}
-            for term, (ids, weights) in self.index.postings.items():
-                keep = self.public[ids]
-                if keep.any():
-                    postings[term] = (ids[keep], weights[keep])
-            self._public_view = BM25Index(self.index.n_docs, postings, self.index.idf)
+            self._public_view = self.index.only(self.public)
         return self._public_view
 
     @classmethod
@@ -137,7 +130,7 @@ class ConsultationIndex:
         return cls(
             [c for c, _ in items],
             BM25Index.build([d for _, d in items]),
-            np.array([c.public for c, _ in items], dtype=bool),
+            bytes(c.public is True for c, _ in items),
         )
 
     @classmethod
@@ -150,7 +143,7 @@ class ConsultationIndex:
         if public_only and not self.public_view().postings:
             return []  # nothing public yet (a new office): no need to read the question
         query = list(dict.fromkeys(tokens(text)))[:QUERY_TERMS]
-        allowed = self.public.copy() if public_only else None
+        allowed = self.public if public_only else None
         index = self.public_view() if public_only else self.index
         # One ticket's own consultations are dropped from the results, not masked out of the whole
         # index: a mask costs a pass over every answered consultation on each mail.

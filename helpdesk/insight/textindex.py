@@ -5,20 +5,25 @@ the stem of "pendapatan" is not), and stemmed with PySastrawi (Nazief-Adriani), 
 meets "miskin" and "kependudukan" meets "penduduk". Without PySastrawi a small affix stripper is used.
 
 Scoring is Okapi BM25 (k1=1.2, b=0.75, Lucene's idf). Each posting stores its final weight, so a
-query is one numpy scatter-add per query term over that term's postings.
+query is one scatter-add per query term over that term's postings: in plain Python for a small
+index (an office's public answers, above all), with numpy (insight.bm25numpy) when the postings a
+query walks make it faster, counting its import (0.1-0.13 s) in a process that searches once.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
+import struct
+import sys
+from array import array
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[^\W_]+")
@@ -34,6 +39,12 @@ i we our with from by this that be can
 """.split()
 )
 MIN_STEM_LENGTH = 4
+# Postings a query's terms hold (the scorer's work), measured (README, "Start-up"): from NUMPY_FROM
+# numpy scores faster than plain Python (0.3 us a posting); from NUMPY_UNLOADED_FROM plain Python
+# takes longer than importing numpy (0.1-0.13 s) too, which a process searching once pays in full.
+NUMPY_FROM = 500
+NUMPY_UNLOADED_FROM = 300_000
+LOOKUP_FROM = 8  # a term's postings longer than this many times the reachable documents: looked up
 
 
 def _fallback_stem(word: str) -> str:
@@ -61,6 +72,21 @@ def _make_stemmer() -> Callable[[str], str]:
 
 
 _stemmer: Callable[[str], str] | None = None
+_searches_often = False
+
+
+def searches_often() -> None:
+    """Say that this process searches for every mail (the daemon): numpy's import, paid once for
+    many searches, is then worth it as soon as numpy scores faster."""
+    global _searches_often
+    _searches_often = True
+
+
+def use_numpy(work: int) -> bool:
+    """Whether a search walking `work` postings is scored with numpy (the same results either way)."""
+    if work >= NUMPY_FROM and (_searches_often or "numpy" in sys.modules):
+        return True
+    return work >= NUMPY_UNLOADED_FROM
 
 
 @lru_cache(maxsize=500_000)
@@ -81,10 +107,15 @@ def tokens(text: str) -> list[str]:
 
 @dataclass
 class BM25Index:
-    """Postings term -> (document numbers, BM25 weights); documents are numbered 0..n-1."""
+    """Postings term -> (document numbers, BM25 weights); documents are numbered 0..n-1.
+
+    Postings are kept in `array` form (int32 numbers, ascending; float32 weights): a search is
+    scored in plain Python, or (`use_numpy`) by insight.bm25numpy over the same buffers without a
+    copy, with the same float32 sums in the same order: the two give the same ranking and the same
+    scores, bit for bit (tests/unit/insight/test_textindex.py)."""
 
     n_docs: int
-    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    postings: dict[str, tuple[array[int], array[float]]]
     idf: dict[str, float]
 
     @property
@@ -103,24 +134,34 @@ class BM25Index:
                 ids, tfs = grouped.setdefault(term, ([], []))
                 ids.append(i)
                 tfs.append(tf)
-        norm = np.array([k1 * (1 - b + b * dl / avg) for dl in lengths], dtype=np.float64)
+        norm = [k1 * (1 - b + b * dl / avg) for dl in lengths]
         postings, idfs = {}, {}
         for term, (ids, tfs) in grouped.items():
             df = len(ids)
             idf = idfs[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            id_arr = np.array(ids, dtype=np.int32)
-            tf_arr = np.array(tfs, dtype=np.float64)
-            postings[term] = (id_arr, (idf * tf_arr * (k1 + 1) / (tf_arr + norm[id_arr])).astype(np.float32))
+            # Computed in double, stored as float32: as numpy computed it before (float64, then astype).
+            weights = array("f", [idf * tf * (k1 + 1) / (tf + norm[i]) for i, tf in zip(ids, tfs, strict=True)])
+            postings[term] = (array("i", ids), weights)
         return cls(n, postings, idfs)
 
+    def only(self, keep: bytes) -> BM25Index:
+        """The same index with only the documents `keep` marks (same weights, same idf, same numbers)."""
+        postings = {}
+        for term, (ids, weights) in self.postings.items():
+            at = [j for j, doc in enumerate(ids) if keep[doc]]
+            if at:
+                postings[term] = (array("i", [ids[j] for j in at]), array("f", [weights[j] for j in at]))
+        return BM25Index(self.n_docs, postings, self.idf)
+
     def search(
-        self, query: Sequence[str], k: int, allowed: np.ndarray | None = None, min_coverage: float = 0.0
+        self, query: Sequence[str], k: int, allowed: bytes | None = None, min_coverage: float = 0.0
     ) -> list[tuple[int, float, float]]:
-        """Best `k` documents as (doc, score, coverage), best first.
+        """Best `k` documents as (doc, score, coverage), best first; ties to the lower number.
 
         Coverage is the idf-weighted share of the distinct query terms a document contains, so
-        matching only common words ("data", "kota") covers little. `allowed` (a boolean mask over
-        documents) excludes documents before ranking; documents below `min_coverage` are dropped.
+        matching only common words ("data", "kota") covers little. `allowed` (one byte per
+        document, 1: allowed, 0: not) excludes documents before ranking; documents below
+        `min_coverage` are dropped.
         """
         distinct = list(dict.fromkeys(query))
         terms = [t for t in distinct if t in self.postings]
@@ -128,73 +169,88 @@ class BM25Index:
             return []
         unseen = self.unseen_idf
         total_idf = sum(self.idf.get(t, unseen) for t in distinct)
-        docs = self._reachable(terms, total_idf, min_coverage, allowed)
-        if docs is not None and docs.size == 0:
-            return []  # no document can reach the threshold: nothing to score
-        if docs is None:
-            scores = np.zeros(self.n_docs, dtype=np.float32)
-            covered = np.zeros(self.n_docs, dtype=np.float32)
-            for term in terms:
-                ids, weights = self.postings[term]
-                scores[ids] += weights  # ids are unique within one term's postings
-                covered[ids] += self.idf[term]
-        else:
-            # The same sums, in the same order and precision, for the reachable documents only,
-            # each looked up in a term's (sorted) postings: a common word's long list is searched,
-            # never walked, so the cost stays flat as consultations pile up.
-            scores = np.zeros(docs.size, dtype=np.float32)
-            covered = np.zeros(docs.size, dtype=np.float32)
-            for term in terms:
-                ids, weights = self.postings[term]
-                at = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
-                hit = ids[at] == docs
-                scores[hit] += weights[at[hit]]
-                covered[hit] += self.idf[term]
-            if allowed is not None:
-                allowed = allowed[docs]
-        covered /= total_idf
-        if allowed is not None:
-            scores[~allowed] = 0.0
-        if min_coverage > 0:
-            scores[covered < min_coverage] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        if candidates.size > k:
-            # Every document tied with the k-th best stays in, so that the tie goes to the lower
-            # document number whatever order the partition left them in.
-            kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
-            candidates = candidates[scores[candidates] >= kth]
-        doc_of = (lambda i: i) if docs is None else (lambda i: int(docs[i]))
-        ranked = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), doc_of(i)))[:k]
-        return [(doc_of(i), float(scores[i]), float(covered[i])) for i in ranked]
+        specific = specific_terms(self.idf, terms, total_idf, min_coverage)
+        if specific is not None and not specific:
+            return []  # even every term together falls short of the threshold
+        if use_numpy(sum(len(self.postings[t][0]) for t in terms)):
+            from .bm25numpy import search_numpy
 
-    def _reachable(
-        self, terms: list[str], total_idf: float, min_coverage: float, allowed: np.ndarray | None
-    ) -> np.ndarray | None:
-        """The only documents that can reach `min_coverage`, when they are few; else None.
+            return search_numpy(self, terms, total_idf, specific, k, allowed, min_coverage)
+        return self._search_python(terms, total_idf, specific, k, allowed, min_coverage)
 
-        A document containing none of the query's most specific terms covers at most the idf of
-        the other terms: when those together stay below the threshold, only documents holding one
-        of the specific terms need scoring, and a search no longer touches every document that
-        shares a common word with the question (which grew with every consultation answered)."""
-        if min_coverage <= 0:
-            return None
-        limit = min_coverage * total_idf * (1 - 1e-4)  # a margin for float32 sums
-        specific = sorted(terms, key=lambda t: -self.idf[t])
-        rest = sum(self.idf[t] for t in specific)
-        chosen = []
-        for term in specific:
-            if rest < limit:
-                break
-            chosen.append(term)
-            rest -= self.idf[term]
-        if rest >= limit:
-            return None
-        if not chosen:
-            return np.empty(0, dtype=np.int64)  # even every term together falls short
-        size = sum(len(self.postings[t][0]) for t in chosen)
-        if size * 4 > self.n_docs:
-            return None  # not selective enough to pay for itself
-        docs = np.unique(np.concatenate([self.postings[t][0] for t in chosen]))
-        if allowed is not None:
-            docs = docs[allowed[docs]]
-        return docs
+    def _search_python(
+        self,
+        terms: list[str],
+        total_idf: float,
+        specific: list[str] | None,
+        k: int,
+        allowed: bytes | None,
+        min_coverage: float,
+    ) -> list[tuple[int, float, float]]:
+        # float32 accumulators (array "f" rounds each stored sum to float32) summed term by term,
+        # as numpy's float32 arrays do: the same bits. A sum of two float32 values computed in
+        # double and rounded once to float32 is the float32 sum; so is a quotient.
+        scores = array("f", bytes(4 * self.n_docs))
+        covered = array("f", bytes(4 * self.n_docs))
+        reachable = None if specific is None else sorted({d for t in specific for d in self.postings[t][0]})
+        for term in terms:
+            ids, weights = self.postings[term]
+            idf = to_float32(self.idf[term])
+            pairs: Iterable[tuple[int, float]]
+            if reachable is None:
+                pairs = zip(ids, weights, strict=True)
+            elif len(ids) > LOOKUP_FROM * len(reachable):
+                pairs = _looked_up(ids, weights, reachable)  # a common word's long list: searched, not walked
+            else:
+                wanted = set(reachable)
+                pairs = ((d, w) for d, w in zip(ids, weights, strict=True) if d in wanted)
+            for doc, weight in pairs:
+                scores[doc] += weight
+                covered[doc] += idf
+        total, threshold = to_float32(total_idf), to_float32(min_coverage)
+        found = []
+        for doc in reachable if reachable is not None else range(self.n_docs):
+            score = scores[doc]
+            if score > 0 and (allowed is None or allowed[doc]):
+                coverage = to_float32(covered[doc] / total)
+                if min_coverage <= 0 or coverage >= threshold:
+                    found.append((-score, doc, coverage))
+        return [(doc, -negative, coverage) for negative, doc, coverage in heapq.nsmallest(k, found)]
+
+
+def _looked_up(ids: array[int], weights: array[float], docs: list[int]) -> Iterator[tuple[int, float]]:
+    """(doc, weight) of the postings (`ids` ascending) of each of `docs` that has one."""
+    for doc in docs:
+        at = bisect_left(ids, doc)
+        if at < len(ids) and ids[at] == doc:
+            yield doc, weights[at]
+
+
+def specific_terms(idf: dict[str, float], terms: list[str], total_idf: float, min_coverage: float) -> list[str] | None:
+    """The query's most specific terms one of which a document must hold to reach `min_coverage`;
+    None when any document might (no threshold, or the other terms alone can reach it).
+
+    A document containing none of the query's most specific terms covers at most the idf of the
+    other terms: when those together stay below the threshold, only documents holding one of the
+    specific terms need scoring, and a search no longer touches every document that shares a
+    common word with the question (which grew with every consultation answered)."""
+    if min_coverage <= 0:
+        return None
+    limit = min_coverage * total_idf * (1 - 1e-4)  # a margin for float32 sums
+    specific = sorted(terms, key=lambda t: -idf[t])
+    rest = sum(idf[t] for t in specific)
+    chosen = []
+    for term in specific:
+        if rest < limit:
+            break
+        chosen.append(term)
+        rest -= idf[term]
+    return None if rest >= limit else chosen
+
+
+def to_float32(value: float) -> float:
+    """`value` rounded to the nearest float32, as numpy stores it in a float32 array."""
+    return _FLOAT32.unpack(_FLOAT32.pack(value))[0]  # type: ignore[no-any-return]
+
+
+_FLOAT32 = struct.Struct("f")

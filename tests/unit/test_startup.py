@@ -68,8 +68,37 @@ def test_the_warm_up_loads_what_the_first_mail_needs(tmp_path):
         "warm_up(app).join()"
     )
     wanted = ("jinja2", "holidays", "helpdesk.pipeline", "helpdesk.inbound.parse", "helpdesk.inbound.classify")
-    assert loaded_after(code, wanted) == sorted(wanted)
+    assert loaded_after(code, wanted + ("numpy",)) == sorted(wanted)  # numpy: only for a big search
     assert (tmp_path / "var" / "cache").is_dir()  # the year's holidays kept for the next start
+
+
+SMALL_INDEX = (
+    "from helpdesk.insight.textindex import BM25Index\n"
+    "docs = [['inflasi', 'kota', 'data', str(i)] for i in range({n})]\n"
+    "index = BM25Index.build(docs)\n"
+    "assert index.search(['inflasi', 'data', '7'], 3)[0][0] == 7\n"
+    "assert index.only(bytes(i % 2 for i in range({n}))).search(['inflasi', '7'], 2, min_coverage=0.5)[0][0] == 7\n"
+)
+
+
+def test_searching_a_few_hundred_answers_does_not_load_numpy():
+    assert loaded_after(SMALL_INDEX.format(n=300), ("numpy",)) == []
+
+
+def test_the_daemon_scores_the_same_search_with_numpy_once_it_is_worth_it():
+    # The guard above could pass with numpy gone for good: in the daemon, which searches for every
+    # mail (its warm-up says so), the same searches walk enough postings to be faster with numpy.
+    code = "from helpdesk.insight import textindex\ntextindex.searches_often()\n" + SMALL_INDEX.format(n=300)
+    assert loaded_after(code, ("numpy",)) == ["numpy"]
+
+
+def test_the_search_command_of_a_small_installation_does_not_load_numpy(tmp_path):
+    (tmp_path / "var").mkdir()
+    code = (
+        "from helpdesk.cli import main\n"
+        f"assert main(['--config', {str(settings_file(tmp_path))!r}, 'search', 'inflasi', '--office', '3576']) == 0"
+    )
+    assert loaded_after(code, ("numpy",)) == []
 
 
 def test_a_store_reading_command_builds_its_app_without_jinja2(tmp_path):
