@@ -27,7 +27,41 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Skipped:
+    """Stands in for the parser of a command that is not being run: whatever is asked of it (arguments,
+    groups, sub-commands) is not built."""
+
+    def __getattr__(self, _: str) -> Callable[..., _Skipped]:
+        return lambda *args, **kwargs: self
+
+
+class _OneCommand:
+    """The sub-command registry, building only `name`'s parser: argparse builds each one with a
+    dozen gettext look-ups, a tenth of a command's start; `--help` and a mistyped command build all."""
+
+    def __init__(self, sub: argparse._SubParsersAction, name: str) -> None:
+        self.sub, self.name = sub, name
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        return self.sub.add_parser(name, **kwargs) if name == self.name else _Skipped()
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The command `argv` runs when nothing before it can change which it is (only `--config` and
+    `--log-level` with their values); None otherwise: help, a version, an abbreviation, a typo."""
+    value = False
+    for token in argv:
+        if value:
+            value = False
+        elif token in ("--config", "--log-level"):
+            value = True
+        elif not token.startswith(("--config=", "--log-level=")):
+            return token if token in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, just that command's parser under the global options."""
     p = argparse.ArgumentParser(
         prog="helpdesk",
         description="PST email helpdesk: citizens' mail to a BPS office "
@@ -43,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=argtypes.LOG_LEVELS,
         help="how much the log says: DEBUG, INFO (default), WARNING or ERROR",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    every = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub: Any = every if only is None else _OneCommand(every, only)
     run = sub.add_parser("run", help="run the daemon")
     run.add_argument("--once", action="store_true", help="fetch, process, send, then exit")
     run.add_argument("--now", type=argtypes.parse_now, help="act as if it were this instant (with --once)")
@@ -80,14 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_quarantine(sub)
     insight_commands.add_parsers(sub)  # report, search, export
     unticketed.add_parsers(sub)  # mails --not-ticketed, ticket-from
-    for name, sp in sub.choices.items():
-        sp.description = next(a.help for a in sub._choices_actions if a.dest == name)
+    for name, sp in every.choices.items():
+        sp.description = next(a.help for a in every._choices_actions if a.dest == name)
         sp.epilog = f"example: {argtypes.EXAMPLES[name]}"
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(command_in(argv)).parse_args(argv)
     logs.setup(args.log_level)
     if args.command in ("check", "settings"):
         return COMMANDS[args.command](None, args, SystemClock())

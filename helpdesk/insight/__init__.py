@@ -2,6 +2,7 @@
 
 answers.py    when a ticket got its first answer, and whether it met the standard        (pure)
 figures.py    a month of one office's tickets -> MonthlyFigures                            (pure)
+complaints.py which tickets are complaints (counted apart, never offered as answers)     (pure)
 charts.py     matplotlib PNG charts of a month (mail per working day, answer times)       (pure)
 render.py     MonthlyFigures -> text, CSV, self-contained HTML                             (pure)
 monthly.py    the report mail to supervisors, due on the first working day of a month

@@ -98,8 +98,7 @@ def _check_office(settings: Settings, code: str | None) -> None:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace, clock: Clock) -> int:
-    from .figures import MonthTally
-    from .monthly import previous_month
+    from .figures import MonthTally, previous_month  # not .monthly: its mail builders are not needed here
     from .render import all_offices_text, report_csv, report_html, report_text
 
     _check_office(settings, args.office)

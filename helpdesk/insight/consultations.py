@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..model import Ticket
-from .figures import is_complaint
-from .scrub import excerpt, scrub
+from .complaints import is_complaint
 from .textindex import BM25Index, tokens
 
 QUERY_TERMS = 64  # a long mail as a query: its 64 first distinct terms
@@ -44,6 +43,8 @@ class Hit:
     @property
     def answer_excerpt(self) -> str:
         """The answer as anyone but its requester may read it (insight.scrub), cut short."""
+        from .scrub import excerpt, scrub  # with the first hit shown: a search that finds none needs neither
+
         c = self.consultation
         local = c.requester.partition("@")[0]
         return excerpt(scrub(c.answer, names=[c.requester_name, local], question=c.question), EXCERPT)
@@ -55,6 +56,8 @@ class Hit:
 
     @property
     def question(self) -> str:
+        from .scrub import excerpt
+
         return excerpt(self.consultation.question or self.consultation.subject, 300)
 
     @property
@@ -140,8 +143,8 @@ class ConsultationIndex:
     def search(
         self, text: str, k: int, public_only: bool = False, min_coverage: float = 0.0, exclude: str = ""
     ) -> list[Hit]:
-        if public_only and not self.public_view().postings:
-            return []  # nothing public yet (a new office): no need to read the question
+        if not self.consultations or (public_only and not self.public_view().postings):
+            return []  # nothing answered (public) yet, a new office: no need to read the question
         query = list(dict.fromkeys(tokens(text)))[:QUERY_TERMS]
         allowed = self.public if public_only else None
         index = self.public_view() if public_only else self.index

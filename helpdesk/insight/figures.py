@@ -20,16 +20,16 @@ from ..config import Office
 from ..model import Status, Ticket
 from ..sla.workdays import WorkingCalendar
 from .answers import DECIDED, IN_STANDARD, LATE, PENDING, WAITING, first_answer
+from .complaints import is_complaint
 
-COMPLAINT_CATEGORIES = frozenset({"pengaduan", "complaint", "complaints", "keluhan"})
 NO_CATEGORY = "(tanpa kategori)"
 UNASSIGNED = "(belum ditugaskan)"
 
 
-def is_complaint(ticket: Ticket) -> bool:
-    """A complaint (pengaduan) by category or tag, whatever the routing rules called it."""
-    names = {ticket.category.lower()} | {t.lower() for t in ticket.tags}
-    return bool(names & COMPLAINT_CATEGORIES)
+def previous_month(day: date) -> str:
+    """ "YYYY-MM" of the month before `day`: the month a report is due for."""
+    last = day.replace(day=1) - timedelta(days=1)
+    return f"{last:%Y-%m}"
 
 
 def percentile(values: Iterable[float], p: float) -> float | None:
@@ -257,6 +257,7 @@ __all__ = [
     "RatingFigures",
     "compute_month",
     "is_complaint",
+    "previous_month",
     "month_bounds",
     "percentile",
     "standard_hours",

@@ -7,7 +7,7 @@ daemon was down goes out at the next check.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ..config import Office
@@ -16,19 +16,13 @@ from ..model import OutgoingMail, Ticket
 from ..outbound.compose import FileAttachment
 from ..outbound.notices import to_staff
 from ..sla.workdays import WorkingCalendar
-from .figures import MonthlyFigures, MonthTally, compute_month
+from .figures import MonthlyFigures, MonthTally, compute_month, previous_month
 from .render import month_title, num, report_csv, report_html, report_text
 
 if TYPE_CHECKING:
     from ..app import App
 
 log = logging.getLogger(__name__)
-
-
-def previous_month(day: date) -> str:
-    """ "YYYY-MM" of the month before `day`."""
-    last = day.replace(day=1) - timedelta(days=1)
-    return f"{last:%Y-%m}"
 
 
 def first_working_day(cal: WorkingCalendar, year: int, month: int) -> date:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Office
 from ..model import Ticket
-from .figures import is_complaint
+from .complaints import is_complaint
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..step import Context
 from .workdays import WorkingCalendar
+
+if TYPE_CHECKING:  # the step contract, for a hint only: `report` and `deadline` need no pipeline types
+    from ..step import Context
 
 
 def due_at(received: datetime, cal: WorkingCalendar, days: int) -> datetime:

@@ -38,6 +38,41 @@ def test_every_option_has_help_and_every_command_a_description_and_an_example():
             assert parser.description and parser.epilog.startswith(f"example: {path}"), path
 
 
+def test_a_command_parsed_with_its_parser_alone_reads_as_with_every_parser(capsys):
+    # main() builds only the parser of the command it runs (argparse's build is a tenth of a start).
+    valid = [
+        ["--config", "s.toml", "status"],
+        ["--log-level", "debug", "--config=s.toml", "tickets", "--all", "--json"],
+        ["--log-level=warning", "run", "--once", "--now", "2026-12-23T10:00:00+07:00"],
+        ["quarantine", "show", "3576:1:2"],
+        ["report", "--office", "3576", "--month", "2026-11"],
+        ["search", "inflasi", "--office", "3576"],
+        ["mails", "--not-ticketed"],
+        ["route", "--explain", "m.eml", "--office", "3576"],
+    ]
+    for argv in valid:
+        assert cli.command_in(argv) == argv[[i for i, t in enumerate(argv) if t in cli.COMMANDS][0]]
+        assert vars(cli.build_parser(cli.command_in(argv)).parse_args(argv)) == vars(
+            cli.build_parser().parse_args(argv)
+        )
+    for name, sub in _parsers(cli.build_parser()):
+        if name.count(" ") == 1:
+            alone = dict(_parsers(cli.build_parser(name.split()[1])))[name]
+            assert alone.format_help() == sub.format_help(), name
+    # Whatever could make the first word something else than the command builds every parser.
+    for argv in (["--help", "status"], ["--conf", "check", "status"], ["--version"], ["statu"], ["-h"], []):
+        assert cli.command_in(argv) is None, argv
+
+
+def test_a_wrong_argument_to_a_command_says_what_the_whole_parser_says(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["show", "PST-3576-2026-000001", "--bogus"])
+    alone = capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["show", "PST-3576-2026-000001", "--bogus"])
+    assert alone == capsys.readouterr().err and "unrecognized arguments: --bogus" in alone
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as done:
         cli.main(["--version"])

@@ -11,10 +11,10 @@ import pytest
 from helpdesk.app import App
 from helpdesk.clock import FixedClock
 from helpdesk.config import Settings, SmtpSettings
+from helpdesk.insight.figures import previous_month
 from helpdesk.insight.monthly import (
     first_working_day,
     monthly_report_mail,
-    previous_month,
     report_due,
 )
 from helpdesk.sla.reports import send_due_reports
