@@ -9,9 +9,8 @@ so a setting is written once. A new setting is one line in config.py, for exampl
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, field, fields
 from datetime import date, time
 from pathlib import Path
@@ -131,7 +130,7 @@ def _hours(value: Any) -> dict[int, tuple[time, time]]:
     hours = {}
     for day, span in value.items():
         if day not in WEEKDAYS:
-            near = difflib.get_close_matches(day, WEEKDAYS, 1)
+            near = _close(day, WEEKDAYS, 0.6)
             raise Invalid(
                 f"{day}: unknown weekday" + (f"; did you mean {near[0]}?" if near else f"; use {', '.join(WEEKDAYS)}")
             )
@@ -178,8 +177,8 @@ class Reader:
         """Every key of `table` not in `known`, named with the closest known one."""
         for key in table:
             if key not in known:
-                near = difflib.get_close_matches(key, known, 1, 0.6)
-                far = difflib.get_close_matches(key, list(self.elsewhere), 1, 0.8)
+                near = _close(key, known, 0.6)
+                far = _close(key, list(self.elsewhere), 0.8)
                 hint = (
                     f"did you mean {near[0]}?"
                     if near
@@ -253,3 +252,10 @@ def table_rows(sections: dict[str, type]) -> list[str]:
         for name, f in declared(cls).items():
             rows.append(f"| `{prefix}.{name}` | {f.metadata['meaning']} | {_shown(f)} |")
     return rows
+
+
+def _close(word: str, choices: Sequence[str], cutoff: float) -> list[str]:
+    """The closest of `choices`, as a list of at most one (difflib: imported only for a mistake)."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, 1, cutoff)

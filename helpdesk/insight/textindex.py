@@ -64,11 +64,19 @@ def _fallback_stem(word: str) -> str:
 
 def _make_stemmer() -> Callable[[str], str]:
     try:
+        from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+        from Sastrawi.Stemmer.Stemmer import Stemmer
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
     except ImportError:
         log.warning("PySastrawi not installed: consultation search uses a crude affix stripper")
         return _fallback_stem
-    return StemmerFactory().create_stemmer().stem
+    # StemmerFactory().create_stemmer() adds its 30,000 root words one method call at a time, more
+    # than the rest of a `helpdesk search` start: the same dictionary (ArrayDictionary.add skips
+    # blank lines and maps a word to itself) filled at once. Its result cache is left out: `stem`
+    # below keeps one.
+    dictionary = ArrayDictionary()
+    dictionary.words = {w: w for w in StemmerFactory().get_words() if w.strip()}
+    return Stemmer(dictionary).stem  # type: ignore[no-any-return]
 
 
 _stemmer: Callable[[str], str] | None = None

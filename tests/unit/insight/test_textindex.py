@@ -107,3 +107,24 @@ def test_ties_go_to_the_lower_document_number_in_both():
     for numpy in (False, True):
         with scorer(numpy):
             assert [d for d, _, _ in index.search(["inflasi"], 4)] == [0, 2, 3, 5]
+
+
+def test_the_stemmer_built_at_once_stems_as_sastrawis_factory_builds_it():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    factory = StemmerFactory().create_stemmer()
+    fast = textindex._make_stemmer()
+    roots = [w for w in StemmerFactory().get_words() if w.strip()][::97]
+    words = [
+        "kemiskinan",
+        "kependudukan",
+        "pendapatan",
+        "perekonomian",
+        "mempublikasikan",
+        "data-data",
+        "ketenagakerjaan",
+    ]
+    words += [
+        f"{pre}{root}{suf}" for root in roots for pre, suf in (("pe", "an"), ("me", "kan"), ("ke", "an"), ("", "nya"))
+    ]
+    assert [fast(w) for w in words] == [factory.stem(w) for w in words]
