@@ -32,6 +32,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from imapclient.fixed_offset import FixedOffset
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -42,7 +44,7 @@ from helpdesk.app import App  # noqa: E402
 from helpdesk.clock import SystemClock  # noqa: E402
 from helpdesk.demo.installation import install  # noqa: E402
 from helpdesk.inbound.intake import Fetched, Intake  # noqa: E402
-from helpdesk.inbound.mailbox import FIRST_BATCH  # noqa: E402
+from helpdesk.inbound.mailbox import FIRST_BATCH, _aware  # noqa: E402
 from helpdesk.kinds import MailState  # noqa: E402
 from helpdesk.outbound.outbox import DrainResult, Outbox, _Outcome  # noqa: E402
 
@@ -57,8 +59,9 @@ class NoDovecot:
 
 
 def batches(raws: list[bytes], size: int) -> list[list[Fetched]]:
-    """The batches of a mailbox round: FIRST_BATCH, doubling up to `size`."""
-    now, out, i, n = datetime.now(UTC), [], 0, FIRST_BATCH
+    """The batches of a mailbox round: FIRST_BATCH, doubling up to `size`; INTERNALDATE as
+    imapclient gives it (Dovecot's offset), taken in as the mailbox worker does."""
+    now, out, i, n = _aware(datetime.now(UTC).astimezone(FixedOffset(7 * 60))), [], 0, FIRST_BATCH
     while i < len(raws):
         out.append([Fetched(uid + 1, raws[uid], now) for uid in range(i, min(len(raws), i + n))])
         i += n

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -323,4 +323,11 @@ class MailboxWorker:
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """INTERNALDATE, its offset kept, as a `datetime.timezone` (UTC when it has none).
+
+    imapclient gives its own FixedOffset, a tzinfo written in Python, which every isoformat,
+    comparison and astimezone of the mail's times then called into: a tenth of the CPU of the
+    thread that records sent mail on its tickets. The same instant and offset, as the store gives
+    them back when it reads a time."""
+    offset = value.utcoffset()
+    return value.replace(tzinfo=UTC if offset is None else timezone(offset))
