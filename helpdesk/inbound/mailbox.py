@@ -17,14 +17,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timezone
+from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
+from imapclient.imapclient import join_message_ids
+from imapclient.response_parser import parse_fetch_response
 
 from ..config import Office
 from ..errors import LocalFault, StoreCorrupt
 from ..tickets.atomic import write_atomic
 from .failures import imap_failure, refused
+from .fetchparse import bodies
 from .idle import idle_news, read_idle
 from .intake import Fetched, Intake
 
@@ -142,7 +146,7 @@ class MailboxWorker:
         return ingested
 
     def _fetch(self, client: IMAPClient, batch: list[int]) -> list[Fetched]:
-        fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        fetched = fetch_bodies(client, batch)
         return [
             Fetched(uid, data[b"BODY[]"], _aware(data[b"INTERNALDATE"]))
             for uid, data in sorted(fetched.items())
@@ -320,6 +324,23 @@ class MailboxWorker:
             pass  # the store says it once for the whole daemon
         except OSError as exc:
             log.warning("cannot write mailbox status %s: %s", self.status_path, exc)
+
+
+def fetch_bodies(client: IMAPClient, uids: list[int]) -> dict[int, dict[bytes, Any]]:
+    """`client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])`, the answer read by
+    inbound.fetchparse when it has the usual shape (imapclient's parser took 0.1 ms a mail)."""
+    if not uids:
+        return {}
+    imap = client._imap  # noqa: SLF001 - imapclient's own fetch, but for the parser
+    tag = imap._command("UID", "FETCH", join_message_ids(uids), "(BODY.PEEK[] INTERNALDATE)")  # noqa: SLF001
+    typ, data = imap._command_complete("FETCH", tag)  # noqa: SLF001
+    client._checkok("fetch", typ, data)  # noqa: SLF001
+    typ, data = imap._untagged_response(typ, data, "FETCH")  # noqa: SLF001
+    parsed = bodies(data)
+    if parsed is None:
+        parsed = parse_fetch_response(data, client.normalise_times, client.use_uid)
+    wanted = set(uids)  # as imapclient does: an unsolicited answer about another mail is dropped
+    return {uid: items for uid, items in parsed.items() if uid in wanted}
 
 
 def _aware(value: datetime) -> datetime:

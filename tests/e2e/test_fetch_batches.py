@@ -1,5 +1,6 @@
-"""A mailbox round splits what waits into batches by count and by size (inbound.mailbox), against
-the test Dovecot: only the mails that could make a batch too big have their sizes fetched."""
+"""A mailbox round against the test Dovecot (inbound.mailbox): what waits is split into batches by
+count and by size, only the mails that could make a batch too big having their sizes fetched; the
+whole mails are read as imapclient reads them."""
 
 from __future__ import annotations
 
@@ -70,3 +71,21 @@ def test_ordinary_mail_is_batched_by_count_without_fetching_a_size(hd):
     assert asked == []
     assert [len(b) for b in batches] == [mailbox.FIRST_BATCH, 30 - mailbox.FIRST_BATCH]
     assert [u for b in batches for u in b] == sorted(uids)
+
+
+def test_whole_mails_are_read_as_imapclient_reads_them(hd, monkeypatch):
+    def unused(*args):  # noqa: ANN002, ANN202
+        raise AssertionError("Dovecot's usual answer went to imapclient's parser")
+
+    odd = b'Subject: (kurung) {12}\r\nFrom: a@example.org\r\n\r\nisi \xff\xfe ) "kutip"\r\n'
+    uids = [hd.append(citizen_mail(message_id=f"<w{n}@example.org>")) for n in range(3)] + [hd.append(odd)]
+    with hd.dovecot.client(hd.users["3576"]) as client:
+        client.normalise_times = False  # as the mailbox worker reads INTERNALDATE
+        client.select_folder("INBOX", readonly=True)
+        with monkeypatch.context() as patched:
+            patched.setattr(mailbox, "parse_fetch_response", unused)
+            ours = mailbox.fetch_bodies(client, uids)
+        theirs = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+    assert sorted(ours) == uids
+    assert ours == {uid: dict(items) for uid, items in theirs.items()}
+    assert ours[uids[-1]][b"BODY[]"] == odd
