@@ -1,14 +1,15 @@
 """The daemon's SMTP sending process: `python -m helpdesk.outbound.sending`, started by the daemon
 (outbound/sender.py SenderProcess), never by hand (stage 3).
 
-Each SMTP session has a thread here and talks through the standard library's smtplib
-(outbound/session.py): an asyncio client spent several times as much CPU a mail on its round
-trips, and this process shares the machine's cores with the intake. It imports only what it uses
+The SMTP sessions (outbound/session.py) take turns in one thread: each writes, then each reads
+its replies. An asyncio client spent several times as much CPU a mail on its round trips, a
+thread per session most of it handing the interpreter over, and this process shares the
+machine's cores with the intake. It imports only what it uses
 (no asyncio, no settings parser): it starts once per `run --once`.
 
 Protocol, one JSON object a line: the daemon writes the settings, then per batch
 `{"batch": [[mail, ...], ...]}` (one list of mails per session, each mail in order); this process
-answers one result per mail as it is known (those known together in one write) and
+answers one result per mail as it is known and
 `{"done": true, "untried": [...]}`. `{"idle": true}`: nothing more for now; the SMTP sessions close
 unless a batch comes within IDLE_HOLD seconds.
 End of input: finish the mail in hand and exit.
@@ -21,13 +22,14 @@ import queue
 import signal
 import sys
 import threading
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from .. import faults
-from ..errors import PermanentFailure, TemporaryFailure
+from ..errors import DeliveryFailure, PermanentFailure, TemporaryFailure
 from .journal import SentJournal
-from .session import SmtpSession
+from .session import WAITING, Outcome, SmtpSession
 
 Failure = TemporaryFailure | PermanentFailure
 # Seconds the sessions stay open after the daemon said it has nothing more: `run --once` drains
@@ -63,11 +65,11 @@ def accepted(message_id: str, journal: SentJournal, in_sending_process: bool) ->
     faults.failpoint("after_smtp_accept", daemon=in_sending_process)
 
 
-def failure_kind(exc: Failure) -> str:
+def failure_kind(exc: DeliveryFailure) -> str:
     return "temporary" if isinstance(exc, TemporaryFailure) else "permanent"
 
 
-def failure_to_dict(exc: Failure) -> dict[str, Any]:
+def failure_to_dict(exc: DeliveryFailure) -> dict[str, Any]:
     return {
         "kind": failure_kind(exc),
         "error": str(exc),
@@ -123,71 +125,71 @@ def serve(stdin: BinaryIO, out: BinaryIO) -> None:
         session.close()
 
 
+class _Lane(NamedTuple):
+    mails: list[Mail]
+    steps: Generator[tuple[Mail, Outcome] | None, None, None]
+    answered: set[str]
+
+
 def send_batch(
     lanes: list[list[Mail]], sessions: list[SmtpSession], journal: SentJournal, ended: threading.Event, out: BinaryIO
 ) -> list[Mail]:
-    """The lanes side by side, a thread per session, each lane's mail in order over its session;
-    the answers go to the daemon as they come, those that came together in one write. Returns the
-    mail not tried: after a mail that found the server unreachable (every other would fail the
-    same way), or once the daemon went away. When a lane fails with an exception, the others
-    finish the mail in hand and stop (no SMTP conversation cut halfway), then it goes on."""
-    changed = threading.Condition()
-    answers: list[bytes] = []
+    """The lanes side by side, each lane's mail in order over its session, in this one thread: in
+    each round every session writes, then each reads its replies (threads, one per session, spent
+    more CPU handing the interpreter to each other than on the mail). The answers of a round go to
+    the daemon in one write. Returns the mail not tried: after a mail that found the server
+    unreachable (every other would fail the same way), or once the daemon went away. When a lane
+    fails with an exception, the others finish the mail in hand and stop (no SMTP conversation cut
+    halfway), then it goes on."""
     untried: list[Mail] = []
     errors: list[BaseException] = []
-    running = [len(lanes)]
     stop = threading.Event()  # this batch's own: an unreachable server ends this batch only
 
-    def lane(session: SmtpSession, mails: list[Mail]) -> None:
-        try:
-            for i, mail in enumerate(mails):
-                if stop.is_set() or ended.is_set():
-                    untried.extend(mails[i:])
-                    return
-                try:
-                    reply: str | Failure = session.send(mail)
-                except (TemporaryFailure, PermanentFailure) as exc:
-                    reply = exc
-                else:
-                    accepted(mail.message_id, journal, in_sending_process=True)
-                with changed:
-                    answers.append(json.dumps(_answer(mail, reply)).encode() + b"\n")
-                    changed.notify()
-                if not isinstance(reply, str) and reply.unreachable:
-                    stop.set()
-                    untried.extend(mails[i + 1 :])
-                    return
-        except BaseException as exc:  # noqa: BLE001 - raised again once the other lanes are done
-            stop.set()
-            errors.append(exc)
-        finally:
-            with changed:
-                running[0] -= 1
-                changed.notify()
+    def go_on() -> bool:
+        return not (stop.is_set() or ended.is_set())
 
-    threads = [
-        threading.Thread(target=lane, args=(session, mails), name=f"smtp-{i}")
-        for i, (session, mails) in enumerate(zip(sessions, lanes, strict=False))
-    ]
-    for thread in threads:
-        thread.start()
-    finished = False
-    while not finished:
-        with changed:
-            changed.wait_for(lambda: answers or not running[0])
-            taken, answers[:] = answers[:], []
-            finished = not running[0]
-        if taken:
-            out.write(b"".join(taken))
-            out.flush()
-    for thread in threads:
-        thread.join()
+    running = [_Lane(mails, s.conversation(mails, go_on), set()) for s, mails in zip(sessions, lanes, strict=False)]
+    try:
+        while running:
+            answers: list[bytes] = []
+            for lane in list(running):
+                try:
+                    if _advance(lane, journal, answers, stop):
+                        continue
+                except BaseException as exc:  # noqa: BLE001 - raised again once the other lanes are done
+                    stop.set()
+                    errors.append(exc)
+                else:
+                    untried.extend(m for m in lane.mails if m.message_id not in lane.answered)
+                running.remove(lane)
+            if answers:
+                out.write(b"".join(answers))
+                out.flush()
+    finally:
+        for lane in running:
+            lane.steps.close()  # a session with commands in flight is closed
     if errors:
         raise errors[0]
     return untried
 
 
-def _answer(mail: Mail, reply: str | Failure) -> dict[str, Any]:
+def _advance(lane: _Lane, journal: SentJournal, answers: list[bytes], stop: threading.Event) -> bool:
+    """Take a lane's conversation to its next write; its outcomes meanwhile go to `answers`, an
+    unreachable server sets `stop`. False once it has ended."""
+    for step in lane.steps:
+        if step is WAITING:
+            return True
+        mail, reply = step
+        lane.answered.add(mail.message_id)
+        if isinstance(reply, str):
+            accepted(mail.message_id, journal, in_sending_process=True)
+        answers.append(json.dumps(_answer(mail, reply)).encode() + b"\n")
+        if not isinstance(reply, str) and reply.unreachable:
+            stop.set()
+    return False
+
+
+def _answer(mail: Mail, reply: Outcome) -> dict[str, Any]:
     if isinstance(reply, str):
         return {"id": mail.message_id, "kind": "sent", "answer": reply}
     return dict(failure_to_dict(reply), id=mail.message_id)

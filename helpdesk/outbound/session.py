@@ -1,10 +1,15 @@
-"""A blocking SMTP session (the standard library's smtplib) for the sending process (stage 3).
+"""A blocking SMTP session for the sending process (stage 3): smtplib opens it, the mail goes
+pipelined from one message to the next.
 
 The sending process (outbound/sending.py) gives each session a thread. Against aiosmtplib in an
-event loop, a mail costs a fraction of the CPU: no task, future and callback per round trip, and
-with a server that offers PIPELINING (RFC 2920; Postfix does) MAIL, RCPT and DATA go in one write,
-two round trips a mail instead of four. This module imports no more than it needs: the process
-starts once per `run --once`.
+event loop, a mail costs a fraction of the CPU: no task, future and callback per round trip. The
+standard library's smtplib connects, greets, starts TLS (certificates checked) and logs in; the
+mail itself goes over the socket here. With a server that offers PIPELINING (RFC 2920; Postfix
+does), a mail's text and the next mail's MAIL, RCPT and DATA go in one write (the RFC lets the
+text begin a group) and their replies are read together: one round trip a mail, where smtplib's
+sendmail takes four and reads each reply a line at a time. A server without PIPELINING gets one
+command at a time. This module imports no more than it needs: the process starts once per
+`run --once`.
 
 The server's answers become Temporary/PermanentFailure here (`failure`), for aiosmtplib's client
 (outbound/smtp.py) as well: 4xx means try again later, 5xx means give up.
@@ -17,12 +22,16 @@ import select
 import smtplib
 import socket
 import ssl
-from typing import Protocol
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import NamedTuple, Protocol, TypeVar
 
 from ..errors import DeliveryFailure, PermanentFailure, TemporaryFailure
 
 PLAIN_ADDRESS = re.compile(r"[^\s<>()\"\\,;:@]+@[^\s<>()\"\\,;:@]+")
-LEADING_DOT = re.compile(rb"^\.", re.M)
+LONGEST_REPLY_LINE = 8192  # as smtplib's _MAXLINE
+CLOSING = 421  # the server ends the session (RFC 5321 3.8)
+Outcome = str | DeliveryFailure  # the server's answer to an accepted mail, or why it was not
+Reply = tuple[int, bytes]
 
 
 class Server(Protocol):
@@ -53,6 +62,22 @@ class Envelope(Protocol):
     def raw(self) -> str: ...
 
 
+WAITING = None  # a conversation's step: it wrote, and reads the server's replies next
+E = TypeVar("E", bound=Envelope)
+
+
+class Dropped(OSError):
+    """The server closed the session, or said something that is no SMTP reply."""
+
+
+class _Held(NamedTuple):
+    """A mail whose MAIL, RCPT and DATA the server took: its text goes with the next write."""
+
+    at: int  # its place in the mails being sent
+    text: bytes
+    refused: dict[str, Reply]
+
+
 def failure(code: int, text: str, refused: list[str] | None = None) -> DeliveryFailure:
     """4xx means try again later, 5xx means give up: decided from the code, never the text.
 
@@ -71,56 +96,128 @@ class SmtpSession:
     def __init__(self, settings: Server) -> None:
         self.settings = settings
         self._client: smtplib.SMTP | None = None
+        self._sock: socket.socket | None = None
+        self._buffer, self._at = b"", 0  # what the server said and is not read yet, from _at
+        self._pipelining = self._size = False
 
     def send(self, mail: Envelope) -> str:
         """Send one mail; returns the server's answer or raises Temporary/PermanentFailure."""
+        [(_, outcome)] = self.send_many([mail])
+        if isinstance(outcome, DeliveryFailure):
+            raise outcome
+        return outcome
+
+    def send_many(self, mails: Sequence[E], go_on: Callable[[], bool] = lambda: True) -> Iterator[tuple[E, Outcome]]:
+        """The conversation, each mail's outcome as it is known (see `conversation`)."""
+        return (step for step in self.conversation(mails, go_on) if step is not WAITING)
+
+    def conversation(
+        self, mails: Sequence[E], go_on: Callable[[], bool]
+    ) -> Generator[tuple[E, Outcome] | None, None, None]:
+        """Send `mails` in order, yielding each one's outcome as it is known, and WAITING after
+        each write whose replies it reads next: a caller with several sessions writes to each
+        before it waits for any (outbound/sending.py), one thread for them all. `go_on` is asked
+        before each mail is begun; a mail begun is finished (no conversation cut halfway). After
+        a mail that found the server unreachable it stops: the mails after it are not tried (every
+        one would fail the same way) and not yielded."""
+        held: _Held | None = None
+        i = 0
         try:
-            refused, answer = _transaction(self._session(), mail)
-        except smtplib.SMTPRecipientsRefused as exc:
-            _reset(self._client)
-            worst = max((code for code, _ in exc.recipients.values()), default=550)
-            raise failure(worst, _listed(exc.recipients)) from exc
-        except smtplib.SMTPResponseException as exc:
-            self.close()
-            raise failure(exc.smtp_code, _text(exc.smtp_error)) from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            # Refused connection, timeout (an OSError), dropped session, TLS that fails: the server
-            # may be back soon.
-            self.close()
-            raise TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}", unreachable=True) from exc
-        except Exception as exc:  # noqa: BLE001 - e.g. a non-ASCII address the server cannot take
-            # The mail itself cannot be sent, so retrying never helps; left `sending`, it would stop
-            # every later drain at the same place.
-            self.close()
-            raise PermanentFailure(f"cannot be sent: {type(exc).__name__}: {exc}") from exc
-        if refused:
-            # Some recipients refused, the others took it: still a failure, for those.
-            worst = max(code for code, _ in refused.values())
-            raise failure(worst, _listed(refused), refused=list(refused))
-        return answer
+            while True:
+                mail = mails[i] if i < len(mails) and go_on() else None
+                if mail is None and held is None:
+                    return
+                if held is None:
+                    assert mail is not None
+                    try:
+                        self._open()
+                    except Exception as exc:  # noqa: BLE001 - each kind becomes its failure
+                        refused = _failure_of(exc)
+                        yield mail, refused
+                        if refused.unreachable:
+                            return
+                        i += 1  # a refused login: the next mail tries again, and is refused too
+                        continue
+                commands: list[bytes] = []
+                if mail is not None:
+                    try:
+                        commands, text = self._prepared(mail)
+                    except Exception as exc:  # noqa: BLE001 - e.g. a non-ASCII address the server cannot take
+                        # The mail itself cannot be sent, so retrying never helps; left `sending`, it
+                        # would stop every later drain at the same place.
+                        yield mail, PermanentFailure(f"cannot be sent: {type(exc).__name__}: {exc}")
+                        i += 1
+                        continue
+                try:
+                    if held is not None:
+                        self._write([held.text, *commands] if self._pipelining else [held.text])
+                        yield WAITING
+                        code, answer = self._reply()
+                        yield mails[held.at], _delivered(code, answer, held.refused)
+                        held = None
+                        if code == CLOSING:  # the server is gone: the next mail goes over a new session
+                            self._abort()
+                            continue
+                    elif self._pipelining and mail is not None:
+                        self._write(commands)
+                        yield WAITING
+                    if mail is None:
+                        return
+                    if self._pipelining:
+                        replies = [self._reply() for _ in commands]
+                    else:
+                        # One command at a time: no RCPT for a refused sender, no DATA without a recipient.
+                        replies = []
+                        for n, command in enumerate(commands):
+                            self._write([command])
+                            yield WAITING
+                            replies.append(self._reply())
+                            if replies[0][0] != 250 or (
+                                n == len(commands) - 2 and all(c not in (250, 251) for c, _ in replies[1:])
+                            ):
+                                break
+                except (OSError, smtplib.SMTPException) as exc:
+                    # A dropped session, a timeout (an OSError): the server may be back soon.
+                    self._abort()
+                    culprit = mails[held.at] if held is not None else mail
+                    assert culprit is not None
+                    yield culprit, _failure_of(exc)
+                    return
+                i += 1
+                refusal = _refusal(mail, replies, len(commands))
+                if refusal is None:
+                    held = _Held(i - 1, text, _refused(mail, replies))
+                    continue
+                yield mail, refusal
+                self._after_refusal(replies, len(commands))
+        except GeneratorExit:  # the caller stopped with commands in flight: their replies go nowhere
+            self._abort()
+            raise
 
     def close(self) -> None:
-        client, self._client = self._client, None
-        if client is None:
-            return
-        try:
-            if client.sock is not None:
-                client.quit()
-        except (smtplib.SMTPException, OSError):
-            pass
-        finally:
+        """QUIT and close; the next mail opens a new session."""
+        if self._sock is not None:
+            try:
+                self._sock.sendall(b"QUIT\r\n")
+                self._reply()
+            except (OSError, smtplib.SMTPException):
+                pass
+        self._abort()
+
+    def _abort(self) -> None:
+        client, self._client, self._sock = self._client, None, None
+        if client is not None:
             client.close()
 
-    def _session(self) -> smtplib.SMTP:
+    def _open(self) -> None:
         """The open session, or a new one when there is none or the server has closed it (or said
         something unasked, such as a 421 before closing): no mail is started on a dead session."""
-        client = self._client
-        if client is not None and (client.sock is None or _readable(client.sock)):
-            client.close()
-            client = None
-        if client is None:
-            client = self._client = self._connect()
-        return client
+        if self._sock is not None and not _readable(self._sock):
+            return
+        self._abort()
+        client = self._connect()
+        self._client, self._sock, self._buffer, self._at = client, client.sock, b"", 0
+        self._pipelining, self._size = client.has_extn("pipelining"), client.has_extn("size")
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -141,48 +238,101 @@ class SmtpSession:
             raise
         return client
 
+    def _prepared(self, mail: Envelope) -> tuple[list[bytes], bytes]:
+        """MAIL, RCPT and DATA, and the text as it goes on the wire: CRLF line endings, leading
+        dots doubled, the end marker."""
+        data = _crlf(mail.raw.encode("utf-8"))
+        size = f" SIZE={len(data)}" if self._size else ""
+        commands = [f"MAIL FROM:{_quoted(mail.mail_from)}{size}\r\n"]
+        commands += [f"RCPT TO:{_quoted(r)}\r\n" for r in mail.recipients]
+        commands.append("DATA\r\n")
+        stuffed = data.replace(b"\r\n.", b"\r\n..")
+        return [c.encode("ascii") for c in commands], (b"." if stuffed[:1] == b"." else b"") + stuffed + b".\r\n"
 
-Refused = dict[str, tuple[int, bytes]]
+    def _write(self, pieces: list[bytes]) -> None:
+        assert self._sock is not None
+        self._sock.sendall(b"".join(pieces))
+
+    def _after_refusal(self, replies: list[Reply], commands: int) -> None:
+        """RSET, so the session takes the next mail; a server that opened DATA for a mail with no
+        recipient gets an empty text first (it drops it). A session that is gone by now, or that
+        the server is closing, is opened again for the next mail."""
+        if any(code == CLOSING for code, _ in replies):
+            self._abort()
+            return
+        try:
+            assert self._sock is not None
+            opened = len(replies) == commands and replies[-1][0] == 354
+            self._sock.sendall(b".\r\nRSET\r\n" if opened else b"RSET\r\n")
+            for _ in range(2 if opened else 1):
+                self._reply()
+        except (OSError, smtplib.SMTPException):
+            self._abort()
+
+    def _reply(self) -> Reply:
+        """The server's next reply, its lines joined (as smtplib's getreply); from what was read
+        already when the server answered several commands at once."""
+        assert self._sock is not None
+        lines = []
+        while True:
+            end = self._buffer.find(b"\n", self._at)
+            while end < 0:
+                if len(self._buffer) - self._at > LONGEST_REPLY_LINE:
+                    raise Dropped("reply line too long")
+                more = self._sock.recv(65536)
+                if not more:
+                    raise Dropped("the server closed the session")
+                self._buffer, self._at = self._buffer[self._at :] + more, 0
+                end = self._buffer.find(b"\n")
+            line, self._at = self._buffer[self._at : end], end + 1
+            lines.append(line[4:].strip(b" \t\r"))
+            if line[3:4] != b"-":
+                break
+        if not line[:3].isdigit():
+            raise Dropped(f"not an SMTP reply: {line[:80]!r}")
+        return int(line[:3]), b"\n".join(lines)
 
 
-def _transaction(client: smtplib.SMTP, mail: Envelope) -> tuple[Refused, str]:
-    """MAIL, RCPT, DATA, the text: what smtplib's sendmail does, pipelined when the server offers
-    it, and keeping the server's final answer (sendmail drops it). Recipients refused while others
-    were taken come back; any other refusal raises, the session reset for the next mail."""
-    data = _crlf(mail.raw.encode("utf-8"))
-    size = f" SIZE={len(data)}" if client.has_extn("size") else ""
-    commands = [f"MAIL FROM:{_quoted(mail.mail_from)}{size}"] + [f"RCPT TO:{_quoted(r)}" for r in mail.recipients]
-    commands.append("DATA")
-    if client.has_extn("pipelining"):
-        client.send("".join(f"{c}\r\n" for c in commands))
-        replies = [client.getreply() for _ in commands]
-    else:
-        replies = []
-        for i, command in enumerate(commands):
-            client.send(f"{command}\r\n")
-            replies.append(client.getreply())
-            if replies[0][0] != 250 or (i == len(commands) - 2 and all(c not in (250, 251) for c, _ in replies[1:])):
-                break  # no recipients for a refused sender, no DATA without a recipient
+def _failure_of(exc: BaseException) -> DeliveryFailure:
+    """What an exception while talking to the server means for the mail in hand."""
+    if isinstance(exc, smtplib.SMTPResponseException):  # a refused login, a failed STARTTLS
+        return failure(exc.smtp_code, _text(exc.smtp_error))
+    if isinstance(exc, (smtplib.SMTPException, OSError)):
+        # Refused connection, timeout (an OSError), dropped session, TLS that fails: the server
+        # may be back soon.
+        return TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}", unreachable=True)
+    return PermanentFailure(f"cannot be sent: {type(exc).__name__}: {exc}")
+
+
+def _refusal(mail: Envelope, replies: list[Reply], commands: int) -> DeliveryFailure | None:
+    """Why the server will not take the mail's text (sender refused, every recipient refused,
+    DATA refused), or None when it waits for the text."""
     code, text = replies[0]
     if code != 250:
-        _reset(client)
-        raise smtplib.SMTPSenderRefused(code, text, mail.mail_from)
-    refused = {r: reply for r, reply in zip(mail.recipients, replies[1:], strict=False) if reply[0] not in (250, 251)}
+        return failure(code, _text(text))
+    refused = _refused(mail, replies)
     if len(refused) == len(mail.recipients):
-        if len(replies) == len(commands) and replies[-1][0] == 354:
-            client.send(b".\r\n")  # a server that opened DATA with no recipient: an empty mail it drops
-            client.getreply()
-        raise smtplib.SMTPRecipientsRefused(refused)  # the caller resets the session
+        worst = max((c for c, _ in refused.values()), default=550)
+        return failure(worst, _listed(refused))
     code, text = replies[-1]
-    if code != 354:
-        _reset(client)
-        raise smtplib.SMTPDataError(code, text)
-    client.send(LEADING_DOT.sub(b"..", data) + b".\r\n")
-    code, text = client.getreply()
+    if len(replies) < commands or code != 354:
+        return failure(code, _text(text))
+    return None
+
+
+def _refused(mail: Envelope, replies: list[Reply]) -> dict[str, Reply]:
+    return {r: reply for r, reply in zip(mail.recipients, replies[1:], strict=False) if reply[0] not in (250, 251)}
+
+
+def _delivered(code: int, text: bytes, refused: dict[str, Reply]) -> Outcome:
+    """The outcome of a mail from the reply to its text: the server's answer when it took it for
+    every recipient; a failure naming the refused recipients when it took it for the others."""
     if code != 250:
-        _reset(client)
-        raise smtplib.SMTPDataError(code, text)
-    return refused, _text(text)
+        return failure(code, _text(text))
+    if refused:
+        worst = max(c for c, _ in refused.values())
+        return failure(worst, _listed(refused), refused=list(refused))
+    return _text(text)
 
 
 def _quoted(address: str) -> str:
@@ -209,19 +359,9 @@ def _readable(sock: socket.socket) -> bool:
     return bool(poll.poll(0))
 
 
-def _reset(client: smtplib.SMTP | None) -> None:
-    """RSET after a refusal, so the session takes the next mail; a session that is gone by now is
-    reconnected at the next mail."""
-    if client is not None and client.sock is not None:
-        try:
-            client.rset()
-        except (smtplib.SMTPException, OSError):
-            client.close()
-
-
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
-def _listed(refused: Refused) -> str:
+def _listed(refused: dict[str, Reply]) -> str:
     return "; ".join(f"{rcpt}: {code} {_text(text)}" for rcpt, (code, text) in refused.items())
