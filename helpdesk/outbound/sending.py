@@ -22,14 +22,16 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Generator
-from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
 
 from .. import faults
 from ..errors import DeliveryFailure, PermanentFailure, TemporaryFailure
 from .journal import SentJournal
 from .session import WAITING, Outcome, SmtpSession
+
+TYPE_CHECKING = False  # typing itself is not imported: this process starts for each `run --once`
+if TYPE_CHECKING:
+    from collections.abc import Generator
+    from typing import Any, BinaryIO
 
 Failure = TemporaryFailure | PermanentFailure
 # Seconds the sessions stay open after the daemon said it has nothing more: `run --once` drains
@@ -37,25 +39,26 @@ Failure = TemporaryFailure | PermanentFailure
 IDLE_HOLD = 10.0
 
 
-class Settings(NamedTuple):
+class Settings:
     """The [smtp] settings this process uses, from the daemon's first line (config.SmtpSettings)."""
 
-    host: str
-    port: int
-    tls: str
-    username: str
-    password: str
-    timeout: float
-    sessions: int
+    def __init__(self, first: dict[str, Any]) -> None:
+        self.host: str = first["host"]
+        self.port: int = first["port"]
+        self.tls: str = first["tls"]
+        self.username: str = first["username"]
+        self.password: str = first["password"]
+        self.timeout: float = first["timeout"]
+        self.sessions: int = first["sessions"]
 
 
-class Mail(NamedTuple):
+class Mail:
     """A mail as the daemon hands it over: what goes to the server, and its Message-ID."""
 
-    message_id: str
-    mail_from: str
-    recipients: list[str]
-    raw: str
+    __slots__ = ("mail_from", "message_id", "raw", "recipients")
+
+    def __init__(self, message_id: str, mail_from: str, recipients: list[str], raw: str) -> None:
+        self.message_id, self.mail_from, self.recipients, self.raw = message_id, mail_from, recipients, raw
 
 
 def accepted(message_id: str, journal: SentJournal, in_sending_process: bool) -> None:
@@ -88,8 +91,8 @@ def serve(stdin: BinaryIO, out: BinaryIO) -> None:
     first = json.loads(stdin.readline() or b"null")
     if not isinstance(first, dict):
         sys.exit("helpdesk.outbound.sending: started without settings (the daemon runs it)")
-    journal = SentJournal(Path(first["journal"]))
-    settings = Settings(**{name: first[name] for name in Settings._fields})
+    journal = SentJournal(first["journal"])
+    settings = Settings(first)
     sessions = [SmtpSession(settings) for _ in range(max(1, settings.sessions))]
     inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
     ended = threading.Event()  # the daemon is gone or done: finish the mail in hand, then exit
@@ -125,10 +128,12 @@ def serve(stdin: BinaryIO, out: BinaryIO) -> None:
         session.close()
 
 
-class _Lane(NamedTuple):
-    mails: list[Mail]
-    steps: Generator[tuple[Mail, Outcome] | None, None, None]
-    answered: set[str]
+class _Lane:
+    __slots__ = ("answered", "mails", "steps")
+
+    def __init__(self, mails: list[Mail], steps: Generator[tuple[Mail, Outcome] | None, None, None]) -> None:
+        self.mails, self.steps = mails, steps
+        self.answered: set[str] = set()
 
 
 def send_batch(
@@ -148,7 +153,7 @@ def send_batch(
     def go_on() -> bool:
         return not (stop.is_set() or ended.is_set())
 
-    running = [_Lane(mails, s.conversation(mails, go_on), set()) for s, mails in zip(sessions, lanes, strict=False)]
+    running = [_Lane(mails, s.conversation(mails, go_on)) for s, mails in zip(sessions, lanes, strict=False)]
     try:
         while running:
             answers: list[bytes] = []

@@ -1,15 +1,13 @@
-"""A blocking SMTP session for the sending process (stage 3): smtplib opens it, the mail goes
-pipelined from one message to the next.
+"""A blocking SMTP session for the sending process (stage 3): the mail pipelined from one
+message to the next.
 
-The sending process (outbound/sending.py) gives each session a thread. Against aiosmtplib in an
-event loop, a mail costs a fraction of the CPU: no task, future and callback per round trip. The
-standard library's smtplib connects, greets, starts TLS (certificates checked) and logs in; the
-mail itself goes over the socket here. With a server that offers PIPELINING (RFC 2920; Postfix
-does), a mail's text and the next mail's MAIL, RCPT and DATA go in one write (the RFC lets the
-text begin a group) and their replies are read together: one round trip a mail, where smtplib's
-sendmail takes four and reads each reply a line at a time. A server without PIPELINING gets one
-command at a time. This module imports no more than it needs: the process starts once per
-`run --once`.
+The sending process (outbound/sending.py) drives its sessions in one thread. Against aiosmtplib
+in an event loop, a mail costs a fraction of the CPU: no task, future and callback per round
+trip. The connection (outbound/wire.py) greets, starts TLS (certificates checked) and logs in.
+With a server that offers PIPELINING (RFC 2920; Postfix does), a mail's text and the next mail's
+MAIL, RCPT and DATA go in one write (the RFC lets the text begin a group) and their replies are
+read together: one round trip a mail, where smtplib's sendmail takes four and reads each reply a
+line at a time. A server without PIPELINING gets one command at a time.
 
 The server's answers become Temporary/PermanentFailure here (`failure`), for aiosmtplib's client
 (outbound/smtp.py) as well: 4xx means try again later, 5xx means give up.
@@ -18,64 +16,60 @@ The server's answers become Temporary/PermanentFailure here (`failure`), for aio
 from __future__ import annotations
 
 import re
-import select
-import smtplib
-import socket
-import ssl
-from collections.abc import Callable, Generator, Iterator, Sequence
-from typing import NamedTuple, Protocol, TypeVar
 
 from ..errors import DeliveryFailure, PermanentFailure, TemporaryFailure
+from .wire import Connection, Refused, Reply
+
+TYPE_CHECKING = False  # typing itself is not imported: the process starts for each `run --once`
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator, Sequence
+    from typing import Protocol, TypeVar
 
 PLAIN_ADDRESS = re.compile(r"[^\s<>()\"\\,;:@]+@[^\s<>()\"\\,;:@]+")
-LONGEST_REPLY_LINE = 8192  # as smtplib's _MAXLINE
 CLOSING = 421  # the server ends the session (RFC 5321 3.8)
-Outcome = str | DeliveryFailure  # the server's answer to an accepted mail, or why it was not
-Reply = tuple[int, bytes]
-
-
-class Server(Protocol):
-    """What a session needs of the settings (config.SmtpSettings has it)."""
-
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def tls(self) -> str: ...
-    @property
-    def username(self) -> str: ...
-    @property
-    def password(self) -> str: ...
-    @property
-    def timeout(self) -> float: ...
-
-
-class Envelope(Protocol):
-    """What a session needs of a mail (model.OutgoingMail has it)."""
-
-    @property
-    def mail_from(self) -> str: ...
-    @property
-    def recipients(self) -> list[str]: ...
-    @property
-    def raw(self) -> str: ...
-
-
 WAITING = None  # a conversation's step: it wrote, and reads the server's replies next
-E = TypeVar("E", bound=Envelope)
+Outcome = str | DeliveryFailure  # the server's answer to an accepted mail, or why it was not
 
 
-class Dropped(OSError):
-    """The server closed the session, or said something that is no SMTP reply."""
+if TYPE_CHECKING:
+
+    class Server(Protocol):
+        """What a session needs of the settings (config.SmtpSettings has it)."""
+
+        @property
+        def host(self) -> str: ...
+        @property
+        def port(self) -> int: ...
+        @property
+        def tls(self) -> str: ...
+        @property
+        def username(self) -> str: ...
+        @property
+        def password(self) -> str: ...
+        @property
+        def timeout(self) -> float: ...
+
+    class Envelope(Protocol):
+        """What a session needs of a mail (model.OutgoingMail has it)."""
+
+        @property
+        def mail_from(self) -> str: ...
+        @property
+        def recipients(self) -> list[str]: ...
+        @property
+        def raw(self) -> str: ...
+
+    E = TypeVar("E", bound=Envelope)
 
 
-class _Held(NamedTuple):
+class _Held:
     """A mail whose MAIL, RCPT and DATA the server took: its text goes with the next write."""
 
-    at: int  # its place in the mails being sent
-    text: bytes
-    refused: dict[str, Reply]
+    __slots__ = ("at", "refused", "text")
+
+    def __init__(self, at: int, text: bytes, refused: dict[str, Reply]) -> None:
+        self.at = at  # its place in the mails being sent
+        self.text, self.refused = text, refused
 
 
 def failure(code: int, text: str, refused: list[str] | None = None) -> DeliveryFailure:
@@ -95,9 +89,7 @@ class SmtpSession:
 
     def __init__(self, settings: Server) -> None:
         self.settings = settings
-        self._client: smtplib.SMTP | None = None
-        self._sock: socket.socket | None = None
-        self._buffer, self._at = b"", 0  # what the server said and is not read yet, from _at
+        self._server: Connection | None = None
         self._pipelining = self._size = False
 
     def send(self, mail: Envelope) -> str:
@@ -176,7 +168,7 @@ class SmtpSession:
                                 n == len(commands) - 2 and all(c not in (250, 251) for c, _ in replies[1:])
                             ):
                                 break
-                except (OSError, smtplib.SMTPException) as exc:
+                except OSError as exc:
                     # A dropped session, a timeout (an OSError): the server may be back soon.
                     self._abort()
                     culprit = mails[held.at] if held is not None else mail
@@ -196,47 +188,25 @@ class SmtpSession:
 
     def close(self) -> None:
         """QUIT and close; the next mail opens a new session."""
-        if self._sock is not None:
-            try:
-                self._sock.sendall(b"QUIT\r\n")
-                self._reply()
-            except (OSError, smtplib.SMTPException):
-                pass
-        self._abort()
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
 
     def _abort(self) -> None:
-        client, self._client, self._sock = self._client, None, None
-        if client is not None:
-            client.close()
+        """Close without QUIT: the session is gone, or in the middle of something."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close(quit=False)
 
-    def _open(self) -> None:
+    def _open(self) -> Connection:
         """The open session, or a new one when there is none or the server has closed it (or said
         something unasked, such as a 421 before closing): no mail is started on a dead session."""
-        if self._sock is not None and not _readable(self._sock):
-            return
+        if self._server is not None and not self._server.readable():
+            return self._server
         self._abort()
-        client = self._connect()
-        self._client, self._sock, self._buffer, self._at = client, client.sock, b"", 0
-        self._pipelining, self._size = client.has_extn("pipelining"), client.has_extn("size")
-
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        context = ssl.create_default_context() if s.tls != "none" else None
-        if s.tls == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
-        else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        try:
-            client.ehlo_or_helo_if_needed()
-            if s.tls == "starttls":
-                client.starttls(context=context)
-                client.ehlo()
-            if s.username:
-                client.login(s.username, s.password)
-        except BaseException:
-            client.close()
-            raise
-        return client
+        self._server = server = Connection(self.settings)
+        self._pipelining, self._size = "pipelining" in server.features, "size" in server.features
+        return server
 
     def _prepared(self, mail: Envelope) -> tuple[list[bytes], bytes]:
         """MAIL, RCPT and DATA, and the text as it goes on the wire: CRLF line endings, leading
@@ -250,8 +220,12 @@ class SmtpSession:
         return [c.encode("ascii") for c in commands], (b"." if stuffed[:1] == b"." else b"") + stuffed + b".\r\n"
 
     def _write(self, pieces: list[bytes]) -> None:
-        assert self._sock is not None
-        self._sock.sendall(b"".join(pieces))
+        assert self._server is not None
+        self._server.write(b"".join(pieces))
+
+    def _reply(self) -> Reply:
+        assert self._server is not None
+        return self._server.reply()
 
     def _after_refusal(self, replies: list[Reply], commands: int) -> None:
         """RSET, so the session takes the next mail; a server that opened DATA for a mail with no
@@ -261,43 +235,19 @@ class SmtpSession:
             self._abort()
             return
         try:
-            assert self._sock is not None
             opened = len(replies) == commands and replies[-1][0] == 354
-            self._sock.sendall(b".\r\nRSET\r\n" if opened else b"RSET\r\n")
+            self._write([b".\r\nRSET\r\n" if opened else b"RSET\r\n"])
             for _ in range(2 if opened else 1):
                 self._reply()
-        except (OSError, smtplib.SMTPException):
+        except OSError:
             self._abort()
-
-    def _reply(self) -> Reply:
-        """The server's next reply, its lines joined (as smtplib's getreply); from what was read
-        already when the server answered several commands at once."""
-        assert self._sock is not None
-        lines = []
-        while True:
-            end = self._buffer.find(b"\n", self._at)
-            while end < 0:
-                if len(self._buffer) - self._at > LONGEST_REPLY_LINE:
-                    raise Dropped("reply line too long")
-                more = self._sock.recv(65536)
-                if not more:
-                    raise Dropped("the server closed the session")
-                self._buffer, self._at = self._buffer[self._at :] + more, 0
-                end = self._buffer.find(b"\n")
-            line, self._at = self._buffer[self._at : end], end + 1
-            lines.append(line[4:].strip(b" \t\r"))
-            if line[3:4] != b"-":
-                break
-        if not line[:3].isdigit():
-            raise Dropped(f"not an SMTP reply: {line[:80]!r}")
-        return int(line[:3]), b"\n".join(lines)
 
 
 def _failure_of(exc: BaseException) -> DeliveryFailure:
     """What an exception while talking to the server means for the mail in hand."""
-    if isinstance(exc, smtplib.SMTPResponseException):  # a refused login, a failed STARTTLS
-        return failure(exc.smtp_code, _text(exc.smtp_error))
-    if isinstance(exc, (smtplib.SMTPException, OSError)):
+    if isinstance(exc, Refused):  # a refused login, a failed STARTTLS
+        return failure(exc.code, exc.text)
+    if isinstance(exc, OSError):
         # Refused connection, timeout (an OSError), dropped session, TLS that fails: the server
         # may be back soon.
         return TemporaryFailure(f"server unreachable: {type(exc).__name__}: {exc}", unreachable=True)
@@ -338,7 +288,12 @@ def _delivered(code: int, text: bytes, refused: dict[str, Reply]) -> Outcome:
 def _quoted(address: str) -> str:
     """<address> for MAIL and RCPT; a plain address without parsing it as a header (smtplib's
     quoteaddr does), anything else as smtplib quotes it. Never a line break into the command."""
-    quoted = f"<{address}>" if PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+    if PLAIN_ADDRESS.fullmatch(address):
+        quoted = f"<{address}>"
+    else:
+        import smtplib  # rare: the email package's address parser, at the first such address
+
+        quoted = smtplib.quoteaddr(address)
     if "\r" in quoted or "\n" in quoted:
         raise ValueError(f"line break in address {address!r}")
     return quoted
@@ -350,13 +305,6 @@ def _crlf(data: bytes) -> bytes:
     if not (data.count(b"\r\n") == data.count(b"\n") == data.count(b"\r")):
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\r\n")
     return data if data.endswith(b"\r\n") else data + b"\r\n"
-
-
-def _readable(sock: socket.socket) -> bool:
-    """Whether the server said something (or closed) while nothing was asked of it."""
-    poll = select.poll()
-    poll.register(sock, select.POLLIN)
-    return bool(poll.poll(0))
 
 
 def _text(reply: bytes | str) -> str:

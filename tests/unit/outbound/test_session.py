@@ -155,3 +155,9 @@ def test_the_session_logs_in_when_a_username_is_set_and_a_wrong_password_is_perm
         sink.stop()
     assert "accepted" in answer and len(sink.messages) == 1
     assert refused.value.code == 535
+
+
+def test_starttls_asked_of_a_server_that_does_not_offer_it_sends_nothing_in_clear(sink):
+    with pytest.raises(TemporaryFailure, match="no STARTTLS") as refused:
+        SmtpSession(SmtpSettings(port=sink.port, timeout=5, tls="starttls")).send(mail("warga@example.org"))
+    assert refused.value.unreachable and sink.messages == []
