@@ -21,7 +21,7 @@ class SentJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
-        self._opening = threading.Lock()  # the sending process's sessions note from their threads
+        self._opening = threading.Lock()  # opened once, whichever thread notes first
 
     def note(self, message_id: str) -> None:
         """Remember that the server accepted this mail (before the store knows it); one write of

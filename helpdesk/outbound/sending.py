@@ -1,10 +1,10 @@
 """The daemon's SMTP sending process: `python -m helpdesk.outbound.sending`, started by the daemon
 (outbound/sender.py SenderProcess), never by hand (stage 3).
 
-The SMTP sessions (outbound/session.py) take turns in one thread: each writes, then each reads
-its replies. An asyncio client spent several times as much CPU a mail on its round trips, a
-thread per session most of it handing the interpreter over, and this process shares the
-machine's cores with the intake. It imports only what it uses
+The SMTP sessions (outbound/session.py) share one thread: each writes, and whichever the server
+answered first reads its replies and goes on (select). An asyncio client spent several times as
+much CPU a mail on its round trips, a thread per session most of it handing the interpreter
+over, and this process shares the machine's cores with the intake. It imports only what it uses
 (no asyncio, no settings parser): it starts once per `run --once`.
 
 Protocol, one JSON object a line: the daemon writes the settings, then per batch
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import queue
+import select
 import signal
 import sys
 import threading
@@ -30,7 +31,7 @@ from .session import WAITING, Outcome, SmtpSession
 
 TYPE_CHECKING = False  # typing itself is not imported: this process starts for each `run --once`
 if TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable
     from typing import Any, BinaryIO
 
 Failure = TemporaryFailure | PermanentFailure
@@ -129,69 +130,82 @@ def serve(stdin: BinaryIO, out: BinaryIO) -> None:
 
 
 class _Lane:
-    __slots__ = ("answered", "mails", "steps")
+    __slots__ = ("answered", "mails", "session", "steps")
 
-    def __init__(self, mails: list[Mail], steps: Generator[tuple[Mail, Outcome] | None, None, None]) -> None:
-        self.mails, self.steps = mails, steps
+    def __init__(self, session: SmtpSession, mails: list[Mail], go_on: Callable[[], bool]) -> None:
+        self.session, self.mails = session, mails
+        self.steps = session.conversation(mails, go_on)
         self.answered: set[str] = set()
 
 
 def send_batch(
     lanes: list[list[Mail]], sessions: list[SmtpSession], journal: SentJournal, ended: threading.Event, out: BinaryIO
 ) -> list[Mail]:
-    """The lanes side by side, each lane's mail in order over its session, in this one thread: in
-    each round every session writes, then each reads its replies (threads, one per session, spent
-    more CPU handing the interpreter to each other than on the mail). The answers of a round go to
-    the daemon in one write. Returns the mail not tried: after a mail that found the server
+    """The lanes side by side, each lane's mail in order over its session, all in this one thread:
+    each session writes, and whichever the server answered first goes on (a thread per session
+    spent more CPU handing the interpreter over than on the mail). The answers known together go
+    to the daemon in one write. Returns the mail not tried: after a mail that found the server
     unreachable (every other would fail the same way), or once the daemon went away. When a lane
     fails with an exception, the others finish the mail in hand and stop (no SMTP conversation cut
     halfway), then it goes on."""
     untried: list[Mail] = []
     errors: list[BaseException] = []
     stop = threading.Event()  # this batch's own: an unreachable server ends this batch only
+    timeout = sessions[0].settings.timeout
 
     def go_on() -> bool:
         return not (stop.is_set() or ended.is_set())
 
-    running = [_Lane(mails, s.conversation(mails, go_on)) for s, mails in zip(sessions, lanes, strict=False)]
+    waiting = [_Lane(session, mails, go_on) for session, mails in zip(sessions, lanes, strict=False)]
+    ready, late = list(waiting), False
     try:
-        while running:
+        while waiting:
             answers: list[bytes] = []
-            for lane in list(running):
+            for lane in ready:
+                waiting.remove(lane)
                 try:
-                    if _advance(lane, journal, answers, stop):
+                    if _advance(lane, journal, answers, stop, late):
+                        waiting.append(lane)
                         continue
                 except BaseException as exc:  # noqa: BLE001 - raised again once the other lanes are done
                     stop.set()
                     errors.append(exc)
                 else:
                     untried.extend(m for m in lane.mails if m.message_id not in lane.answered)
-                running.remove(lane)
             if answers:
                 out.write(b"".join(answers))
                 out.flush()
+            ready, late = [lane for lane in waiting if lane.session.has_unread()], False
+            if not ready and waiting:
+                readable = select.select([lane.session for lane in waiting], [], [], timeout)[0]
+                ready = [lane for lane in waiting if lane.session in readable]
+                ready, late = ready or list(waiting), not ready
     finally:
-        for lane in running:
+        for lane in waiting:
             lane.steps.close()  # a session with commands in flight is closed
     if errors:
         raise errors[0]
     return untried
 
 
-def _advance(lane: _Lane, journal: SentJournal, answers: list[bytes], stop: threading.Event) -> bool:
-    """Take a lane's conversation to its next write; its outcomes meanwhile go to `answers`, an
-    unreachable server sets `stop`. False once it has ended."""
-    for step in lane.steps:
-        if step is WAITING:
-            return True
-        mail, reply = step
-        lane.answered.add(mail.message_id)
-        if isinstance(reply, str):
-            accepted(mail.message_id, journal, in_sending_process=True)
-        answers.append(json.dumps(_answer(mail, reply)).encode() + b"\n")
-        if not isinstance(reply, str) and reply.unreachable:
-            stop.set()
-    return False
+def _advance(lane: _Lane, journal: SentJournal, answers: list[bytes], stop: threading.Event, late: bool) -> bool:
+    """Take a lane's conversation to its next write (`late`: the server did not answer within the
+    timeout); its outcomes meanwhile go to `answers`, an unreachable server sets `stop`. False
+    once it has ended."""
+    try:
+        step = lane.steps.throw(TimeoutError("the server did not answer in time")) if late else next(lane.steps)
+        while step is not WAITING:
+            mail, reply = step
+            lane.answered.add(mail.message_id)
+            if isinstance(reply, str):
+                accepted(mail.message_id, journal, in_sending_process=True)
+            answers.append(json.dumps(_answer(mail, reply)).encode() + b"\n")
+            if not isinstance(reply, str) and reply.unreachable:
+                stop.set()
+            step = next(lane.steps)
+    except StopIteration:
+        return False
+    return True
 
 
 def _answer(mail: Mail, reply: Outcome) -> dict[str, Any]:

@@ -186,6 +186,15 @@ class SmtpSession:
             self._abort()
             raise
 
+    def fileno(self) -> int:
+        """The socket the conversation waits on after it yielded WAITING (for select)."""
+        assert self._server is not None
+        return self._server.sock.fileno()
+
+    def has_unread(self) -> bool:
+        """Whether what the conversation waits for may be read already (no select would say so)."""
+        return self._server is not None and self._server.has_unread()
+
     def close(self) -> None:
         """QUIT and close; the next mail opens a new session."""
         server, self._server = self._server, None

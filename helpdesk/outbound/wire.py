@@ -93,6 +93,12 @@ class Connection:
             raise Dropped(f"not an SMTP reply: {line[:80]!r}")
         return int(line[:3]), b"\n".join(lines)
 
+    def has_unread(self) -> bool:
+        """Whether a reply may be read without the socket saying so: read already, or decrypted
+        and kept by TLS."""
+        pending = getattr(self.sock, "pending", None)
+        return self._at < len(self._buffer) or (pending is not None and pending() > 0)
+
     def readable(self) -> bool:
         """Whether the server said something (or closed) while nothing was asked of it."""
         if self._at < len(self._buffer):

@@ -4,6 +4,7 @@ matched to its mail; a server without PIPELINING gets one command at a time (aga
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import socket
@@ -189,3 +190,28 @@ def test_the_lanes_take_turns_and_an_unreachable_server_stops_the_others_after_t
     assert answers["<t0@bps.go.id>"]["kind"] == "sent" and answers["<t3@bps.go.id>"]["unreachable"]
     assert sorted(m.message_id for m in untried) == ["<t1@bps.go.id>", "<t2@bps.go.id>", "<t4@bps.go.id>"]
     assert SentJournal(tmp_path / "sent").accepted() == {"<t0@bps.go.id>"} and len(sink.messages) == 1
+
+
+def test_a_lane_whose_server_stays_silent_times_out_while_the_others_go_on(smtp_sink, tmp_path):
+    handler = smtp_sink.handler
+    inner = handler.handle_DATA
+    silent = asyncio.Event()
+
+    async def handle_DATA(server, session, envelope):  # noqa: N802, ANN001
+        if b"surat 0" in envelope.content:
+            await silent.wait()  # this session's text is never answered
+        return await inner(server, session, envelope)
+
+    handler.handle_DATA = handle_DATA
+    sessions = [SmtpSession(SmtpSettings(port=smtp_sink.port, timeout=1)) for _ in range(2)]
+    lanes = [[mail(0), mail(1)], [mail(2), mail(3), mail(4)]]
+    out = io.BytesIO()
+    try:
+        untried = send_batch(lanes, sessions, SentJournal(tmp_path / "sent"), threading.Event(), out)
+    finally:
+        smtp_sink.controller.loop.call_soon_threadsafe(silent.set)
+        sessions[1].close()
+    answers = {a["id"]: a for a in map(json.loads, out.getvalue().splitlines())}
+    assert answers["<t0@bps.go.id>"]["unreachable"] and "in time" in answers["<t0@bps.go.id>"]["error"]
+    assert [answers[f"<t{n}@bps.go.id>"]["kind"] for n in (2, 3, 4)] == ["sent"] * 3
+    assert [m.message_id for m in untried] == ["<t1@bps.go.id>"]
