@@ -199,10 +199,11 @@ class SmtpSink:
         tls: str = "none",
         tls_context: ssl.SSLContext | None = None,
         login: tuple[str, str] | None = None,
+        login_mechanisms: tuple[str, ...] = ("LOGIN", "PLAIN"),
     ) -> None:
         """`tls` as the helpdesk's `smtp.tls` setting (`starttls` or `ssl` with `tls_context`, the
         server's certificate), and `login` (user, password) required before any mail (over TLS
-        only): for the tests of the clients' TLS and login."""
+        only), offered as `login_mechanisms`: for the tests of the clients' TLS and login."""
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = RecordingHandler(pipelining)
@@ -217,6 +218,7 @@ class SmtpSink:
             require_starttls=tls == "starttls",
             auth_required=login is not None,
             authenticator=None if login is None else _Authenticator(*login),
+            auth_exclude_mechanism={"LOGIN", "PLAIN"} - set(login_mechanisms),
         )
 
     def start(self) -> SmtpSink:
