@@ -12,6 +12,7 @@ offered) over it.
 from __future__ import annotations
 
 import binascii
+import functools
 import select
 import socket
 
@@ -154,8 +155,10 @@ class Connection:
             raise Unusable(f"the server offers no login this client speaks ({' '.join(offered) or 'none'})")
 
 
+@functools.cache
 def _local_name() -> str:
-    """This machine's name for EHLO, as smtplib gives it: its FQDN, else its address literal."""
+    """This machine's name for EHLO, as smtplib gives it: its FQDN, else its address literal
+    (looked up once: every session greets with it)."""
     fqdn = socket.getfqdn()
     if "." in fqdn:
         return fqdn
