@@ -199,7 +199,7 @@ class Ticket:
     events: list[TicketEvent] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in _TICKET_FIELDS}
         for name in _TICKET_TIMES:
             d[name] = _iso(d[name])
         d["status"] = self.status.value
@@ -233,6 +233,9 @@ class Ticket:
         return int(self.number.split("-")[2])
 
 
+# Field names in order, made once: dataclasses.fields() builds them anew at each call, a tenth of
+# a ticket's to_dict (twice a mail).
+_TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
 _MAIL_TIMES = ("next_attempt_at", "created_at", "sent_at", "failed_at")
 
 
@@ -258,7 +261,7 @@ class OutgoingMail:
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict, whose deep copy dominated a commit.
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in _MAIL_FIELDS}
         d["recipients"] = list(self.recipients)
         for name in _MAIL_TIMES:
             d[name] = _iso(d[name])
@@ -273,3 +276,6 @@ class OutgoingMail:
         d["status"] = MailState.of(d.get("status", MailState.QUEUED))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+_MAIL_FIELDS = tuple(f.name for f in fields(OutgoingMail))
