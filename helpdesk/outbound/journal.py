@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
+
+TYPE_CHECKING = False  # the sending process imports this: no typing, no pathlib at its start
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class SentJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
-        self._opening = threading.Lock()  # the sending process's sessions note from their threads
+        self._opening = threading.Lock()  # opened once, whichever thread notes first
 
     def note(self, message_id: str) -> None:
         """Remember that the server accepted this mail (before the store knows it); one write of
@@ -26,14 +29,15 @@ class SentJournal:
         if self._fd is None:
             with self._opening:
                 if self._fd is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    os.makedirs(os.path.dirname(self.path), exist_ok=True)
                     self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.write(self._fd, message_id.encode("ascii", "replace") + b"\n")
 
     def accepted(self) -> set[str]:
         """Message-IDs accepted but perhaps not yet recorded in the store."""
         try:
-            return {line for line in self.path.read_text("ascii", "replace").splitlines() if line}
+            with open(self.path, encoding="ascii", errors="replace") as journal:
+                return {line for line in journal.read().splitlines() if line}
         except FileNotFoundError:
             return set()
 
@@ -47,6 +51,6 @@ class SentJournal:
         """Forget them: called once the store's commit holds every outcome."""
         self.close()
         try:
-            self.path.unlink()
+            os.unlink(self.path)
         except FileNotFoundError:
             pass

@@ -1,7 +1,7 @@
 """Hand mail to the SMTP server with aiosmtplib, in the daemon's own event loop (stage 3).
 
-The daemon's SMTP sending process has its own client (outbound/session.py, smtplib in a thread per
-session); both read the server's answers with session.failure.
+The daemon's SMTP sending process has its own client (outbound/session.py: pipelined sessions
+sharing one thread); both read the server's answers with session.failure.
 """
 
 from __future__ import annotations

@@ -58,11 +58,12 @@ def small_disk(tmp_path):
 def fill(disk: Path) -> Path:
     """Write a file until the disk refuses; returns it (delete it to give the space back)."""
     filler = disk / "filler"
-    with open(filler, "wb") as fh:
+    # Unbuffered: a buffered file kept the tail of a write cut short by the full disk and raised
+    # ENOSPC again at its close (one time in eight, as the free space fell).
+    with open(filler, "wb", buffering=0) as fh:
         try:
             while True:
                 fh.write(b"\0" * 65536)
-                fh.flush()
                 os.fsync(fh.fileno())
         except OSError:
             pass

@@ -51,3 +51,24 @@ def test_pipelined_commands_are_answered_in_order(smtp_sink):
         done = client.getreply()[0]
     assert codes == [250, 550, 250, 354] and done == 250
     assert [m.rcpt_tos for m in smtp_sink.messages] == [["w@example.org"]]
+
+
+def test_a_long_mail_of_sentences_arrives_whole_read_in_pieces(smtp_sink):
+    # Lines that end a sentence (`.CRLF`) or begin with a dot, and a text longer than the sink
+    # keeps in its reader (64 KiB): the end is only where a line holds a lone dot.
+    text = b"".join(b"Kalimat ke-%d berakhir dengan titik.\r\n.baris bertitik\r\n" % n for n in range(8000))
+    with smtplib.SMTP("127.0.0.1", smtp_sink.port) as client:
+        client.sendmail("a@bps.go.id", ["w@example.org"], b"Subject: panjang\r\n\r\n" + text)
+        client.sendmail("a@bps.go.id", ["w@example.org"], b"Subject: pendek\r\n\r\nok.\r\n")
+    long, short = smtp_sink.messages
+    assert len(text) > 400_000 and long.data == b"Subject: panjang\r\n\r\n" + text
+    assert short.data == b"Subject: pendek\r\n\r\nok.\r\n"
+
+
+def test_a_command_line_over_its_limit_is_refused_and_the_session_goes_on(smtp_sink):
+    with smtplib.SMTP("127.0.0.1", smtp_sink.port) as client:
+        client.ehlo()
+        client.send(b"NOOP " + b"x" * 3000 + b"\r\n")
+        too_long = client.getreply()[0]
+        client.sendmail("a@bps.go.id", ["w@example.org"], b"Subject: x\r\n\r\nok\r\n")
+    assert too_long == 500 and len(smtp_sink.messages) == 1

@@ -32,27 +32,28 @@ async def test_a_sending_process_killed_mid_batch_loses_nothing_and_sends_nothin
         store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, backoff_seconds=0), FixedClock(OUTBOX_NOW)
     )
     handler = smtp_sink.handler
+    inner = handler.handle_DATA
     seen = []
 
-    async def handle_RCPT(server, session, envelope, address, options):  # noqa: N802, ANN001
-        seen.append(address)
+    async def handle_DATA(server, session, envelope):  # noqa: N802, ANN001
+        seen.append(envelope.rcpt_tos)
         if len(seen) == 3:
-            # Mails 1 and 2 are accepted (and journaled); the process dies before the third's DATA.
+            # Mails 1 and 2 are accepted (and journaled: the client read their replies before it
+            # sent the third's text); the process dies at the third's text, which is not taken.
             os.kill(outbox.process._proc.pid, signal.SIGKILL)
             return "451 try again"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
+        return await inner(server, session, envelope)
 
-    handler.handle_RCPT = handle_RCPT
+    handler.handle_DATA = handle_DATA
     try:
         first = await outbox.drain()
-        del handler.handle_RCPT
+        del handler.handle_DATA
         assert len(first.sent) == 2 and len(first.retrying) == 4
         assert {m.status for m in store.outgoing()} == {"queued"}
         assert all(m.attempts == 1 and "ended" in m.last_error for m in store.outgoing())
         second = await outbox.drain()  # a new sending process takes over
     finally:
-        handler.__dict__.pop("handle_RCPT", None)
+        handler.__dict__.pop("handle_DATA", None)
         await outbox.close()
     assert len(second.sent) == 4 and not store.outgoing()
     ids = [str(m.message["Message-ID"]) for m in smtp_sink.messages]

@@ -3,6 +3,7 @@ Temporary/PermanentFailure as with the daemon's own client, pipelined or not (ag
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 
@@ -105,10 +106,10 @@ def authority() -> trustme.CA:
     return trustme.CA()
 
 
-def tls_sink(authority: trustme.CA, tls: str, login: tuple[str, str] | None = None) -> SmtpSink:
+def tls_sink(authority: trustme.CA, tls: str, login: tuple[str, str] | None = None, **options) -> SmtpSink:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
-    return SmtpSink(tls=tls, tls_context=context, login=login).start()
+    return SmtpSink(tls=tls, tls_context=context, login=login, **options).start()
 
 
 @pytest.mark.parametrize("tls", ["starttls", "ssl"])
@@ -155,3 +156,43 @@ def test_the_session_logs_in_when_a_username_is_set_and_a_wrong_password_is_perm
         sink.stop()
     assert "accepted" in answer and len(sink.messages) == 1
     assert refused.value.code == 535
+
+
+def test_starttls_asked_of_a_server_that_does_not_offer_it_sends_nothing_in_clear(sink):
+    with pytest.raises(TemporaryFailure, match="no STARTTLS") as refused:
+        SmtpSession(SmtpSettings(port=sink.port, timeout=5, tls="starttls")).send(mail("warga@example.org"))
+    assert refused.value.unreachable and sink.messages == []
+
+
+def test_a_server_offering_only_auth_login_gets_it(authority, tmp_path, monkeypatch):
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    sink = tls_sink(authority, "starttls", login=("pst3576", "rahasia"), login_mechanisms=("LOGIN",))
+    settings = SmtpSettings(port=sink.port, timeout=5, tls="starttls", username="pst3576", password="rahasia")
+    try:
+        s = SmtpSession(settings)
+        answer = s.send(mail("warga@example.org"))
+        offered = s._server.features["auth"]
+        s.close()
+        with pytest.raises(PermanentFailure) as refused:
+            SmtpSession(dataclasses.replace(settings, password="salah")).send(mail("warga@example.org"))
+    finally:
+        sink.stop()
+    assert offered == "LOGIN" and "accepted" in answer and len(sink.messages) == 1 and refused.value.code == 535
+
+
+def test_a_server_that_refuses_ehlo_is_greeted_with_helo_and_served_one_command_at_a_time(smtp_sink):
+    handler = smtp_sink.handler
+
+    async def handle_EHLO(server, session, envelope, hostname, responses):  # noqa: N802, ANN001
+        return ["502 5.5.2 EHLO tidak dikenal"]
+
+    handler.handle_EHLO = handle_EHLO
+    try:
+        s = session(smtp_sink.port)
+        answer = s.send(mail("warga@example.org"))
+        pipelined = s._pipelining
+        s.close()
+    finally:
+        del handler.handle_EHLO
+    assert "accepted" in answer and not pipelined and len(smtp_sink.messages) == 1
