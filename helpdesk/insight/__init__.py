@@ -7,7 +7,7 @@ charts.py     matplotlib PNG charts of a month (mail per working day, answer tim
 render.py     MonthlyFigures -> text, CSV, self-contained HTML                             (pure)
 monthly.py    the report mail to supervisors, due on the first working day of a month
 textindex.py  Indonesian tokens (PySastrawi stemmer) and a BM25 index, scored in plain Python (pure)
-bm25numpy.py  the same scores with numpy, for an index of NUMPY_FROM documents or more      (pure)
+bm25numpy.py  the same scores with numpy, for a query walking NUMPY_FROM postings or more  (pure)
 consultations.py  answered tickets as search documents; the index with its public mask    (pure)
 index_cache.py    each office's index in memory, rebuilt only when its tickets changed
 search.py     search, similar (internal), public_suggestions (citizens: public answers only)

@@ -200,17 +200,17 @@ class BM25Index:
         # double and rounded once to float32 is the float32 sum; so is a quotient.
         scores = array("f", bytes(4 * self.n_docs))
         covered = array("f", bytes(4 * self.n_docs))
-        reachable = None if specific is None else sorted({d for t in specific for d in self.postings[t][0]})
+        wanted = None if specific is None else {d for t in specific for d in self.postings[t][0]}
+        reachable = None if wanted is None else sorted(wanted)
         for term in terms:
             ids, weights = self.postings[term]
             idf = to_float32(self.idf[term])
             pairs: Iterable[tuple[int, float]]
-            if reachable is None:
+            if wanted is None or reachable is None:
                 pairs = zip(ids, weights, strict=True)
             elif len(ids) > LOOKUP_FROM * len(reachable):
                 pairs = _looked_up(ids, weights, reachable)  # a common word's long list: searched, not walked
             else:
-                wanted = set(reachable)
                 pairs = ((d, w) for d, w in zip(ids, weights, strict=True) if d in wanted)
             for doc, weight in pairs:
                 scores[doc] += weight

@@ -129,11 +129,10 @@ class Connection:
     def _hello(self, name: str) -> None:
         self.write(f"EHLO {name}\r\n".encode("ascii"))
         code, text = self.reply()
+        self.features = {}
         if code != 250:
             self._expect(f"HELO {name}\r\n".encode("ascii"), 250)
-            self.features = {}
             return
-        self.features = {}
         for line in text.decode("ascii", "replace").split("\n")[1:]:
             keyword, _, params = line.partition(" ")
             keyword = keyword.lower()
