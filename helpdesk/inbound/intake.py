@@ -125,7 +125,8 @@ class Intake:
                     store.put_in_flight(entry)
                 # The attempt is counted durably before it runs, so a mail that kills the process
                 # is still counted and set aside after three tries.
-                store.commit()
+                staged = store.stage()
+            staged.wait()  # outside the lock, as below: the outbox goes on meanwhile
             faults.failpoint("before_process")
             for key, entry in entries:
                 # Read outside the lock: the other mailboxes, the outbox and the sweeps go on.
@@ -134,7 +135,8 @@ class Intake:
                     if self._process_entry(key, entry, read):
                         handled.append((key, entry))
             with store.lock:
-                store.commit()
+                staged = store.stage()
+            staged.wait()
         except LocalFault:
             with store.lock:
                 self._give_back(entries, handled)

@@ -130,9 +130,11 @@ class Outbox:
                     ][: self.batch_size]
                     for mail in batch:
                         mail.status = MailState.SENDING
-                    if batch or changed:
-                        self.store.commit()
-                        self.journal.clear()
+                    staged = self.store.stage() if batch or changed else None
+                if staged is not None:
+                    # Written outside the lock: the intake goes on making tickets meanwhile.
+                    staged.wait()
+                    self.journal.clear()
                 if not batch:
                     break
                 done.update(m.message_id for m in batch)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from datetime import date
 from functools import lru_cache
 from importlib.util import find_spec
@@ -41,6 +42,16 @@ def national_holidays(year: int, directory: Path | None = None) -> Holidays:
     """The year's national holidays and cuti bersama, sorted, named in Indonesian (without the
     office's own additions and removals: WorkingCalendar applies them). Looked up once per process
     and year, shared by every office; from the file in `directory` when it is current."""
+    # The starting daemon's warm-up thread and its first mail ask at once: one asks the package,
+    # the other waits and reads the file it wrote, rather than asking the package a second time.
+    with _ASKING:
+        return _lookup(year, directory)
+
+
+_ASKING = threading.Lock()
+
+
+def _lookup(year: int, directory: Path | None) -> Holidays:
     version = package_version() if directory is not None else None
     if directory is None or version is None:
         return from_package(year)

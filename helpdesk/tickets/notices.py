@@ -22,6 +22,7 @@ class DaemonStore:
         self.db, self.storage = open_db(store_dir / "daemon.json")
         self.outbox: dict[str, OutgoingMail] = {}
         self.told: dict[str, str] = {}  # office -> the broken file's fingerprint, as reported
+        self.unwritten = False  # the last write failed: the next commit writes again
         self._ids: dict[str, dict[str, int]] = {"outbox": {}, "told": {}}
         for doc in self.db.table("outbox"):
             mail = OutgoingMail.from_dict(dict(doc))
@@ -39,5 +40,7 @@ class DaemonStore:
         changed |= sync_table(
             self.db.table("told"), self._ids["told"], {k: {"office": k, "file": v} for k, v in self.told.items()}
         )
-        if changed:
+        if changed or self.unwritten:
+            self.unwritten = True
             self.storage.flush()
+            self.unwritten = False

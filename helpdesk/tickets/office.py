@@ -20,7 +20,7 @@ from typing import Any
 
 from tinydb.table import Table
 
-from ..errors import StoreCorrupt
+from ..errors import LocalFault, StoreCorrupt
 from ..kinds import MailState
 from ..model import OutgoingMail, Status, Ticket
 from . import officemeta, ratelimit
@@ -74,6 +74,9 @@ class OfficeStore:
         # the same signature is not converted, compared or serialised again at the next commit.
         self._seen: dict[str, dict[str, tuple[Any, Signature]]] = {name: {} for name in TABLES}
         self._dirty: set[str] = set()  # tickets saved since the last commit
+        # The last write of the hot file failed (disk full): the next commit writes it again, even
+        # if nothing changed since, for what that write held is in memory only.
+        self.unwritten = False
         self._to_archive: dict[str, Ticket] = {}
         self.db, self.storage = open_db(self.hot_path)
         self._load()
@@ -181,10 +184,11 @@ class OfficeStore:
             del self.not_ticketed[next(iter(self.not_ticketed))]
 
     # -- commit ----------------------------------------------------------------------------------
-    def commit(self) -> list[str]:
-        """Make every staged change durable: closed tickets to the archive (one write per month
-        touched), then the hot file in one atomic write, only if something in it changed.
-        Returns the numbers of the tickets that left the hot file for the archive."""
+    def stage(self) -> tuple[list[str], list[bytes] | None]:
+        """Closed tickets to the archive (one synced write per month touched), then the hot file's
+        new text, made now (the caller holds the lock) and written by `write()` (it need not).
+        Returns the numbers of the tickets that left the hot file for the archive, and the text,
+        None when nothing in the file changed."""
         moved = [n for n in self._dirty if self.tickets[n].status is Status.CLOSED]
         for number in moved:
             self._to_archive[number] = self.tickets.pop(number)
@@ -192,19 +196,29 @@ class OfficeStore:
         if self._to_archive:
             self.archive.add(self._to_archive.values())
         ratelimit.prune(self.meta.ratelimit)
-        changed = self._sync_tickets(moved) | self._sync_records("outbox") | self._sync_small()
-        if changed or not self.storage.exists:
-            self.storage.flush()
+        changed = self._sync_tickets() | self._sync_records("outbox") | self._sync_small()
+        text = self.storage.serialise() if changed or self.unwritten or not self.storage.exists else None
         self._to_archive.clear()
-        return moved
+        return moved, text
 
-    def _sync_tickets(self, moved: list[str]) -> bool:
+    def write(self, text: list[bytes]) -> None:
+        """The hot file replaced by a text `stage()` made, in one atomic, synced write."""
+        try:
+            self.storage.save(text)
+        except LocalFault:
+            self.unwritten = True
+            raise
+        self.unwritten = False
+
+    def _sync_tickets(self) -> bool:
         ids, table = self._ids["tickets"], self.table("tickets")
         docs = {}
         for number in sorted(self._dirty):
             doc_id = ids.get(number) or ids.setdefault(number, next_id(table))
             docs[doc_id] = self.tickets[number].to_dict()
-        gone = [ids.pop(n) for n in moved if n in ids]
+        # Every ticket on its way to the archive, also one whose earlier commit failed after
+        # its month file was written: it leaves the hot file once, whichever commit writes it.
+        gone = [ids.pop(n) for n in self._to_archive if n in ids]
         replace_docs(table, docs, gone)
         self._dirty.clear()
         return bool(docs or gone)

@@ -68,6 +68,10 @@ class Store:
         self._revision = 0
         self._forgotten = 0
         self._changes: dict[str, int] = {}
+        # Commits write in the order they were staged: `_staged` counts the staged ones (under
+        # the lock), `_turns` says which is written (a condition of its own, never the lock).
+        self._staged = 0
+        self._turns = Turns()
         for code in offices if offices is not None else self._found():
             self._open(code)
 
@@ -393,25 +397,54 @@ class Store:
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> None:
         """Make every staged change durable: one atomic write for each office changed (plus one
-        per archive month touched). An office that takes mail out of flight is written last, so a
-        crash between two writes leaves that mail in flight, processed again and deduplicated."""
+        per archive month touched). Holding the lock or not."""
+        self.stage().wait()
+
+    def stage(self) -> Staged:
+        """Make the new text of every office changed, under the lock, for `Staged.wait()` to write
+        after the caller let the lock go: the intake makes the next tickets, and the outbox
+        records what was sent, while the other's megabytes go to the disk. Whoever stages must
+        wait (writes go in the order staged), and nothing between the two may fail or block:
+
+            with store.lock:
+                ...changes...
+                staged = store.stage()
+            staged.wait()
+
+        An office that takes mail out of flight is written last, so a crash between two writes
+        leaves that mail in flight, processed again and deduplicated."""
         with self.lock:
             touched = self._touched
-            touched.update(c for c, o in self._offices.items() if c not in touched and o.outbox and o.outbox_changed())
+            touched.update(
+                c
+                for c, o in self._offices.items()
+                if c not in touched and (o.unwritten or (o.outbox and o.outbox_changed()))
+            )
             offices = [self._offices[c] for c in sorted(self._touched) if c in self._offices]
             offices.sort(key=OfficeStore.releases_inflight)
+            writes: list[tuple[OfficeStore, list[bytes]]] = []
             try:
                 for office in offices:
-                    for number in office.commit():
+                    moved, text = office.stage()
+                    for number in moved:
                         self._changed(number)
                     self._touched.discard(office.code)
+                    if text is not None:
+                        writes.append((office, text))
                 self.notices.commit()
             except LocalFault as exc:
                 self.faulted(exc)
                 raise
-            if self.fault:
-                log.warning("%s no more: the store is written again; intake resumes", self.fault)
-                self.fault = ""
+            self._staged += 1
+            return Staged(self, self._staged, writes)
+
+    def _written(self, turn: int, exc: LocalFault | None) -> None:
+        """Called by each Staged as its writes end, in turn (the store's lock is not needed)."""
+        if exc is not None:
+            self.faulted(exc)
+        elif self.fault:
+            log.warning("%s no more: the store is written again; intake resumes", self.fault)
+            self.fault = ""
 
     def faulted(self, exc: LocalFault) -> None:
         """Said once per episode: every mailbox and the outbox meet the same fault until it ends."""
@@ -422,3 +455,43 @@ class Store:
                 exc,
             )
         self.fault = exc.what
+
+
+class Turns:
+    """Writes one after another in the order of their numbers (1, 2, 3...)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.changed = threading.Condition()
+
+    def wait_for(self, turn: int) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.done >= turn - 1)
+
+    def end(self, turn: int) -> None:
+        with self.changed:
+            self.done = max(self.done, turn)
+            self.changed.notify_all()
+
+
+class Staged:
+    """A commit made under the lock, written by `wait()`: durable when `wait()` returns."""
+
+    def __init__(self, store: Store, turn: int, writes: list[tuple[OfficeStore, list[bytes]]]) -> None:
+        self.store, self.turn, self.writes = store, turn, writes
+
+    def wait(self) -> None:
+        """Write each office's text once the commits staged before this one are written (a newer
+        text never goes under an older one). Raises LocalFault when the disk refused; the office
+        is then written again by the next commit, whether or not it changes anything."""
+        turns = self.store._turns  # noqa: SLF001 - the Store's own helper
+        try:
+            turns.wait_for(self.turn)
+            for office, text in self.writes:
+                office.write(text)
+        except LocalFault as exc:
+            self.store._written(self.turn, exc)  # noqa: SLF001
+            raise
+        finally:
+            turns.end(self.turn)
+        self.store._written(self.turn, None)  # noqa: SLF001

@@ -36,8 +36,8 @@ def test_leftovers_of_a_crash_are_charged_one_at_a_time(tmp_path):
         spool = desk.app.spool.put_inbound(citizen_mail(subject=f"Data {uid}"), desk.clock.now())
         store.put_in_flight(InflightEntry("3576", 1, uid, spool, desk.clock.now(), attempts=1))
     commits = []
-    real_commit = store.commit
-    store.commit = lambda: (commits.append([e.attempts for e in store.in_flight()]), real_commit())
+    real_stage = store.stage
+    store.stage = lambda: (commits.append([e.attempts for e in store.in_flight()]), real_stage())[1]
     handled = desk.intake.process_pending()
     assert len(handled) == 5 and store.in_flight() == []
     # Before each mail runs, only that mail's count went up: a mail that kills the process is the

@@ -97,8 +97,8 @@ async def test_mail_staged_during_a_batch_waits_for_the_commit_that_writes_it(tm
     # every few mails. The drain takes them once a commit wrote them (the intake's, then its wake).
     store = queued_outbox(tmp_path, 2)
     commits = []
-    commit = store.commit
-    store.commit = lambda: (commits.append(1), commit())[1]
+    stage = store.stage
+    store.stage = lambda: (commits.append(1), stage())[1]
     handler = smtp_sink.handler
     inner = handler.handle_DATA
 
@@ -113,7 +113,7 @@ async def test_mail_staged_during_a_batch_waits_for_the_commit_that_writes_it(tm
         assert sorted(first.sent) == [outgoing_mail(i).message_id for i in range(2)]
         assert len(commits) == 2  # `sending`, then the outcomes
         assert [m.status for m in store.outgoing()] == ["queued"]
-        commit()  # the intake's commit of its batch
+        stage().wait()  # the intake's commit of its batch
         _, second = await drain(store, SmtpSettings(port=smtp_sink.port, timeout=5, sessions=1, process=process))
     finally:
         del handler.handle_DATA
