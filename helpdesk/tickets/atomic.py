@@ -39,9 +39,14 @@ def write_atomic(path: Path, data: bytes | list[bytes]) -> None:
     LocalFault: the caller pauses, and nothing is charged to the mail in hand."""
     tmp = _tmp_name(path)
     try:
-        if not path.parent.is_dir():
+        try:
+            fh = open(tmp, "wb", buffering=0)  # noqa: SIM115 - closed by the `with` below
+        except FileNotFoundError:
+            # Asked only when the open failed: a stat of the folder before every write cost as
+            # much as the write itself while another thread renamed a file in that folder.
             _make_dirs(path.parent)
-        with open(tmp, "wb", buffering=0) as fh:
+            fh = open(tmp, "wb", buffering=0)  # noqa: SIM115
+        with fh:
             _write_all(fh.fileno(), [data] if isinstance(data, bytes) else data)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
