@@ -72,6 +72,12 @@ def test_the_warm_up_loads_what_the_first_mail_needs(tmp_path):
     assert (tmp_path / "var" / "cache").is_dir()  # the year's holidays kept for the next start
 
 
+def test_the_pipeline_leaves_the_operators_toolbox_to_the_first_operator_reply():
+    # Most mail is citizens'; the relay and the desk's commands load when an operator answers (the
+    # operator-reply tests of tests/e2e run them through the pipeline).
+    assert loaded_after("import helpdesk.pipeline", ("helpdesk.relay.relay", "helpdesk.desk.commands")) == []
+
+
 SMALL_INDEX = (
     "from helpdesk.insight.textindex import BM25Index\n"
     "docs = [['inflasi', 'kota', 'data', str(i)] for i in range({n})]\n"
