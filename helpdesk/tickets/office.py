@@ -77,6 +77,9 @@ class OfficeStore:
         # The last write of the hot file failed (disk full): the next commit writes it again, even
         # if nothing changed since, for what that write held is in memory only.
         self.unwritten = False
+        # The meta changed since the last commit: its one document (every rate-limit count of the
+        # day's senders) is rebuilt, pruned and compared only then, not at the outbox's commits too.
+        self.meta_changed = True
         self._to_archive: dict[str, Ticket] = {}
         self.db, self.storage = open_db(self.hot_path)
         self._load()
@@ -168,7 +171,14 @@ class OfficeStore:
     def next_number(self, year: int) -> int:
         """The next serial of a year; a number once handed out is never reused."""
         self.meta.counters[year] = n = self.meta.counters.get(year, 0) + 1
+        self.meta_changed = True
         return n
+
+    def update_meta(self, changes: OfficeMeta) -> None:
+        """Apply changes to the meta (mappings update, set dates replace); staged until commit."""
+        if changes.touches_anything():
+            self.meta.merge(changes)
+            self.meta_changed = True
 
     # -- outbox and the small tables ---------------------------------------------------------------
     def queue_mail(self, mail: OutgoingMail) -> None:
@@ -195,7 +205,6 @@ class OfficeStore:
         self._dirty.difference_update(moved)
         if self._to_archive:
             self.archive.add(self._to_archive.values())
-        ratelimit.prune(self.meta.ratelimit)
         changed = self._sync_tickets() | self._sync_records("outbox") | self._sync_small()
         text = self.storage.serialise() if changed or self.unwritten or not self.storage.exists else None
         self._to_archive.clear()
@@ -278,6 +287,10 @@ class OfficeStore:
         )
         for name in ("inflight", "quarantine", "not_ticketed"):
             changed |= self._sync_records(name)
+        if not self.meta_changed:
+            return changed
+        self.meta_changed = False
+        ratelimit.prune(self.meta.ratelimit)
         self._ids["meta"].setdefault("1", 1)
         meta = {"1": officemeta.to_doc({self.code: self.meta})}
         return sync_table(self.table("meta"), self._ids["meta"], meta) | changed

@@ -28,6 +28,18 @@ class OfficeMeta:
     monthly_report: str = ""  # last month reported, "YYYY-MM"
     last_digest: date | None = None  # day of the last daily digest
 
+    def touches_anything(self) -> bool:
+        """Whether these changes (a mail's pending ones) change anything at all."""
+        return bool(
+            self.counters
+            or self.ratelimit
+            or self.round_robin
+            or self.auto_replies
+            or self.failure_notice
+            or self.monthly_report
+            or self.last_digest
+        )
+
     def merge(self, changes: OfficeMeta) -> None:
         """Take in `changes`: its mappings update these, its dates and month replace these when set."""
         self.counters.update(changes.counters)

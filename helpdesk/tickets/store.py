@@ -392,7 +392,7 @@ class Store:
     def update_meta(self, office: str, changes: OfficeMeta) -> None:
         """Apply changes to the office's meta (mappings update, set dates replace); staged until commit."""
         with self.lock:
-            self._office(office).meta.merge(changes)
+            self._office(office).update_meta(changes)
 
     # -- commit ----------------------------------------------------------------------------------
     def commit(self) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import errno
 import threading
 import time
+from datetime import date
 
 import pytest
 
 from helpdesk.errors import LocalFault
 from helpdesk.model import Status
-from helpdesk.tickets import tinystore
+from helpdesk.tickets import office, ratelimit, tinystore
+from helpdesk.tickets.officemeta import OfficeMeta
 from helpdesk.tickets.store import Store
 from tests.unit.tickets.test_store import make_ticket
 
@@ -80,3 +82,22 @@ def test_commits_are_written_in_the_order_they_were_staged(tmp_path, monkeypatch
     later.join()
     assert written == [[first.number], [first.number, second.number]]
     assert sorted(t.number for t in Store(tmp_path).open_tickets()) == [first.number, second.number]
+
+
+def test_the_meta_is_rebuilt_only_by_a_commit_that_changed_it(tmp_path, monkeypatch):
+    # The meta is one document holding every rate-limit count of the day's senders: rebuilding it
+    # at the outbox's commits too cost 0.3 ms a commit at 300 senders, 0.7 ms at 1,000.
+    store = Store(tmp_path)
+    key = ratelimit.per_day("warga@example.org", date(2026, 12, 2))
+    store.update_meta("3576", OfficeMeta(ratelimit={key: 1}))
+    store.commit()
+    built = []
+    to_doc = office.officemeta.to_doc
+    monkeypatch.setattr(office.officemeta, "to_doc", lambda offices: (built.append(1), to_doc(offices))[1])
+    store.update_meta("3576", OfficeMeta())  # a mail that counted nothing, or an outbox's commit
+    store.commit()
+    assert built == []
+    store.update_meta("3576", OfficeMeta(ratelimit={key: 2}))
+    store.commit()
+    assert built == [1]
+    assert Store(tmp_path).rate_count("3576", key) == 2
