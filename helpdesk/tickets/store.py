@@ -461,7 +461,8 @@ class Turns:
     """Writes one after another in the order of their numbers (1, 2, 3...)."""
 
     def __init__(self) -> None:
-        self.done = 0
+        self.done = 0  # every turn up to this one has ended
+        self.ended: set[int] = set()  # turns ended out of order, waiting for those before them
         self.changed = threading.Condition()
 
     def wait_for(self, turn: int) -> None:
@@ -470,7 +471,10 @@ class Turns:
 
     def end(self, turn: int) -> None:
         with self.changed:
-            self.done = max(self.done, turn)
+            self.ended.add(turn)
+            while self.done + 1 in self.ended:
+                self.done += 1
+                self.ended.discard(self.done)
             self.changed.notify_all()
 
 
@@ -479,19 +483,33 @@ class Staged:
 
     def __init__(self, store: Store, turn: int, writes: list[tuple[OfficeStore, list[bytes]]]) -> None:
         self.store, self.turn, self.writes = store, turn, writes
+        self.waited = False
 
     def wait(self) -> None:
         """Write each office's text once the commits staged before this one are written (a newer
         text never goes under an older one). Raises LocalFault when the disk refused; the office
         is then written again by the next commit, whether or not it changes anything."""
         turns = self.store._turns  # noqa: SLF001 - the Store's own helper
+        self.waited = True
+        written = 0
         try:
             turns.wait_for(self.turn)
             for office, text in self.writes:
                 office.write(text)
+                written += 1
         except LocalFault as exc:
             self.store._written(self.turn, exc)  # noqa: SLF001
             raise
         finally:
+            for office, _ in self.writes[written:]:
+                office.unwritten = True
             turns.end(self.turn)
         self.store._written(self.turn, None)  # noqa: SLF001
+
+    def __del__(self) -> None:
+        # Dropped without a wait (an exception between stage() and wait()): the commits staged
+        # after it must not wait for it forever, and the next commit writes its offices.
+        if not self.waited:
+            for office, _ in self.writes:
+                office.unwritten = True
+            self.store._turns.end(self.turn)  # noqa: SLF001

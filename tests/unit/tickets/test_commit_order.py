@@ -13,7 +13,7 @@ from helpdesk.errors import LocalFault
 from helpdesk.model import Status
 from helpdesk.tickets import office, ratelimit, tinystore
 from helpdesk.tickets.officemeta import OfficeMeta
-from helpdesk.tickets.store import Store
+from helpdesk.tickets.store import Store, Turns
 from tests.unit.tickets.test_store import make_ticket
 
 
@@ -101,3 +101,25 @@ def test_the_meta_is_rebuilt_only_by_a_commit_that_changed_it(tmp_path, monkeypa
     store.commit()
     assert built == [1]
     assert Store(tmp_path).rate_count("3576", key) == 2
+
+
+def test_a_staged_commit_dropped_unwritten_neither_blocks_the_next_nor_loses_its_changes(tmp_path):
+    store = Store(tmp_path)
+    ticket = make_ticket(store, 1)
+    with store.lock:
+        store.save_ticket(ticket)
+        staged = store.stage()
+    del staged  # an exception between stage() and wait()
+    later = threading.Thread(target=store.commit, daemon=True)
+    later.start()
+    later.join(timeout=30)
+    assert not later.is_alive(), "the next commit waited for a turn that never comes"
+    assert [t.number for t in Store(tmp_path).open_tickets()] == [ticket.number]
+
+
+def test_a_turn_ended_early_waits_for_the_ones_before_it():
+    turns = Turns()
+    turns.end(2)  # dropped while turn 1 is still writing
+    assert turns.done == 0
+    turns.end(1)
+    assert turns.done == 2
