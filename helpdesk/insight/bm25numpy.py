@@ -46,8 +46,10 @@ def search_numpy(
             ids, weights = postings[term]
             at = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
             hit = ids[at] == docs
-            scores[hit] += weights[at[hit]]
-            covered[hit] += index.idf[term]
+            # Added where the term is and 0 elsewhere (x + 0.0 is x): the same float32 sums as an
+            # add through the mask, without numpy's boolean-mask assignment, two thirds of a search.
+            scores += np.where(hit, weights[at], np.float32(0))
+            covered += hit * np.float32(index.idf[term])
         if mask is not None:
             mask = mask[docs]
     covered /= total_idf
