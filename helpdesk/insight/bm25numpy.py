@@ -44,11 +44,11 @@ def search_numpy(
         covered = np.zeros(docs.size, dtype=np.float32)
         for term in terms:
             ids, weights = postings[term]
-            at = np.minimum(np.searchsorted(ids, docs), ids.size - 1)
-            hit = ids[at] == docs
+            at = np.searchsorted(ids, docs)
+            hit = ids.take(at, mode="clip") == docs
             # Added where the term is and 0 elsewhere (x + 0.0 is x): the same float32 sums as an
             # add through the mask, without numpy's boolean-mask assignment, two thirds of a search.
-            scores += np.where(hit, weights[at], np.float32(0))
+            scores += weights.take(at, mode="clip") * hit
             covered += hit * np.float32(index.idf[term])
         if mask is not None:
             mask = mask[docs]
