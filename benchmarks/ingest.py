@@ -239,9 +239,11 @@ class CommitTimer:
 
             return call
 
+        timed_stage = timed(stage)
+
         def staged(store: Store) -> Staged:
             self.count += 1
-            return timed(stage)(store)
+            return timed_stage(store)
 
         Store.stage = staged  # type: ignore[method-assign]
         Staged.wait = timed(wait)  # type: ignore[method-assign]

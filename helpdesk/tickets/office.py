@@ -20,7 +20,7 @@ from typing import Any
 
 from tinydb.table import Table
 
-from ..errors import LocalFault, StoreCorrupt
+from ..errors import StoreCorrupt
 from ..kinds import MailState
 from ..model import OutgoingMail, Status, Ticket
 from . import officemeta, ratelimit
@@ -211,12 +211,9 @@ class OfficeStore:
         return moved, text
 
     def write(self, text: list[bytes]) -> None:
-        """The hot file replaced by a text `stage()` made, in one atomic, synced write."""
-        try:
-            self.storage.save(text)
-        except LocalFault:
-            self.unwritten = True
-            raise
+        """The hot file replaced by a text `stage()` made, in one atomic, synced write (a write that
+        does not end here leaves `unwritten` set: Staged.wait sees to it)."""
+        self.storage.save(text)
         self.unwritten = False
 
     def _sync_tickets(self) -> bool:

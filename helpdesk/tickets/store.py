@@ -438,7 +438,7 @@ class Store:
             self._staged += 1
             return Staged(self, self._staged, writes)
 
-    def _written(self, turn: int, exc: LocalFault | None) -> None:
+    def _written(self, exc: LocalFault | None) -> None:
         """Called by each Staged as its writes end, in turn (the store's lock is not needed)."""
         if exc is not None:
             self.faulted(exc)
@@ -498,13 +498,13 @@ class Staged:
                 office.write(text)
                 written += 1
         except LocalFault as exc:
-            self.store._written(self.turn, exc)  # noqa: SLF001
+            self.store._written(exc)  # noqa: SLF001
             raise
         finally:
             for office, _ in self.writes[written:]:
                 office.unwritten = True
             turns.end(self.turn)
-        self.store._written(self.turn, None)  # noqa: SLF001
+        self.store._written(None)  # noqa: SLF001
 
     def __del__(self) -> None:
         # Dropped without a wait (an exception between stage() and wait()): the commits staged
