@@ -533,13 +533,16 @@ class CostRun:
         # or their write-back competes with the rounds.
         os.sync()
         self.times: list[float] = []
+        self.cpu: list[float] = []  # the helpdesk process's and its sending process's CPU, ms a mail
 
     def round(self, n: int, profile: bool) -> float:
         made = [self.gen.make() for _ in range(n)]
         fill(self.dovecot, self.user, [raw for _, raw in made])
+        cpu = sum(self.worker.call("cpu"))
         t0 = time.perf_counter()
         self.worker.call("run_once", self.key, profile)
         _, elapsed = self.arrivals.all_in({m for m, _ in made}, t0)
+        self.cpu.append((sum(self.worker.call("cpu")) - cpu) / n * 1000)
         self.times.append(elapsed / n * 1000)
         return self.times[-1]
 
@@ -655,6 +658,12 @@ def main() -> None:
                 f"   {args.closed} closed: {m1:.2f} ms/mail (rounds {', '.join(f'{t:.2f}' for t in c1.times)}; "
                 f"first open {c1.info['first_open']:.2f} s, start {c1.info['start']:.2f} s, "
                 f"warm-up round {c1.info['warmup']:.2f} s)"
+            )
+            p0, p1 = min(c0.cpu), min(c1.cpu)
+            say(
+                f"   CPU of the helpdesk and its sending process: {p0:.2f} ms/mail with 0 closed, {p1:.2f} "
+                f"with {args.closed} (ratio {p1 / p0:.2f}; rounds {', '.join(f'{t:.2f}' for t in c0.cpu)} "
+                f"and {', '.join(f'{t:.2f}' for t in c1.cpu)})"
             )
             ratio = m1 / m0
             results.append(

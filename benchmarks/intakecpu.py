@@ -1,6 +1,6 @@
 """Benchmark: the helpdesk's own CPU a mail for the intake, in one process, without IMAP or SMTP.
 
-    python3 benchmarks/intakecpu.py [--n 400] [--reps 3] [--profile FILE]
+    python3 benchmarks/intakecpu.py [--n 400] [--reps 3] [--profile FILE] [--closed N]
     python3 benchmarks/intakecpu.py --callgrind [--n 200]
 
 The mails of benchmarks/ingest.py (citizen questions, each from its own sender) go through
@@ -16,12 +16,18 @@ installation after a warm-up run. With --callgrind: the script runs itself under
 callgrind twice, over N and 2N mails, and prints the difference in instructions divided by N (the
 start, the imports and the warm-up cancel out): a count that a machine shared with other work does
 not blur, for before/after comparisons of a change.
+
+With --closed N, each installation (of five offices) first gets N closed, answered consultations in its archive
+(ingest.py's phase 3 writes them the same way, over five offices; one in five public, so each
+acknowledgement searches them for suggestions), and its warm-up run builds the consultation index:
+the history's cost a mail, without the IMAP and SMTP servers' share of the two cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import random
 import re
 import shutil
 import statistics
@@ -37,14 +43,15 @@ from imapclient.fixed_offset import FixedOffset
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ingest import Mails  # noqa: E402  (benchmarks/, beside this script)
+from ingest import Mails, write_closed_archive  # noqa: E402  (benchmarks/, beside this script)
 
 from helpdesk import config  # noqa: E402
 from helpdesk.app import App  # noqa: E402
 from helpdesk.clock import SystemClock  # noqa: E402
-from helpdesk.demo.installation import install  # noqa: E402
+from helpdesk.demo.installation import SEED_OFFICES, install  # noqa: E402
 from helpdesk.inbound.intake import Fetched, Intake  # noqa: E402
 from helpdesk.inbound.mailbox import FIRST_BATCH, _aware  # noqa: E402
+from helpdesk.insight import textindex  # noqa: E402
 from helpdesk.kinds import MailState  # noqa: E402
 from helpdesk.outbound.outbox import DrainResult, Outbox, _Outcome  # noqa: E402
 
@@ -84,19 +91,27 @@ def sent(app: App, outbox: Outbox) -> None:
         store.commit()
 
 
-def run(n: int, profile: str | None = None) -> float:
-    """CPU seconds of `n` mails through a fresh installation's intake and outbox records."""
+def run(n: int, profile: str | None = None, closed: int | None = None, warm: int = 0) -> float:
+    """CPU seconds of `n` mails through a fresh installation's intake and outbox records, after
+    `warm` untimed ones (with `closed` closed tickets in its archive)."""
     root = Path(tempfile.mkdtemp(prefix="intakecpu-"))
     try:
-        made = install(root, NoDovecot(), 2, ("3576",))  # type: ignore[arg-type]
+        offices = tuple(SEED_OFFICES)[:5] if closed is not None else ("3576",)
+        made = install(root, NoDovecot(), 2, offices)  # type: ignore[arg-type]
         text = made.settings_path.read_text()
         made.settings_path.write_text(text.replace("[offices.imap]", "ack_per_hour = 1000000\n[offices.imap]"))
         settings = config.load(made.settings_path, env=made.env)
+        if closed:
+            write_closed_archive(settings.data_dir, closed, offices, random.Random(11))
         app = App.build(settings, SystemClock())
+        textindex.searches_often()  # as the daemon says it
         intake, office = Intake(app), settings.office("3576")
         assert office.imap is not None
         outbox = Outbox(app.store, settings.smtp, app.clock)
         gen = Mails(1)
+        for batch in batches([gen.make()[1] for _ in range(warm)], office.imap.batch_size):
+            intake.ingest(office, 1, batch)
+            sent(app, outbox)
         work = batches([gen.make()[1] for _ in range(n)], office.imap.batch_size)
         profiler = cProfile.Profile() if profile else None
         started = time.process_time()
@@ -138,12 +153,16 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=50, help="mails of the untimed warm-up run")
     ap.add_argument("--profile", help="write a cProfile file of the first timed run here")
     ap.add_argument("--callgrind", action="store_true", help="count instructions a mail under valgrind")
+    ap.add_argument(
+        "--closed", type=int, help="closed consultations in each installation's archive (0: none, five offices too)"
+    )
     args = ap.parse_args()
     if args.callgrind:
         print(f"{callgrind(args.n) / 1e6:.3f} M instructions a mail (callgrind, {args.n} vs {2 * args.n} mails)")
         return
     run(args.warm)  # imports, templates, calendars
-    cpus = [run(args.n, args.profile if r == 0 else None) / args.n * 1000 for r in range(args.reps)]
+    warm = args.warm if args.closed is not None else 0  # and the history's index, in the timed installation
+    cpus = [run(args.n, args.profile if r == 0 else None, args.closed, warm) / args.n * 1000 for r in range(args.reps)]
     print(f"CPU ms a mail: median {statistics.median(cpus):.3f} (runs {', '.join(f'{c:.3f}' for c in cpus)})")
 
 

@@ -26,30 +26,17 @@ def search_numpy(
 ) -> list[tuple[int, float, float]]:
     """BM25Index.search's ranking for `terms` (present in the index; `specific` as
     textindex.specific_terms chose them, never empty)."""
-    postings = {t: _arrays(index, t) for t in dict.fromkeys(terms + (specific or []))}
     mask = None if allowed is None else np.frombuffer(allowed, dtype=np.bool_)  # 0 or 1 a byte: a view
-    docs = _reachable(index.n_docs, postings, specific, mask)
+    docs = _reachable(index, specific, mask)
     if docs is None:
         scores = np.zeros(index.n_docs, dtype=np.float32)
         covered = np.zeros(index.n_docs, dtype=np.float32)
         for term in terms:
-            ids, weights = postings[term]
+            ids, weights = _arrays(index, term)
             scores[ids] += weights  # ids are unique within one term's postings
             covered[ids] += index.idf[term]
     else:
-        # The same sums, in the same order and precision, for the reachable documents only,
-        # each looked up in a term's (sorted) postings: a common word's long list is searched,
-        # never walked, so the cost stays flat as consultations pile up.
-        scores = np.zeros(docs.size, dtype=np.float32)
-        covered = np.zeros(docs.size, dtype=np.float32)
-        for term in terms:
-            ids, weights = postings[term]
-            at = np.searchsorted(ids, docs)
-            hit = ids.take(at, mode="clip") == docs
-            # Added where the term is and 0 elsewhere (x + 0.0 is x): the same float32 sums as an
-            # add through the mask, without numpy's boolean-mask assignment, two thirds of a search.
-            scores += weights.take(at, mode="clip") * hit
-            covered += hit * np.float32(index.idf[term])
+        scores, covered = _reachable_sums(index, terms, docs)
         if mask is not None:
             mask = mask[docs]
     covered /= total_idf
@@ -73,17 +60,78 @@ def _arrays(index: BM25Index, term: str) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(ids, dtype=np.intc), np.frombuffer(weights, dtype=np.float32)
 
 
-def _reachable(
-    n_docs: int, postings: dict[str, tuple[np.ndarray, np.ndarray]], specific: list[str] | None, mask: np.ndarray | None
-) -> np.ndarray | None:
+def _reachable(index: BM25Index, specific: list[str] | None, mask: np.ndarray | None) -> np.ndarray | None:
     """The only documents that can reach the threshold (those holding a specific term), when they
     are few; else None: score every document."""
     if specific is None:
         return None
-    size = sum(postings[t][0].size for t in specific)
-    if size * 4 > n_docs:
+    if sum(len(index.postings[t][0]) for t in specific) * 4 > index.n_docs:
         return None  # not selective enough to pay for itself
-    docs = np.unique(np.concatenate([postings[t][0] for t in specific]))
+    lists = [_arrays(index, t)[0] for t in specific]
+    docs = lists[0] if len(lists) == 1 else np.unique(np.concatenate(lists))  # one list: sorted, unique
     if mask is not None:
         docs = docs[mask[docs]]
     return docs
+
+
+def _reachable_sums(index: BM25Index, terms: list[str], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The scores and the covered idf of `docs`, summed over `terms` in their order in float32,
+    as the plain-Python scorer sums them.
+
+    The documents' own terms are read from the index's postings turned around (document -> its
+    terms and weights): the work is the few reachable documents' terms, never a common word's long
+    list, so the cost stays flat as consultations pile up, and a search takes a dozen numpy calls
+    and one addition a term, rather than a dozen numpy calls for each of its (up to 64) terms."""
+    by_doc = _by_document(index)
+    starts, lengths = by_doc.start[docs], by_doc.length[docs]
+    # Every reachable document's (term, weight) positions in the turned-around arrays.
+    at = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    # A row per query term in the query's order and one more row where the documents' other terms
+    # go (never summed); a column per document.
+    rows = len(terms) + 1
+    row_of = np.full(len(by_doc.number), len(terms), dtype=np.intp)
+    row_of[[by_doc.number[t] for t in terms]] = np.arange(len(terms))
+    term = by_doc.term[at]
+    cell = row_of[term] * docs.size + np.repeat(np.arange(docs.size), lengths)
+    weights = np.zeros(rows * docs.size, dtype=np.float32)
+    weights[cell] = by_doc.weight[at]  # 0 where the term is not: x + 0.0 is x
+    idf = np.zeros(rows * docs.size, dtype=np.float32)
+    idf[cell] = by_doc.idf[term]
+    return _sum_rows(weights.reshape(rows, docs.size)[:-1]), _sum_rows(idf.reshape(rows, docs.size)[:-1])
+
+
+def _sum_rows(table: np.ndarray) -> np.ndarray:
+    """The float32 sums of a table's rows, added one row after the other: the plain-Python
+    scorer's order (numpy's sum may add pairwise, which can differ in the last bit)."""
+    total = table[0].copy()
+    for row in table[1:]:
+        total += row
+    return total
+
+
+class _ByDocument:
+    """An index's postings turned around: document d's terms (by number, ascending) and their
+    weights are `term[start[d]:start[d] + length[d]]` and `weight[...]`; `number` gives a term's
+    number, `idf` a number's idf in float32."""
+
+    def __init__(self, index: BM25Index) -> None:
+        terms = list(index.postings)
+        self.number = {t: i for i, t in enumerate(terms)}
+        ids = [_arrays(index, t)[0] for t in terms]
+        doc = np.concatenate(ids) if ids else np.zeros(0, dtype=np.intc)
+        order = np.argsort(doc, kind="stable")
+        self.term = np.repeat(np.arange(len(terms), dtype=np.intc), [a.size for a in ids])[order]
+        weights = [_arrays(index, t)[1] for t in terms]
+        self.weight = (np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32))[order]
+        self.length = np.bincount(doc, minlength=index.n_docs)
+        self.start = np.cumsum(self.length) - self.length
+        self.idf = np.array([index.idf[t] for t in terms], dtype=np.float32)  # by term number
+
+
+def _by_document(index: BM25Index) -> _ByDocument:
+    # An index never changes once built (a change builds a new one): the turned-around form is kept
+    # on it. Two threads building it at once both build the same thing.
+    by_doc = index.cache.get("by_document")
+    if not isinstance(by_doc, _ByDocument):
+        by_doc = index.cache["by_document"] = _ByDocument(index)
+    return by_doc

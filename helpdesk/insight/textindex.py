@@ -22,7 +22,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,9 @@ class BM25Index:
     n_docs: int
     postings: dict[str, tuple[array[int], array[float]]]
     idf: dict[str, float]
+    # What a scorer derives from the postings once (insight.bm25numpy's packed form): an index is
+    # never changed once built, a change builds a new one.
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def unseen_idf(self) -> float:

@@ -102,6 +102,39 @@ def test_plain_python_and_numpy_rank_and_score_alike(docs, query, k, coverage, m
     assert plain == with_numpy  # same documents, same order, same scores and coverage to the bit
 
 
+def test_a_search_through_the_documents_turned_around_scores_as_the_plain_scorer_does():
+    """The numpy scorer's shortcut for a rare term (only the documents holding it are scored, each
+    from its own terms) gives the plain scorer's results to the bit: with other words in those
+    documents, a public view, a mask and queries whose terms come in any order."""
+    from helpdesk.insight import bm25numpy
+
+    rng = random.Random(5)
+    rare = [f"langka{i}" for i in range(6)]
+    docs = [
+        rng.choices(WORDS[:3] * 30 + WORDS[3:], k=rng.randint(1, 40)) + rng.sample(rare, k=rng.choice([0, 0, 0, 1, 2]))
+        for _ in range(400)
+    ]
+    index = BM25Index.build(docs)
+    view = index.only(mask(len(docs), 1) or b"")
+    allowed = mask(len(docs), 2)
+    calls = []
+    real = bm25numpy._reachable_sums
+
+    def counted(*args):
+        calls.append(args[2].size)
+        return real(*args)
+
+    queries = [rng.sample(WORDS, k=rng.randint(2, 8)) + rng.sample(rare, k=rng.randint(1, 2)) for _ in range(60)]
+    with patch.object(bm25numpy, "_reachable_sums", counted):
+        for query in queries:
+            for searched in (index, view):
+                with scorer(numpy=False):
+                    plain = searched.search(query, 5, allowed=allowed, min_coverage=0.4)
+                with scorer(numpy=True):
+                    assert searched.search(query, 5, allowed=allowed, min_coverage=0.4) == plain, query
+    assert len(calls) > 20 and max(calls) > 1  # the shortcut was taken, over several documents
+
+
 def test_ties_go_to_the_lower_document_number_in_both():
     index = BM25Index.build([["inflasi", "kota"], ["padi"], ["inflasi", "kota"]] * 5)
     for numpy in (False, True):
