@@ -75,15 +75,46 @@ def _reachable(index: BM25Index, specific: list[str] | None, mask: np.ndarray | 
 
 
 def _reachable_sums(index: BM25Index, terms: list[str], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The scores and the covered idf of `docs`, summed over `terms` in their order in float32,
-    as the plain-Python scorer sums them.
-
-    The documents' own terms are read from the index's postings turned around (document -> its
-    terms and weights): the work is the few reachable documents' terms, never a common word's long
-    list, so the cost stays flat as consultations pile up, and a search takes a dozen numpy calls
-    and one addition a term, rather than a dozen numpy calls for each of its (up to 64) terms."""
+    """The scores and the covered idf of `docs` (sorted), summed over `terms` in their order in
+    float32, as the plain-Python scorer sums them: from the documents' own terms or term by term,
+    whichever costs less (a long question over a few hundred documents, or a few words over
+    thousands)."""
     by_doc = _by_document(index)
     starts, lengths = by_doc.start[docs], by_doc.length[docs]
+    if by_document_is_cheaper(len(terms), docs.size, int(lengths.sum())):
+        return _sums_by_document(by_doc, index, terms, docs, starts, lengths)
+    return _sums_by_term(index, terms, docs)
+
+
+def by_document_is_cheaper(terms: int, docs: int, entries: int) -> bool:
+    """Whether reading `entries` (the documents' own terms) costs less than looking each of `terms`
+    up in each of `docs`. Measured on 2 cores over both benchmarks' questions
+    (benchmarks/intakecpu.py --closed, benchmarks/search.py): reading costs 60 us and 15 ns an
+    entry; looking up, 8 us a term (its numpy calls) and 25 ns a lookup."""
+    return 15 * entries + 60_000 <= terms * (8_000 + 25 * docs)
+
+
+def _sums_by_term(index: BM25Index, terms: list[str], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same sums, each term looked up in its (sorted) postings for every document."""
+    scores = np.zeros(docs.size, dtype=np.float32)
+    covered = np.zeros(docs.size, dtype=np.float32)
+    for term in terms:
+        ids, weights = _arrays(index, term)
+        at = np.searchsorted(ids, docs)
+        hit = ids.take(at, mode="clip") == docs
+        # Added where the term is and 0 elsewhere (x + 0.0 is x): the same float32 sums as an add
+        # through the mask, without numpy's boolean-mask assignment.
+        scores += weights.take(at, mode="clip") * hit
+        covered += hit * np.float32(index.idf[term])
+    return scores, covered
+
+
+def _sums_by_document(
+    by_doc: _ByDocument, index: BM25Index, terms: list[str], docs: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same sums, from the documents' own terms (`starts`, `lengths`: where they are in
+    `by_doc`): the work is the reachable documents' terms, never a common word's long list, and a
+    dozen numpy calls and one addition a term, rather than a dozen numpy calls for each term."""
     # Every reachable document's (term, weight) positions in the turned-around arrays.
     at = np.arange(int(lengths.sum())) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
     # A row per query term in the query's order and one more row where the documents' other terms

@@ -8,6 +8,7 @@ import random
 from contextlib import contextmanager
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,10 +103,12 @@ def test_plain_python_and_numpy_rank_and_score_alike(docs, query, k, coverage, m
     assert plain == with_numpy  # same documents, same order, same scores and coverage to the bit
 
 
-def test_a_search_through_the_documents_turned_around_scores_as_the_plain_scorer_does():
-    """The numpy scorer's shortcut for a rare term (only the documents holding it are scored, each
-    from its own terms) gives the plain scorer's results to the bit: with other words in those
-    documents, a public view, a mask and queries whose terms come in any order."""
+@pytest.mark.parametrize("by_document", [True, False])
+def test_the_shortcut_for_a_rare_term_scores_as_the_plain_scorer_does_either_way(by_document):
+    """The numpy scorer's shortcut for a rare term (only the documents holding it are scored)
+    gives the plain scorer's results to the bit, whether it reads those documents' own terms or
+    looks each term up in each of them: with other words in the documents, a public view, a mask
+    and queries whose terms come in any order."""
     from helpdesk.insight import bm25numpy
 
     rng = random.Random(5)
@@ -117,22 +120,32 @@ def test_a_search_through_the_documents_turned_around_scores_as_the_plain_scorer
     index = BM25Index.build(docs)
     view = index.only(mask(len(docs), 1) or b"")
     allowed = mask(len(docs), 2)
-    calls = []
+    scored = []
     real = bm25numpy._reachable_sums
 
     def counted(*args):
-        calls.append(args[2].size)
+        scored.append(args[2].size)
         return real(*args)
 
     queries = [rng.sample(WORDS, k=rng.randint(2, 8)) + rng.sample(rare, k=rng.randint(1, 2)) for _ in range(60)]
-    with patch.object(bm25numpy, "_reachable_sums", counted):
+    with (
+        patch.object(bm25numpy, "_reachable_sums", counted),
+        patch.object(bm25numpy, "by_document_is_cheaper", lambda *_: by_document),
+    ):
         for query in queries:
             for searched in (index, view):
                 with scorer(numpy=False):
                     plain = searched.search(query, 5, allowed=allowed, min_coverage=0.4)
                 with scorer(numpy=True):
                     assert searched.search(query, 5, allowed=allowed, min_coverage=0.4) == plain, query
-    assert len(calls) > 20 and max(calls) > 1  # the shortcut was taken, over several documents
+    assert len(scored) > 20 and max(scored) > 1  # the shortcut was taken, over several documents
+
+
+def test_a_long_question_over_few_documents_reads_them_and_a_short_one_over_many_looks_up():
+    from helpdesk.insight.bm25numpy import by_document_is_cheaper
+
+    assert by_document_is_cheaper(terms=27, docs=300, entries=11_000)  # an acknowledgement's mail
+    assert not by_document_is_cheaper(terms=5, docs=2_200, entries=80_000)  # a few words, a common topic
 
 
 def test_ties_go_to_the_lower_document_number_in_both():
