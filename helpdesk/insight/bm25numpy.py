@@ -7,6 +7,7 @@ those of the plain-Python scorer, term by term in float32, so both rank and scor
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,7 +83,7 @@ def _reachable_sums(index: BM25Index, terms: list[str], docs: np.ndarray) -> tup
     by_doc = _by_document(index)
     starts, lengths = by_doc.start[docs], by_doc.length[docs]
     if by_document_is_cheaper(len(terms), docs.size, int(lengths.sum())):
-        return _sums_by_document(by_doc, index, terms, docs, starts, lengths)
+        return _sums_by_document(by_doc, terms, docs, starts, lengths)
     return _sums_by_term(index, terms, docs)
 
 
@@ -110,7 +111,7 @@ def _sums_by_term(index: BM25Index, terms: list[str], docs: np.ndarray) -> tuple
 
 
 def _sums_by_document(
-    by_doc: _ByDocument, index: BM25Index, terms: list[str], docs: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+    by_doc: _ByDocument, terms: list[str], docs: np.ndarray, starts: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The same sums, from the documents' own terms (`starts`, `lengths`: where they are in
     `by_doc`): the work is the reachable documents' terms, never a common word's long list, and a
@@ -143,20 +144,37 @@ def _sum_rows(table: np.ndarray) -> np.ndarray:
 class _ByDocument:
     """An index's postings turned around: document d's terms (by number, ascending) and their
     weights are `term[start[d]:start[d] + length[d]]` and `weight[...]`; `number` gives a term's
-    number, `idf` a number's idf in float32."""
+    number, `idf` a number's idf in float32. The lengths come first (they choose the way a search
+    sums); `term` and `weight`, an entry per posting, only when a search reads them."""
 
     def __init__(self, index: BM25Index) -> None:
+        # The postings, not the index: the index keeps this in its cache, and a cycle would keep a
+        # replaced index's megabytes until the next full garbage collection.
+        self.postings = index.postings
         terms = list(index.postings)
         self.number = {t: i for i, t in enumerate(terms)}
-        ids = [_arrays(index, t)[0] for t in terms]
-        doc = np.concatenate(ids) if ids else np.zeros(0, dtype=np.intc)
-        order = np.argsort(doc, kind="stable")
-        self.term = np.repeat(np.arange(len(terms), dtype=np.intc), [a.size for a in ids])[order]
-        weights = [_arrays(index, t)[1] for t in terms]
-        self.weight = (np.concatenate(weights) if weights else np.zeros(0, dtype=np.float32))[order]
-        self.length = np.bincount(doc, minlength=index.n_docs)
+        self.length = np.bincount(self._postings(0), minlength=index.n_docs)
         self.start = np.cumsum(self.length) - self.length
         self.idf = np.array([index.idf[t] for t in terms], dtype=np.float32)  # by term number
+
+    def _postings(self, part: int) -> np.ndarray:
+        """Every term's document numbers (part 0) or weights (part 1), one term after another."""
+        dtype = (np.intc, np.float32)[part]
+        arrays = [np.frombuffer(self.postings[t][part], dtype=dtype) for t in self.number]
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+    @cached_property
+    def _order(self) -> np.ndarray:
+        return np.argsort(self._postings(0), kind="stable")
+
+    @cached_property
+    def term(self) -> np.ndarray:
+        sizes = [len(self.postings[t][0]) for t in self.number]
+        return np.repeat(np.arange(len(sizes), dtype=np.intc), sizes)[self._order]
+
+    @cached_property
+    def weight(self) -> np.ndarray:
+        return self._postings(1)[self._order]
 
 
 def _by_document(index: BM25Index) -> _ByDocument:

@@ -125,8 +125,8 @@ class BM25Index:
     n_docs: int
     postings: dict[str, tuple[array[int], array[float]]]
     idf: dict[str, float]
-    # What a scorer derives from the postings once (insight.bm25numpy's packed form): an index is
-    # never changed once built, a change builds a new one.
+    # What a scorer derives from the postings once (insight.bm25numpy's postings turned around):
+    # an index is never changed once built, a change builds a new one.
     cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
